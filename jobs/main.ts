@@ -1,0 +1,72 @@
+import { Worker, type Job } from 'bullmq'
+import type { Deps } from '../server/deps.ts'
+import { enqueueTally, type JobPayloads } from './queues.ts'
+import { reconcileCounts } from './reconcile-job.ts'
+import { tallyCampaign } from './tally-job.ts'
+
+type CountsJob = Job<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, string>
+
+export interface RunningWorker { close: () => Promise<void> }
+
+/**
+ * Starts the consumers. Besides the queued work, each worker sweeps every few seconds for actions no job was
+ * queued for (Redis lost or restarted, an enqueue that failed) and asks for a reconcile once per interval.
+ */
+export async function startWorker (deps: Deps, { concurrency = 4 }: { concurrency?: number } = {}): Promise<RunningWorker> {
+  const { config, log } = deps
+
+  const worker = new Worker('counts', async (job: CountsJob) => {
+    if (job.name === 'tally') {
+      const { campaignId } = job.data as JobPayloads['counts']['tally']
+      return { counted: await tallyCampaign(deps, campaignId) }
+    }
+    if (job.name === 'reconcile') {
+      const { campaignId } = job.data as JobPayloads['counts']['reconcile']
+      return { campaigns: await reconcileCounts(deps, campaignId) }
+    }
+    throw new Error(`unknown job ${job.name}`)
+  }, {
+    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    prefix: config.redisPrefix,
+    concurrency,
+    // Short locks: a worker killed mid-tally hands its job over within seconds (the tally is transactional, so a rerun is exact).
+    lockDuration: 10_000,
+    stalledInterval: 5_000
+  })
+  worker.on('error', (err) => log.warn(`worker: ${err.message}`))
+  worker.on('failed', (job, err) => log.warn(`job ${job?.name ?? '?'} failed: ${err.message}`))
+
+  const sweepMs = Math.max(2_000, config.tallyIntervalMs * 10)
+  const sweep = async (): Promise<void> => {
+    try {
+      for (const id of await deps.actionRepo.campaignsWithUntallied()) await enqueueTally(deps.queues, id, 0)
+    } catch (err) {
+      log.warn(`sweep: ${(err as Error).message}`)
+    }
+  }
+  const askReconcile = async (): Promise<void> => {
+    const bucket = Math.floor(Date.now() / config.reconcileIntervalMs)
+    try {
+      // One job per interval across every worker: the job id is the interval, kept after completion to dedupe.
+      await deps.queues.counts.add('reconcile', {}, {
+        jobId: `reconcile-${bucket}`,
+        removeOnComplete: { age: Math.ceil((config.reconcileIntervalMs * 2) / 1000) }
+      })
+    } catch (err) {
+      log.warn(`reconcile not queued: ${(err as Error).message}`)
+    }
+  }
+  await sweep()
+  const sweepTimer = setInterval(() => { sweep().catch(() => {}) }, sweepMs)
+  const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
+
+  log.info(`Worker consuming queue "counts" (concurrency ${concurrency})`)
+  return {
+    async close () {
+      clearInterval(sweepTimer)
+      clearInterval(reconcileTimer)
+      // Lets running jobs finish, takes no new ones.
+      await worker.close()
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import formbody from '@fastify/formbody'
+import fastifyStatic from '@fastify/static'
+import type { Deps } from './deps.ts'
+import pages from './plugins/pages.ts'
+import security from './plugins/security.ts'
+import views from './plugins/views.ts'
+import { healthRoutes } from './routes/health-routes.ts'
+import { campaignRoutes } from './routes/public/campaign-routes.ts'
+
+const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
+
+/** Builds the web application over the dependency graph; it does not listen (main.ts does). */
+export interface AppOptions { loggerInstance?: FastifyBaseLogger, disableRequestLogging?: boolean }
+
+export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.loggerInstance,
+    disableRequestLogging: opts.disableRequestLogging ?? false,
+    // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address).
+    trustProxy: deps.config.trustProxy as boolean,
+    bodyLimit: 64 * 1024
+  })
+
+  // External and cross-cutting plugins, in order.
+  await app.register(security)
+  await app.register(formbody, { bodyLimit: 32 * 1024 })
+  await app.register(views)
+  await app.register(pages, { i18n: deps.i18n })
+  await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) request.log.error({ err: error }, 'unhandled error')
+    if (status === 413) return reply.sendError(413, 'errors.tooLarge')
+    if (status === 415) return reply.sendError(415, 'errors.badRequest.message')
+    if (status === 404) return reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } })
+    if (status === 500) return reply.sendError(500, 'errors.server.message')
+    return reply.sendError(status, 'errors.badRequest.message')
+  })
+  app.setNotFoundHandler(async (_request, reply) => reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } }))
+
+  // Application routes.
+  await app.register(healthRoutes, { deps })
+  await app.register(campaignRoutes, { deps })
+
+  return app
+}

@@ -1,0 +1,119 @@
+import { resolve } from 'node:path'
+
+export interface Config {
+  port: number
+  host: string
+  /** undefined: run an embedded PostgreSQL with its data under dataDir */
+  databaseUrl: string | undefined
+  redisUrl: string
+  /** true when REDIS_URL was not given, so a local redis-server may be started for the user */
+  redisIsDefault: boolean
+  publicUrl: string
+  seedDemo: boolean
+  /** actions per minute per network address; 0 lifts the limit */
+  actionRateLimit: number
+  dataDir: string
+  logLevel: string
+  /** how often (ms) a campaign's progress may be published at most */
+  tallyIntervalMs: number
+  /** action rows counted per tally transaction */
+  tallyBatchSize: number
+  /** how often (ms) the reconcile job rebuilds every counter from the action rows */
+  reconcileIntervalMs: number
+  /** seconds web and worker wait for running work at shutdown */
+  shutdownGraceSeconds: number
+  /** trust X-Forwarded-For from this many proxies (or true/false), for the client address behind a load balancer */
+  trustProxy: boolean | number
+  /** prefix of every Redis key and channel, so several installations can share one Redis */
+  redisPrefix: string
+  /** PostgreSQL connections per process */
+  dbPoolSize: number
+  /** secret that keys the hashes of network addresses used by the rate limiter */
+  secret: string
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Reads and validates the settings; the only reader of process.env. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Config> {
+  const problems: string[] = []
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`)
+      return fallback
+    }
+    return n
+  }
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.toLowerCase()
+    if (raw === undefined || raw === '') return fallback
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false
+    problems.push(`${name} must be true or false (got "${env[name]}").`)
+    return fallback
+  }
+  const url = (name: string, fallback: string | undefined, protocols: string[]): string | undefined => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    try {
+      const u = new URL(raw)
+      if (!protocols.includes(u.protocol)) throw new Error('protocol')
+      return raw
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')}// URL (got "${raw}").`)
+      return fallback
+    }
+  }
+
+  const port = int('PORT', 3000, 0, 65535)
+  const host = env.HOST || '0.0.0.0'
+  const databaseUrl = url('DATABASE_URL', undefined, ['postgres:', 'postgresql:'])
+  const redisUrl = url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!
+  const publicUrl = (url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!).replace(/\/+$/, '')
+  const logLevel = env.LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`)
+  if (env.REDIS_PREFIX !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(env.REDIS_PREFIX)) problems.push(`REDIS_PREFIX may hold letters, digits, '_', '.' and '-' only (got "${env.REDIS_PREFIX}").`)
+  const secret = env.SECRET || 'bouteille-development-secret-change-me'
+  if (env.SECRET !== undefined && env.SECRET.length < 32) problems.push('SECRET must be at least 32 characters long (try: openssl rand -hex 32).')
+  if (env.NODE_ENV === 'production' && env.SECRET === undefined) problems.push('SECRET must be set in production (try: openssl rand -hex 32).')
+
+  const config: Config = {
+    port,
+    host,
+    databaseUrl,
+    redisUrl,
+    redisIsDefault: !env.REDIS_URL,
+    publicUrl,
+    seedDemo: bool('SEED_DEMO', true),
+    actionRateLimit: int('ACTION_RATE_LIMIT', 20, 0, 1_000_000),
+    dataDir: resolve(cwd, env.DATA_DIR || '.data'),
+    logLevel,
+    tallyIntervalMs: int('TALLY_INTERVAL_MS', 300, 50, 10_000),
+    tallyBatchSize: int('TALLY_BATCH_SIZE', 5000, 1, 100_000),
+    reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 60_000, 1000, 86_400_000),
+    trustProxy: trustProxy(env.TRUST_PROXY, problems),
+    redisPrefix: env.REDIS_PREFIX || 'bouteille',
+    dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),
+    shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 600),
+    secret
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)
+  }
+  return Object.freeze(config)
+}
+
+function trustProxy (raw: string | undefined, problems: string[]): boolean | number {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  const n = Number(raw)
+  if (Number.isInteger(n) && n >= 0 && n <= 10) return n
+  problems.push(`TRUST_PROXY must be true, false or the number of proxies in front of Bouteille (got "${raw}").`)
+  return false
+}

@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
+} from 'drizzle-orm/pg-core'
+
+export const campaignStatus = pgEnum('campaign_status', ['draft', 'scheduled', 'live', 'paused', 'closed'])
+export const channel = pgEnum('channel', ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'])
+
+export type CampaignStatus = (typeof campaignStatus.enumValues)[number]
+export type Channel = (typeof channel.enumValues)[number]
+
+export const campaigns = pgTable('campaigns', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  status: campaignStatus('status').notNull().default('draft'),
+  defaultLocale: text('default_locale').notNull().default('fr'),
+  goal: integer('goal').notNull().default(1000),
+  channels: channel('channels').array().notNull().default(sql`'{x,bluesky,mastodon,threads,email,bottle}'`),
+  opensAt: timestamp('opens_at', { withTimezone: true }),
+  closesAt: timestamp('closes_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+// One row per campaign and locale: everything a supporter reads.
+export const campaignTexts = pgTable('campaign_texts', {
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  locale: text('locale').notNull(),
+  title: text('title').notNull(),
+  pitch: text('pitch').notNull(),
+  callToAction: text('call_to_action').notNull(),
+  shareText: text('share_text').notNull().default(''),
+  hashtags: text('hashtags').array().notNull().default(sql`'{}'`)
+}, (t) => [primaryKey({ columns: [t.campaignId, t.locale] })])
+
+export interface Handles { x?: string, bluesky?: string, mastodon?: string, threads?: string }
+
+export const targets = pgTable('targets', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  role: jsonb('role').$type<Record<string, string>>().notNull().default({}),
+  organisation: text('organisation').notNull().default(''),
+  country: text('country').notNull().default(''),
+  photoUrl: text('photo_url'),
+  handles: jsonb('handles').$type<Handles>().notNull().default({}),
+  email: text('email'),
+  groups: text('groups').array().notNull().default(sql`'{}'`),
+  active: boolean('active').notNull().default(true),
+  position: smallint('position').notNull().default(0)
+}, (t) => [index('targets_campaign_idx').on(t.campaignId)])
+
+// Templates with {target}, {hashtags} and {link} placeholders; targetId narrows a variant to one target.
+export const messages = pgTable('messages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  locale: text('locale').notNull(),
+  targetId: uuid('target_id').references(() => targets.id, { onDelete: 'cascade' }),
+  body: text('body').notNull(),
+  active: boolean('active').notNull().default(true),
+  position: smallint('position').notNull().default(0)
+}, (t) => [index('messages_campaign_idx').on(t.campaignId)])
+
+// The source of truth for every count. No personal data: no address, no account, no fingerprint.
+export const actions = pgTable('actions', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  targetId: uuid('target_id').notNull().references(() => targets.id),
+  messageId: uuid('message_id').references(() => messages.id, { onDelete: 'set null' }),
+  channel: channel('channel').notNull(),
+  locale: text('locale').notNull(),
+  text: text('text').notNull(),
+  ref: text('ref'),
+  key: uuid('key').notNull(),
+  tallied: boolean('tallied').notNull().default(false),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  // The idempotency key is scoped to one send: the same page may send to X, then to Bluesky.
+  uniqueIndex('actions_idempotency_idx').on(t.campaignId, t.key, t.targetId, t.channel),
+  // Only the rows the tally has not counted yet: stays tiny, so the tally never scans history.
+  index('actions_untallied_idx').on(t.campaignId, t.id).where(sql`NOT ${t.tallied}`),
+  index('actions_campaign_created_idx').on(t.campaignId, t.createdAt)
+])
+
+// Derived counters, rebuilt from actions by the reconcile job. dimension: total | target | channel | locale | ref | hour.
+export const campaignCounts = pgTable('campaign_counts', {
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  dimension: text('dimension').notNull(),
+  key: text('key').notNull(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.campaignId, t.dimension, t.key] })])

@@ -1,0 +1,97 @@
+import { fileURLToPath } from 'node:url'
+import { Redis, type RedisOptions } from 'ioredis'
+import type { Config } from './config.ts'
+import { createDb } from './db/client.ts'
+import { createI18n } from './i18n.ts'
+import { createQueues, enqueueTally } from '../jobs/queues.ts'
+import { createActionRepo } from './repos/action-repo.ts'
+import { createCampaignRepo } from './repos/campaign-repo.ts'
+import { createActionService } from './services/action-service.ts'
+import { channels as busChannels, createBus } from './services/bus.ts'
+import { createCampaignCatalog } from './services/campaign-catalog.ts'
+import { createProgressHub } from './services/progress-hub.ts'
+import { createProgressService } from './services/progress-service.ts'
+import { createRateLimiter } from './services/rate-limiter.ts'
+
+export interface Logger {
+  info: (msg: string) => void
+  warn: (msg: string) => void
+  error: (obj: unknown, msg?: string) => void
+}
+
+/** The settings createDeps needs: the config with the database URL resolved (embedded or given). */
+export type ResolvedConfig = Config & { databaseUrl: string }
+
+const VIEWS = fileURLToPath(new URL('../views', import.meta.url))
+
+/** Builds the one dependency graph that web and worker share; close() releases everything it opened. */
+export async function createDeps (config: ResolvedConfig, log: Logger) {
+  const { pool, db } = createDb(config.databaseUrl, config.dbPoolSize)
+
+  const redisOptions: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }
+  // Commands (publish, rate limits): fail fast when Redis is away instead of queueing in memory.
+  const redis = new Redis(config.redisUrl, redisOptions)
+  // Pub/sub: needs its own connection; resubscribes by itself after a reconnect.
+  const subscriber = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null })
+  let lastRedisError = 0
+  for (const r of [redis, subscriber]) {
+    r.on('error', (err) => {
+      if (Date.now() - lastRedisError > 10_000) log.warn(`Redis: ${err.message}`)
+      lastRedisError = Date.now()
+    })
+  }
+  await Promise.all([redis.connect(), subscriber.connect()])
+
+  // BullMQ producers: fail fast too, so an action response never waits on a Redis outage.
+  const queues = createQueues({ url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 } as never, config.redisPrefix)
+  for (const q of Object.values(queues)) q.on('error', () => {})
+
+  const channels = busChannels(config.redisPrefix)
+  const bus = createBus(subscriber)
+  const i18n = createI18n(`${VIEWS}/locales`)
+  const actionRepo = createActionRepo(pool)
+  const campaignRepo = createCampaignRepo(db)
+  const progressService = createProgressService({ db, actionRepo, redis, channels })
+  const progressHub = createProgressHub({ bus, channels, read: progressService.read })
+  const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
+  const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
+  const actionService = createActionService({
+    actionRepo,
+    enqueueTally: (campaignId) => enqueueTally(queues, campaignId, config.tallyIntervalMs),
+    publicUrl: config.publicUrl,
+    onEnqueueError: (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)
+  })
+
+  return {
+    config,
+    log,
+    pool,
+    db,
+    redis,
+    subscriber,
+    queues,
+    channels,
+    bus,
+    i18n,
+    actionRepo,
+    campaignRepo,
+    progressService,
+    progressHub,
+    catalog,
+    rateLimiter,
+    actionService,
+    /** Announces that a campaign's public content changed, so every web instance drops its copy. */
+    async announceCampaign (slug: string, previousSlug?: string): Promise<void> {
+      await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
+    },
+    async close (): Promise<void> {
+      progressHub.close()
+      await Promise.allSettled(Object.values(queues).map((q) => q.close()))
+      redis.disconnect()
+      subscriber.disconnect()
+      await pool.end()
+    }
+  }
+}
+
+export type Deps = Awaited<ReturnType<typeof createDeps>>

@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+type Entry = string | Partial<Record<Intl.LDMLPluralRule, string>>
+type Catalog = Record<string, Entry>
+
+export interface Translator {
+  locale: string
+  /** The text for a key, with {name} placeholders filled; a plural entry picks its form by vars.count. */
+  t: (key: string, vars?: Record<string, string | number>) => string
+  /** A number in the locale's formatting (French: U+202F thousands separator). */
+  n: (value: number) => string
+}
+
+export interface I18n {
+  locales: readonly string[]
+  translator: (locale: string) => Translator
+  /** Picks a supported locale: explicit choice, then Accept-Language, then the fallback. */
+  negotiate: (explicit: string | undefined, acceptLanguage: string | undefined, fallback: string) => string
+}
+
+/** Loads every `<locale>.json` in dir: dropping a file in adds a language. Missing keys fall back to English, then to the key. */
+export function createI18n (dir: string): I18n {
+  const catalogs = new Map<string, Catalog>()
+  for (const file of readdirSync(dir).sort()) {
+    const m = /^([a-z]{2}(?:-[A-Z]{2})?)\.json$/.exec(file)
+    if (m) catalogs.set(m[1]!, flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>))
+  }
+  const locales = [...catalogs.keys()]
+  const translators = new Map<string, Translator>()
+
+  const build = (locale: string): Translator => {
+    const own = catalogs.get(locale) ?? {}
+    const en = catalogs.get('en') ?? {}
+    const plural = new Intl.PluralRules(locale)
+    const numbers = new Intl.NumberFormat(locale)
+    const n = (value: number): string => numbers.format(value)
+    const t = (key: string, vars?: Record<string, string | number>): string => {
+      const entry = own[key] ?? en[key]
+      if (entry === undefined) return key
+      let text: string
+      if (typeof entry === 'string') {
+        text = entry
+      } else {
+        const count = Number(vars?.count ?? 0)
+        text = entry[plural.select(count)] ?? entry.other ?? key
+      }
+      if (!vars) return text
+      return text.replace(/\{(\w+)\}/g, (all, name: string) => {
+        const v = vars[name]
+        if (v === undefined) return all
+        return typeof v === 'number' ? n(v) : v
+      })
+    }
+    return { locale, t, n }
+  }
+
+  const translator = (locale: string): Translator => {
+    let tr = translators.get(locale)
+    if (!tr) {
+      tr = build(catalogs.has(locale) ? locale : 'en')
+      translators.set(locale, tr)
+    }
+    return tr
+  }
+
+  const negotiate = (explicit: string | undefined, acceptLanguage: string | undefined, fallback: string): string => {
+    if (explicit && catalogs.has(explicit)) return explicit
+    if (acceptLanguage) {
+      const ranked = acceptLanguage.split(',').map((part, i) => {
+        const [tag = '', ...params] = part.trim().split(';')
+        const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean)
+        return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), i }
+      }).filter((x) => x.tag && x.q > 0).sort((a, b) => b.q - a.q || a.i - b.i)
+      for (const { tag } of ranked) {
+        if (catalogs.has(tag)) return tag
+        const base = tag.split('-')[0]!.toLowerCase()
+        if (catalogs.has(base)) return base
+      }
+    }
+    return catalogs.has(fallback) ? fallback : (locales[0] ?? 'en')
+  }
+
+  return { locales, translator, negotiate }
+}
+
+function flatten (obj: Record<string, unknown>, prefix = '', out: Catalog = {}): Catalog {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k
+    if (typeof v === 'string') {
+      out[key] = v
+    } else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>
+      if (typeof o.other === 'string') out[key] = o as Entry
+      else flatten(o, key, out)
+    }
+  }
+  return out
+}

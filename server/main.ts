@@ -1,0 +1,81 @@
+import closeWithGrace from 'close-with-grace'
+import { pino } from 'pino'
+import { startWorker, type RunningWorker } from '../jobs/main.ts'
+import { buildApp } from './app.ts'
+import { loadConfig, type Config } from './config.ts'
+import { createDb, runMigrations } from './db/client.ts'
+import { createDeps, type Logger } from './deps.ts'
+import { ensureRedis, startEmbeddedPostgres, type LocalService } from './infra/local-services.ts'
+import { seedDemoIfEmpty } from './seed/seed-demo.ts'
+
+export type Role = 'web' | 'worker' | 'all'
+
+export function createLogger (config: Pick<Config, 'logLevel'>) {
+  return pino({ level: config.logLevel, base: undefined })
+}
+
+/** The database URL: DATABASE_URL, or an embedded PostgreSQL started here when it is unset. */
+export async function prepareDatabaseUrl (config: Readonly<Config>, log: Logger): Promise<{ databaseUrl: string, service: LocalService | null }> {
+  if (config.databaseUrl) return { databaseUrl: config.databaseUrl, service: null }
+  const pg = await startEmbeddedPostgres(config.dataDir, log)
+  return { databaseUrl: pg.url, service: pg }
+}
+
+/** Resolves the database (embedded when DATABASE_URL is unset) and Redis (started when absent and allowed). */
+export async function prepareServices (config: Readonly<Config>, log: Logger): Promise<{ databaseUrl: string, services: LocalService[] }> {
+  const { databaseUrl, service } = await prepareDatabaseUrl(config, log)
+  const services = service ? [service] : []
+  try {
+    const redis = await ensureRedis(config.redisUrl, config.redisIsDefault, log)
+    if (redis) services.push(redis)
+  } catch (err) {
+    await Promise.allSettled(services.map((s) => s.stop()))
+    throw err
+  }
+  return { databaseUrl, services }
+}
+
+/** Applies migrations and, on an empty database, seeds the demo campaign (unless SEED_DEMO=false). */
+export async function prepareDatabase (databaseUrl: string, seedDemo: boolean, log: Logger): Promise<void> {
+  const { pool, db } = createDb(databaseUrl, 2)
+  try {
+    await runMigrations(pool)
+    if (seedDemo && await seedDemoIfEmpty(db)) log.info('Seeded the demo campaign "tweetbouteille"')
+  } finally {
+    await pool.end()
+  }
+}
+
+/** `bouteille start [web|worker|all]`: config → services → migrations → deps → web and/or worker; stops gracefully on SIGINT/SIGTERM. */
+export async function start (role: Role): Promise<void> {
+  const config = loadConfig()
+  const logger = createLogger(config)
+  const log: Logger = { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (o, m) => logger.error(o, m) }
+
+  const { databaseUrl, services } = await prepareServices(config, log)
+  await prepareDatabase(databaseUrl, config.seedDemo, log)
+  const deps = await createDeps({ ...config, databaseUrl }, log)
+
+  let worker: RunningWorker | null = null
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null
+  if (role === 'worker' || role === 'all') worker = await startWorker(deps)
+  if (role === 'web' || role === 'all') {
+    app = await buildApp(deps, { loggerInstance: logger.child({ role: 'web' }), disableRequestLogging: true })
+    await deps.catalog.start()
+    await deps.progressHub.start()
+    await app.listen({ port: config.port, host: config.host })
+    logger.info(`Bouteille is running on ${config.publicUrl} (listening on ${config.host}:${config.port})`)
+    if (config.seedDemo) logger.info(`Demo campaign: ${config.publicUrl}/c/tweetbouteille`)
+  }
+
+  closeWithGrace({ delay: config.shutdownGraceSeconds * 1000 }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an error')
+    else logger.info(`${signal ?? 'stop'}: closing`)
+    // Open SSE streams would hold the server open: end them first, then stop taking requests.
+    deps.progressHub.close()
+    if (app) await app.close()
+    if (worker) await worker.close()
+    await deps.close()
+    for (const s of services.reverse()) await s.stop()
+  })
+}

@@ -1,0 +1,76 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { I18n, Translator } from '../i18n.ts'
+import type { ErrorPageView, PageBase } from '../routes/public/view-models.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The language for this request: ?lang=, then Accept-Language, then the given fallback. */
+    locale: (fallback?: string) => string
+    /** The client asked for JSON (Accept: application/json before text/html). */
+    wantsJson: () => boolean
+  }
+  interface FastifyReply {
+    /** Fields every page template needs, in the given language. */
+    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string }) => PageBase
+    /** Sends an error as a page or as {"error"} JSON, as the client prefers. */
+    sendError: (status: number, key: string, opts?: { vars?: Record<string, string | number>, back?: { href: string, labelKey: string }, fallbackLocale?: string }) => FastifyReply
+  }
+}
+
+const HEADINGS: Record<number, string> = {
+  400: 'errors.badRequest.heading',
+  404: 'errors.notFound.heading',
+  429: 'errors.rateLimited.heading',
+  500: 'errors.server.heading'
+}
+
+/** Language negotiation, the common page fields and error pages. */
+export default fp(async (app, { i18n }: { i18n: I18n }) => {
+  app.decorateRequest('locale', function (this: FastifyRequest, fallback = 'fr') {
+    const q = this.query as Record<string, unknown> | undefined
+    const lang = typeof q?.lang === 'string' ? q.lang : undefined
+    return i18n.negotiate(lang, this.headers['accept-language'], fallback)
+  })
+  app.decorateRequest('wantsJson', function (this: FastifyRequest) {
+    const accept = this.headers.accept ?? ''
+    const json = accept.indexOf('application/json')
+    if (json < 0) return false
+    const html = accept.indexOf('text/html')
+    return html < 0 || json < html
+  })
+
+  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string }): PageBase {
+    const url = new URL(this.request.url, 'http://x')
+    return {
+      t: tr.t,
+      n: tr.n,
+      locale: tr.locale,
+      languages: i18n.locales.map((code) => {
+        url.searchParams.set('lang', code)
+        return { code, label: i18n.translator(code).t(`lang.${code}`), href: url.pathname + url.search, current: code === tr.locale }
+      }),
+      nonce: this.pageNonce(),
+      title: meta.title,
+      description: meta.description,
+      canonicalUrl: meta.canonicalUrl
+    }
+  })
+
+  app.decorateReply('sendError', function (this: FastifyReply, status: number, key: string, opts = {}) {
+    const tr = i18n.translator(this.request.locale(opts.fallbackLocale))
+    const message = tr.t(key, opts.vars)
+    this.code(status)
+    if (this.request.wantsJson()) return this.send({ error: message })
+    const heading = tr.t(key.endsWith('.message') ? key.replace(/\.message$/, '.heading') : (HEADINGS[status] ?? 'errors.badRequest.heading'))
+    const view: ErrorPageView = {
+      ...this.pageBase(tr, { title: heading }),
+      status,
+      heading,
+      message,
+      back: opts.back ? { href: opts.back.href, label: tr.t(opts.back.labelKey) } : undefined
+    }
+    return this.type('text/html; charset=utf-8').view('public/error.eta', view)
+  })
+}, { name: 'pages', dependencies: ['security', 'views'] })
+

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import fp from 'fastify-plugin'
+import helmet from 'helmet'
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** A fresh CSP nonce for this page; also puts it in the Content-Security-Policy header. */
+    pageNonce: () => string
+  }
+}
+
+// Outbound sends are 303s from our own form to a network: the CSP form-action must allow those redirects.
+const DIRECTIVES: Record<string, string[]> = {
+  'default-src': ["'self'"],
+  'base-uri': ["'none'"],
+  'object-src': ["'none'"],
+  'frame-ancestors': ["'none'"],
+  'img-src': ["'self'", 'data:'],
+  'style-src': ["'self'"],
+  'font-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'form-action': ["'self'", 'https:', 'mailto:'],
+  'script-src': ["'self'"]
+}
+
+function csp (nonce?: string): string {
+  return Object.entries(DIRECTIVES)
+    .map(([k, v]) => `${k} ${nonce && k === 'script-src' ? [...v, `'nonce-${nonce}'`].join(' ') : v.join(' ')}`)
+    .join('; ')
+}
+
+/** The headers helmet sets (all but the CSP, which carries a per-page nonce), computed once at start. */
+function helmetHeaders (): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const res = {
+    setHeader: (name: string, value: string | number | string[]) => { headers[name.toLowerCase()] = String(value) },
+    removeHeader: (name: string) => { delete headers[name.toLowerCase()] }
+  }
+  helmet({
+    contentSecurityPolicy: false,
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false
+  })({} as IncomingMessage, res as unknown as ServerResponse, () => {})
+  headers['permissions-policy'] = 'camera=(), microphone=(), geolocation=(), interest-cohort=()'
+  return headers
+}
+
+/** Security headers on every response (helmet's set) and a strict CSP; pages add a nonce. */
+export default fp(async (app) => {
+  const headers = { ...helmetHeaders(), 'content-security-policy': csp() }
+  app.decorateReply('pageNonce', function () {
+    const nonce = randomBytes(16).toString('base64')
+    this.header('content-security-policy', csp(nonce))
+    return nonce
+  })
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(headers)
+  })
+}, { name: 'security' })

@@ -1,0 +1,130 @@
+import type pg from 'pg'
+import type { Channel } from '../db/schema.ts'
+
+export interface NewAction {
+  campaignId: string
+  targetId: string
+  messageId: string | null
+  channel: Channel
+  locale: string
+  text: string
+  ref: string | null
+  key: string
+}
+
+export interface RecordedAction { id: number, text: string, created: boolean }
+
+export interface CountRow { dimension: string, key: string, count: number }
+
+export type ActionRepo = ReturnType<typeof createActionRepo>
+
+// Both the tally and the rebuild take this per-campaign transaction lock, so they never interleave.
+const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' || $1::text, 0))"
+
+// Counts a set of action rows (the CTE "batch") into every dimension at once.
+const AGGREGATE_SQL = `
+  agg AS (
+    SELECT 'total' AS dimension, '' AS key, count(*) AS n FROM batch
+    UNION ALL SELECT 'target', target_id::text, count(*) FROM batch GROUP BY target_id
+    UNION ALL SELECT 'channel', channel::text, count(*) FROM batch GROUP BY channel
+    UNION ALL SELECT 'locale', locale, count(*) FROM batch GROUP BY locale
+    UNION ALL SELECT 'ref', ref, count(*) FROM batch WHERE ref IS NOT NULL GROUP BY ref
+    UNION ALL SELECT 'hour', to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*) FROM batch GROUP BY 2
+  )`
+
+/** Action rows (the source of truth) and the counters derived from them. */
+export function createActionRepo (pool: pg.Pool) {
+  async function inTransaction<T> (fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      const out = await fn(client)
+      await client.query('COMMIT')
+      return out
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  return {
+    /** Inserts an action once per idempotency key; a repeat returns the first row. Committed when it resolves. */
+    async record (a: NewAction): Promise<RecordedAction> {
+      const inserted = await pool.query<{ id: string, text: string }>({
+        name: 'action-insert',
+        text: `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (campaign_id, key, target_id, channel) DO NOTHING
+               RETURNING id, text`,
+        values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key]
+      })
+      const row = inserted.rows[0]
+      if (row) return { id: Number(row.id), text: row.text, created: true }
+      // The conflicting insert has committed (a unique index waits for it), so this read sees it.
+      const existing = await pool.query<{ id: string, text: string }>({
+        name: 'action-find-by-key',
+        text: 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4',
+        values: [a.campaignId, a.key, a.targetId, a.channel]
+      })
+      const found = existing.rows[0]
+      if (!found) throw new Error('idempotent insert found no row')
+      return { id: Number(found.id), text: found.text, created: false }
+    },
+
+    /** Counts not-yet-tallied actions of a campaign into its counters, batch by batch; each batch is one transaction. Returns how many it counted. */
+    async tally (campaignId: string, batchSize: number): Promise<number> {
+      let counted = 0
+      for (;;) {
+        const n = await inTransaction(async (client) => {
+          await client.query(LOCK_SQL, [campaignId])
+          const res = await client.query<{ n: string }>(`
+            WITH batch AS (
+              UPDATE actions SET tallied = true
+              WHERE id IN (SELECT id FROM actions WHERE campaign_id = $1 AND NOT tallied ORDER BY id LIMIT $2)
+              RETURNING target_id, channel, locale, ref, created_at
+            ),
+            ${AGGREGATE_SQL},
+            upsert AS (
+              INSERT INTO campaign_counts (campaign_id, dimension, key, count)
+              SELECT $1, dimension, key, n FROM agg WHERE n > 0
+              ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
+            )
+            SELECT n FROM agg WHERE dimension = 'total'`, [campaignId, batchSize])
+          return Number(res.rows[0]?.n ?? 0)
+        })
+        counted += n
+        if (n < batchSize) return counted
+      }
+    },
+
+    /** Rebuilds every counter of a campaign from its action rows, in one transaction. */
+    async rebuild (campaignId: string): Promise<void> {
+      await inTransaction(async (client) => {
+        await client.query(LOCK_SQL, [campaignId])
+        await client.query('UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied', [campaignId])
+        await client.query('DELETE FROM campaign_counts WHERE campaign_id = $1', [campaignId])
+        await client.query(`
+          WITH batch AS (SELECT target_id, channel, locale, ref, created_at FROM actions WHERE campaign_id = $1),
+          ${AGGREGATE_SQL}
+          INSERT INTO campaign_counts (campaign_id, dimension, key, count)
+          SELECT $1, dimension, key, n FROM agg WHERE n > 0`, [campaignId])
+      })
+    },
+
+    /** The counters of a campaign. */
+    async counts (campaignId: string): Promise<CountRow[]> {
+      const res = await pool.query<{ dimension: string, key: string, count: string }>(
+        "SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension IN ('total', 'target', 'channel', 'locale')",
+        [campaignId])
+      return res.rows.map((r) => ({ dimension: r.dimension, key: r.key, count: Number(r.count) }))
+    },
+
+    /** Campaigns that have actions the tally has not counted yet. */
+    async campaignsWithUntallied (): Promise<string[]> {
+      const res = await pool.query<{ campaign_id: string }>('SELECT DISTINCT campaign_id FROM actions WHERE NOT tallied')
+      return res.rows.map((r) => r.campaign_id)
+    }
+  }
+}

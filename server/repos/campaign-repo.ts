@@ -1,0 +1,99 @@
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { campaigns, campaignTexts, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
+
+export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }
+
+export interface TargetData {
+  id: string
+  name: string
+  role: Record<string, string>
+  organisation: string
+  country: string
+  photoUrl: string | null
+  handles: Handles
+  email: string | null
+  groups: string[]
+}
+
+export interface MessageData { id: string, locale: string, targetId: string | null, body: string }
+
+/** Everything the public side needs of a campaign, loaded in one go and cached by the web process. */
+export interface CampaignData {
+  id: string
+  slug: string
+  status: CampaignStatus
+  defaultLocale: string
+  goal: number
+  channels: Channel[]
+  opensAt: Date | null
+  closesAt: Date | null
+  texts: Record<string, CampaignTextData>
+  /** active targets, in display order */
+  targets: TargetData[]
+  targetsById: Map<string, TargetData>
+  /** active message variants, in display order */
+  messages: MessageData[]
+  messagesById: Map<string, MessageData>
+}
+
+export type CampaignRepo = ReturnType<typeof createCampaignRepo>
+
+/** Reads campaigns with their texts, targets and messages. */
+export function createCampaignRepo (db: Db) {
+  async function assemble (rows: Array<typeof campaigns.$inferSelect>): Promise<CampaignData[]> {
+    if (rows.length === 0) return []
+    const ids = rows.map((r) => r.id)
+    const [texts, targetRows, messageRows] = await Promise.all([
+      db.select().from(campaignTexts).where(inArray(campaignTexts.campaignId, ids)),
+      db.select().from(targets).where(and(inArray(targets.campaignId, ids), eq(targets.active, true))).orderBy(asc(targets.position), asc(targets.name)),
+      db.select().from(messages).where(and(inArray(messages.campaignId, ids), eq(messages.active, true))).orderBy(asc(messages.position), asc(messages.id))
+    ])
+    return rows.map((c) => {
+      const ts = targetRows.filter((t) => t.campaignId === c.id).map((t): TargetData => ({
+        id: t.id, name: t.name, role: t.role, organisation: t.organisation, country: t.country, photoUrl: t.photoUrl, handles: t.handles, email: t.email, groups: t.groups
+      }))
+      const ms = messageRows.filter((m) => m.campaignId === c.id).map((m): MessageData => ({ id: m.id, locale: m.locale, targetId: m.targetId, body: m.body }))
+      return {
+        id: c.id,
+        slug: c.slug,
+        status: c.status,
+        defaultLocale: c.defaultLocale,
+        goal: c.goal,
+        channels: c.channels,
+        opensAt: c.opensAt,
+        closesAt: c.closesAt,
+        texts: Object.fromEntries(texts.filter((t) => t.campaignId === c.id).map((t) => [t.locale, {
+          title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, hashtags: t.hashtags
+        }])),
+        targets: ts,
+        targetsById: new Map(ts.map((t) => [t.id, t])),
+        messages: ms,
+        messagesById: new Map(ms.map((m) => [m.id, m]))
+      }
+    })
+  }
+
+  return {
+    async findBySlug (slug: string): Promise<CampaignData | null> {
+      const rows = await db.select().from(campaigns).where(eq(campaigns.slug, slug)).limit(1)
+      return (await assemble(rows))[0] ?? null
+    },
+
+    async findById (id: string): Promise<CampaignData | null> {
+      const rows = await db.select().from(campaigns).where(eq(campaigns.id, id)).limit(1)
+      return (await assemble(rows))[0] ?? null
+    },
+
+    /** Campaigns the public can see a count for (all but drafts). */
+    async listPublic (): Promise<CampaignData[]> {
+      const rows = await db.select().from(campaigns).where(inArray(campaigns.status, ['scheduled', 'live', 'paused', 'closed'])).orderBy(asc(campaigns.createdAt))
+      return assemble(rows)
+    },
+
+    async count (): Promise<number> {
+      const rows = await db.select({ id: campaigns.id }).from(campaigns).limit(1)
+      return rows.length
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto'
+import type { Channel } from '../../db/schema.ts'
+import { percentOf } from '../../domain/goals.ts'
+import { LIMITS, renderMessage } from '../../domain/messages.ts'
+import type { Progress } from '../../domain/progress.ts'
+import type { Translator } from '../../i18n.ts'
+import type { CampaignData, CampaignTextData } from '../../repos/campaign-repo.ts'
+import type { CampaignPageView, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
+
+export interface PageQuery { country?: string, target?: string, message?: string, ref?: string }
+export interface FormEcho { target?: string, message?: string, text?: string, instance?: string, channel?: string, ref?: string, key?: string }
+
+const regionNames = new Map<string, Intl.DisplayNames>()
+function countryName (locale: string, code: string): string {
+  if (!code) return ''
+  let names = regionNames.get(locale)
+  if (!names) { names = new Intl.DisplayNames([locale], { type: 'region' }); regionNames.set(locale, names) }
+  try { return names.of(code.toUpperCase()) ?? code } catch { return code }
+}
+
+/** "Amina Diallo-Keita" → "AD". */
+export function initials (name: string): string {
+  const words = name.split(/[\s-]+/).filter((w) => /\p{L}/u.test(w))
+  const first = words[0]?.[0] ?? '?'
+  const last = words.length > 1 ? words[words.length - 1]![0]! : ''
+  return (first + last).toUpperCase()
+}
+
+/** The campaign's texts in a locale, falling back to its default locale. */
+export function textsFor (c: CampaignData, locale: string): CampaignTextData {
+  return c.texts[locale] ?? c.texts[c.defaultLocale] ?? Object.values(c.texts)[0] ?? { title: c.slug, pitch: '', callToAction: '', shareText: '', hashtags: [] }
+}
+
+export function campaignView (c: CampaignData, locale: string, link: string): CampaignView {
+  const texts = textsFor(c, locale)
+  return { slug: c.slug, status: c.status, title: texts.title, pitch: texts.pitch, callToAction: texts.callToAction, shareText: texts.shareText, hashtags: texts.hashtags, link, channels: c.channels }
+}
+
+export function progressView (p: Progress | undefined, c: CampaignData): ProgressView {
+  const total = p?.total ?? 0
+  const goal = p?.goal ?? c.goal
+  return { total, goal, percent: percentOf(total, goal) }
+}
+
+let rotation = 0
+
+/** Builds the campaign page: targets (filtered by country), the least-contacted suggestion, the message variants in rotation. */
+export function buildCampaignPage (args: {
+  base: PageBase
+  tr: Translator
+  campaign: CampaignData
+  progress: Progress | undefined
+  link: string
+  query: PageQuery
+  echo?: FormEcho
+  error?: string | null
+}): CampaignPageView {
+  const { base, tr, campaign: c, progress, link, query, echo } = args
+  const locale = tr.locale
+  const counts = new Map((progress?.targets ?? []).map((t) => [t.id, t.count]))
+  const country = typeof query.country === 'string' ? query.country.toUpperCase() : ''
+
+  const countries = [...new Set(c.targets.map((t) => t.country).filter(Boolean))]
+    .map((code) => ({ code, name: countryName(locale, code) }))
+    .sort((a, b) => a.name.localeCompare(b.name, locale))
+  const visible = c.targets.filter((t) => !country || t.country === country)
+  const shown = visible.length > 0 ? visible : c.targets
+
+  // Least contacted first; ties go to the earliest in the list, so the suggestion is stable between views.
+  let suggested = shown[0]
+  for (const t of shown) if ((counts.get(t.id) ?? 0) < (counts.get(suggested!.id) ?? 0)) suggested = t
+
+  const wanted = echo?.target ?? query.target
+  const selectedTarget = shown.find((t) => t.id === wanted) ?? suggested
+  const targets: TargetView[] = shown.map((t) => ({
+    id: t.id,
+    name: t.name,
+    role: t.role[locale] ?? t.role[c.defaultLocale] ?? Object.values(t.role)[0] ?? '',
+    organisation: t.organisation,
+    country: t.country,
+    countryName: countryName(locale, t.country),
+    initials: initials(t.name),
+    photoUrl: t.photoUrl,
+    handles: t.handles,
+    hasEmail: Boolean(t.email),
+    count: counts.get(t.id) ?? 0,
+    suggested: t.id === suggested?.id
+  }))
+
+  const texts = textsFor(c, locale)
+  let variants = c.messages.filter((m) => m.locale === locale)
+  if (variants.length === 0) variants = c.messages.filter((m) => m.locale === c.defaultLocale)
+  const forSelected = variants.filter((m) => m.targetId === null || m.targetId === selectedTarget?.id)
+  const wantedMessage = echo?.message ?? query.message
+  const selectedMessage = forSelected.find((m) => m.id === wantedMessage) ?? forSelected[rotation++ % Math.max(1, forSelected.length)]
+  const messages = variants.map((m) => ({
+    id: m.id,
+    body: m.body,
+    targetId: m.targetId,
+    preview: selectedTarget ? renderMessage(m.body, 'bottle', selectedTarget, texts.hashtags, link) : m.body
+  }))
+
+  const p = progressView(progress, c)
+  const clientData = {
+    slug: c.slug,
+    locale,
+    link,
+    hashtags: texts.hashtags,
+    channels: c.channels,
+    limits: LIMITS,
+    targets: c.targets.map((t) => ({ id: t.id, name: t.name, handles: t.handles, count: counts.get(t.id) ?? 0, country: t.country, hasEmail: Boolean(t.email) })),
+    messages: variants.map((m) => ({ id: m.id, body: m.body, targetId: m.targetId })),
+    total: p.total,
+    goal: p.goal,
+    strings: clientStrings(tr)
+  }
+
+  return {
+    ...base,
+    campaign: campaignView(c, locale, link),
+    progress: p,
+    targets,
+    countries,
+    selectedCountry: visible.length > 0 ? country : '',
+    selectedTargetId: selectedTarget?.id ?? '',
+    messages,
+    selectedMessageId: selectedMessage?.id ?? '',
+    key: echo?.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID(),
+    ref: sanitizeRef(echo?.ref ?? query.ref),
+    form: { text: echo?.text ?? '', instance: echo?.instance ?? '', channel: (echo?.channel ?? '') as Channel | '' },
+    error: args.error ?? null,
+    limits: LIMITS,
+    clientData: JSON.stringify(clientData)
+  }
+}
+
+function sanitizeRef (ref: unknown): string {
+  return typeof ref === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(ref) ? ref : ''
+}
+
+/** Translated strings the page script needs (the counter, the Mastodon prompt, live announcements). */
+function clientStrings (tr: Translator): Record<string, string> {
+  const keys = ['js.counter', 'js.over', 'js.instancePrompt', 'js.suggested', 'js.anotherWording', 'js.live', 'js.copied']
+  return Object.fromEntries(keys.map((k) => [k, tr.t(k)]))
+}

@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Deps } from '../../deps.ts'
+import type { CampaignData } from '../../repos/campaign-repo.ts'
+import type { ActInput } from '../../services/action-service.ts'
+import { buildCampaignPage, campaignView, progressView, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
+import type { HomePageView, ThanksPageView } from './view-models.ts'
+
+type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
+
+const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
+const SHARE_BASES = {
+  x: (text: string) => `https://x.com/intent/post?text=${encodeURIComponent(text)}`,
+  bluesky: (text: string) => `https://bsky.app/intent/compose?text=${encodeURIComponent(text)}`,
+  threads: (text: string) => `https://www.threads.net/intent/post?text=${encodeURIComponent(text)}`,
+  facebook: (_text: string, link: string) => `https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(link)}`,
+  whatsapp: (text: string) => `https://wa.me/?text=${encodeURIComponent(text)}`,
+  email: (text: string, _link: string, subject: string) => `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(text)}`
+} as const
+
+/** The supporter's side: home, campaign page, the send, thanks, live progress. */
+export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  const { catalog, progressHub, actionService, rateLimiter, i18n } = deps
+
+  /** The campaign of :slug if the public may see it; otherwise replies 404 and returns null. */
+  async function publicCampaign (request: SlugRequest, reply: FastifyReply): Promise<CampaignData | null> {
+    const slug = request.params.slug
+    const c = SLUG_RE.test(slug) ? await catalog.get(slug) : null
+    if (!c || c.status === 'draft') {
+      await reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } })
+      return null
+    }
+    return c
+  }
+
+  let home: { at: number, list: CampaignData[] } | null = null
+  app.get('/', async (request, reply) => {
+    if (!home || Date.now() - home.at > 5_000) home = { at: Date.now(), list: await catalog.listPublic() }
+    const tr = i18n.translator(request.locale())
+    const live = home.list.filter((c) => c.status === 'live')
+    const campaigns = await Promise.all(live.map(async (c) => {
+      const texts = textsFor(c, tr.locale)
+      return { slug: c.slug, title: texts.title, pitch: texts.pitch, hashtags: texts.hashtags, progress: progressView((await progressHub.get(c.id))?.progress, c) }
+    }))
+    const view: HomePageView = { ...reply.pageBase(tr, { title: tr.t('home.title'), description: tr.t('home.description'), canonicalUrl: `${deps.config.publicUrl}/` }), campaigns }
+    return reply.type('text/html; charset=utf-8').view('public/home.eta', view)
+  })
+
+  async function renderPage (request: SlugRequest, reply: FastifyReply, c: CampaignData, echo?: FormEcho, error?: string | null, locale?: string): Promise<FastifyReply> {
+    const tr = i18n.translator(locale ?? request.locale(c.defaultLocale))
+    const texts = textsFor(c, tr.locale)
+    const link = actionService.campaignLink(c)
+    const entry = await progressHub.get(c.id)
+    const view = buildCampaignPage({
+      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link }),
+      tr,
+      campaign: c,
+      progress: entry?.progress,
+      link,
+      query: request.query as PageQuery,
+      echo,
+      error
+    })
+    // The page holds a one-time idempotency key: never serve it from a cache.
+    reply.header('cache-control', 'no-store')
+    return reply.type('text/html; charset=utf-8').view('public/campaign.eta', view)
+  }
+
+  app.get('/c/:slug', async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    return renderPage(request, reply, c)
+  })
+
+  app.post('/c/:slug/act', { bodyLimit: 32 * 1024 }, async (request: SlugRequest, reply) => {
+    const limit = await rateLimiter.hit('act', request.ip)
+    if (!limit.allowed) {
+      reply.header('retry-after', String(limit.retryAfterSeconds))
+      return reply.sendError(429, 'errors.rateLimited.message', { back: { href: `/c/${request.params.slug}`, labelKey: 'errors.back' } })
+    }
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
+    const result = await actionService.act(c, body)
+    if (!result.ok) {
+      if (result.status === 409 || request.wantsJson()) {
+        return reply.sendError(result.status, result.error, {
+          vars: localiseVars(result.vars, request.locale(c.defaultLocale)),
+          fallbackLocale: c.defaultLocale,
+          back: { href: `/c/${c.slug}`, labelKey: 'errors.back' }
+        })
+      }
+      const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
+      const tr = i18n.translator(locale)
+      reply.code(400)
+      return renderPage(request, reply, c, echoOf(body), tr.t(result.error, localiseVars(result.vars, locale)), locale)
+    }
+    if (request.wantsJson()) {
+      const known = progressHub.peekTotal(c.id) ?? 0
+      return reply.code(201).send({ id: result.id, intentUrl: result.intentUrl, total: known + (result.created ? 1 : 0) })
+    }
+    return reply.code(303).header('location', result.intentUrl).header('cache-control', 'no-store').send()
+  })
+
+  function localiseVars (vars: Record<string, string | number> | undefined, locale: string): Record<string, string | number> | undefined {
+    if (!vars || typeof vars.network !== 'string') return vars
+    return { ...vars, network: i18n.translator(locale).t(`networks.${vars.network}`) }
+  }
+
+  app.get('/c/:slug/thanks', async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    const tr = i18n.translator(request.locale(c.defaultLocale))
+    const texts = textsFor(c, tr.locale)
+    const link = actionService.campaignLink(c)
+    const shareText = `${texts.shareText || texts.title} ${texts.hashtags.map((h) => '#' + h).join(' ')} ${link}`.replace(/\s+/g, ' ').trim()
+    const share: ThanksPageView['share'] = (['x', 'bluesky', 'threads', 'facebook', 'whatsapp', 'email'] as const).map((channel) => ({
+      channel, label: tr.t(`share.${channel}`), href: SHARE_BASES[channel](shareText, link, texts.title)
+    }))
+    const via = typeof request.query.via === 'string' && c.channels.includes(request.query.via as never) ? request.query.via : ''
+    const view: ThanksPageView = {
+      ...reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link }),
+      campaign: campaignView(c, tr.locale, link),
+      progress: progressView((await progressHub.get(c.id))?.progress, c),
+      share,
+      via
+    }
+    return reply.type('text/html; charset=utf-8').view('public/thanks.eta', view)
+  })
+
+  app.get('/c/:slug/progress.json', async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    const entry = await progressHub.get(c.id)
+    if (!entry) return reply.sendError(404, 'errors.notFound.message')
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(entry.json)
+  })
+
+  app.get('/c/:slug/events', async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    const entry = await progressHub.get(c.id)
+    if (!entry) return reply.sendError(404, 'errors.notFound.message')
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no'
+    })
+    res.write(`retry: 3000\n\n${entry.frame}`)
+    const unsubscribe = progressHub.subscribe(c.id, {
+      write: (chunk) => res.write(chunk),
+      end: () => res.end()
+    })
+    request.raw.once('close', unsubscribe)
+  })
+}
+
+function echoOf (body: ActInput): FormEcho {
+  const s = (v: unknown): string | undefined => typeof v === 'string' ? v.slice(0, 5000) : undefined
+  return { target: s(body.target), message: s(body.message), text: s(body.text), instance: s(body.instance), channel: s(body.channel), ref: s(body.ref), key: s(body.key) }
+}
+
+function localeOfMessage (c: CampaignData, message: unknown): string | undefined {
+  return typeof message === 'string' ? c.messagesById.get(message)?.locale : undefined
+}

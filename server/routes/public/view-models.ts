@@ -1,0 +1,110 @@
+import type { Channel, CampaignStatus, Handles } from '../../db/schema.ts'
+import type { Translator } from '../../i18n.ts'
+
+/** What every page template receives. */
+export interface PageBase {
+  /** i18n: it.t('key', { vars }), it.n(1234) */
+  t: Translator['t']
+  n: Translator['n']
+  locale: string
+  /** links to the same page in each language, for the switch */
+  languages: Array<{ code: string, label: string, href: string, current: boolean }>
+  /** CSP nonce for inline <script> (there should be none but the JSON data block) */
+  nonce: string
+  /** <title> and meta description */
+  title: string
+  description?: string
+  /** absolute URL of the page, for og:url / canonical */
+  canonicalUrl?: string
+}
+
+export interface TargetView {
+  id: string
+  name: string
+  role: string
+  organisation: string
+  country: string
+  countryName: string
+  initials: string
+  photoUrl: string | null
+  handles: Handles
+  hasEmail: boolean
+  count: number
+  suggested: boolean
+}
+
+export interface MessageView {
+  id: string
+  /** template with {target}, {hashtags}, {link} */
+  body: string
+  /** null: for every target */
+  targetId: string | null
+  /** the template rendered for the selected target, as a plain preview (bottle/e-mail form: name, no handle) */
+  preview: string
+}
+
+export interface ProgressView {
+  total: number
+  goal: number
+  percent: number
+}
+
+export interface CampaignView {
+  slug: string
+  status: CampaignStatus
+  title: string
+  pitch: string
+  callToAction: string
+  shareText: string
+  hashtags: string[]
+  /** public absolute link of the campaign, as put in messages */
+  link: string
+  channels: Channel[]
+}
+
+/** GET /c/:slug and the form shown again after a 400 */
+export interface CampaignPageView extends PageBase {
+  campaign: CampaignView
+  progress: ProgressView
+  targets: TargetView[]
+  countries: Array<{ code: string, name: string }>
+  /** '' when no filter (no-JS filter: GET ?country=XX) */
+  selectedCountry: string
+  selectedTargetId: string
+  messages: MessageView[]
+  selectedMessageId: string
+  /** UUID idempotency key for this page view */
+  key: string
+  ref: string
+  /** values echoed back after an error */
+  form: { text: string, instance: string, channel: Channel | '' }
+  /** translated error message after a rejected send, else null */
+  error: string | null
+  limits: Record<Channel, number>
+  /** JSON for public/js/campaign.js, rendered in <script type="application/json" id="campaign-data"> */
+  clientData: string
+}
+
+/** GET /c/:slug/thanks */
+export interface ThanksPageView extends PageBase {
+  campaign: CampaignView
+  progress: ProgressView
+  /** share links (fixed bases), already built */
+  share: Array<{ channel: 'x' | 'bluesky' | 'mastodon' | 'threads' | 'email' | 'facebook' | 'whatsapp', label: string, href: string }>
+  /** the channel just used, if known (?via=x) */
+  via: string
+}
+
+/** GET / */
+export interface HomePageView extends PageBase {
+  campaigns: Array<{ slug: string, title: string, pitch: string, hashtags: string[], progress: ProgressView }>
+}
+
+/** Error pages: 404, 409 (not live), 429, 500 */
+export interface ErrorPageView extends PageBase {
+  status: number
+  heading: string
+  message: string
+  /** optional link back */
+  back?: { href: string, label: string }
+}

@@ -1,0 +1,127 @@
+import type { Channel } from '../db/schema.ts'
+import { buildIntentUrl, parseInstance } from '../domain/intents.ts'
+import { CHANNELS, LIMITS, finalizeText, measureLength, renderMessage } from '../domain/messages.ts'
+import type { ActionRepo } from '../repos/action-repo.ts'
+import type { CampaignData } from '../repos/campaign-repo.ts'
+
+/** What a supporter's form (or JSON client) sends to POST /c/:slug/act. */
+export interface ActInput {
+  target?: unknown
+  message?: unknown
+  text?: unknown
+  key?: unknown
+  ref?: unknown
+  instance?: unknown
+  channel?: unknown
+}
+
+/** A refusal: the HTTP status and the i18n key (with its variables) that tells the supporter what to do. */
+export interface ActRefusal { ok: false, status: 400 | 409, error: string, vars?: Record<string, string | number> }
+
+export interface ActSuccess {
+  ok: true
+  id: number
+  /** where to send the supporter: the network's intent, mailto:, or the thank-you page */
+  intentUrl: string
+  created: boolean
+  channel: Channel
+  locale: string
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+const REF_RE = /^[A-Za-z0-9_-]{1,64}$/
+/** Hard cap before any parsing, whatever the channel. */
+const MAX_TEXT_INPUT = 5000
+
+export type ActionService = ReturnType<typeof createActionService>
+
+/** Validates a send against the campaign, records it exactly once, and returns where the supporter goes next. */
+export function createActionService ({ actionRepo, enqueueTally, publicUrl, onEnqueueError, now = () => new Date() }: {
+  actionRepo: Pick<ActionRepo, 'record'>
+  enqueueTally: (campaignId: string) => Promise<void>
+  publicUrl: string
+  onEnqueueError: (err: unknown) => void
+  now?: () => Date
+}) {
+  /** Why a campaign does not take actions now, or null when it does. */
+  function closedReason (c: CampaignData): string | null {
+    const t = now()
+    if (c.status !== 'live') return c.status
+    if (c.opensAt && t < c.opensAt) return 'scheduled'
+    if (c.closesAt && t >= c.closesAt) return 'closed'
+    return null
+  }
+
+  function campaignLink (c: CampaignData): string {
+    return `${publicUrl}/c/${c.slug}`
+  }
+
+  return {
+    closedReason,
+    campaignLink,
+
+    async act (c: CampaignData, input: ActInput): Promise<ActSuccess | ActRefusal> {
+      const closed = closedReason(c)
+      if (closed) return { ok: false, status: 409, error: `errors.notLive.${closed}.message` }
+
+      const channel = typeof input.channel === 'string' ? input.channel as Channel : ''
+      if (!channel || !CHANNELS.includes(channel) || !c.channels.includes(channel)) return { ok: false, status: 400, error: 'errors.channel' }
+
+      const target = typeof input.target === 'string' ? c.targetsById.get(input.target) : undefined
+      if (!target) return { ok: false, status: 400, error: 'errors.target' }
+
+      const message = typeof input.message === 'string' ? c.messagesById.get(input.message) : undefined
+      if (!message || (message.targetId !== null && message.targetId !== target.id)) return { ok: false, status: 400, error: 'errors.message' }
+
+      if (typeof input.key !== 'string' || !UUID_RE.test(input.key)) return { ok: false, status: 400, error: 'errors.key' }
+      const key = input.key.toLowerCase()
+
+      let ref: string | null = null
+      if (input.ref !== undefined && input.ref !== null && input.ref !== '') {
+        if (typeof input.ref !== 'string' || !REF_RE.test(input.ref)) return { ok: false, status: 400, error: 'errors.ref' }
+        ref = input.ref
+      }
+
+      let instance: string | null = null
+      if (channel === 'mastodon') {
+        instance = parseInstance(typeof input.instance === 'string' ? input.instance : undefined)
+        if (!instance) return { ok: false, status: 400, error: 'errors.instance' }
+      }
+      if (channel === 'email' && !target.email) return { ok: false, status: 400, error: 'errors.noEmail', vars: { name: target.name } }
+
+      const texts = c.texts[message.locale] ?? c.texts[c.defaultLocale] ?? Object.values(c.texts)[0]
+      const hashtags = texts?.hashtags ?? []
+      const link = campaignLink(c)
+      let text: string
+      if (input.text !== undefined && input.text !== null && input.text !== '') {
+        if (typeof input.text !== 'string') return { ok: false, status: 400, error: 'errors.textEmpty' }
+        if (input.text.length > MAX_TEXT_INPUT) {
+          return { ok: false, status: 400, error: 'errors.textTooLong', vars: { network: channel, count: input.text.length, limit: LIMITS[channel], over: input.text.length - LIMITS[channel] } }
+        }
+        const own = input.text.replace(/\r\n?/g, '\n').trim()
+        if (!own) return { ok: false, status: 400, error: 'errors.textEmpty' }
+        text = finalizeText(channel, own, target, hashtags, link)
+      } else {
+        text = renderMessage(message.body, channel, target, hashtags, link)
+      }
+      const length = measureLength(channel, text)
+      if (length > LIMITS[channel]) {
+        return { ok: false, status: 400, error: 'errors.textTooLong', vars: { network: channel, count: length, limit: LIMITS[channel], over: length - LIMITS[channel] } }
+      }
+
+      const recorded = await actionRepo.record({
+        campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key
+      })
+      // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
+      await enqueueTally(c.id).catch(onEnqueueError)
+
+      const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
+      const intentUrl = buildIntentUrl(channel, recorded.text, {
+        instance, email: target.email, subject: texts?.title ?? c.slug, thanksUrl
+      })
+      // Every input that could make this null was refused above.
+      if (!intentUrl) throw new Error(`no intent URL for channel ${channel}`)
+      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale }
+    }
+  }
+}

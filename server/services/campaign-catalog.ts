@@ -1,0 +1,72 @@
+import type { CampaignData, CampaignRepo } from '../repos/campaign-repo.ts'
+import type { Bus, Channels } from './bus.ts'
+
+interface Cached { data: CampaignData | null, at: number }
+
+export type CampaignCatalog = ReturnType<typeof createCampaignCatalog>
+
+/**
+ * The web side's copy of public campaign content, keyed by slug. Edits announce themselves on the bus;
+ * entries also refresh in the background after ttlMs, so a missed announcement heals by itself.
+ */
+export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, missTtlMs = 5_000, now = Date.now }: {
+  repo: Pick<CampaignRepo, 'findBySlug' | 'listPublic'>
+  bus: Bus
+  channels: Channels
+  ttlMs?: number
+  missTtlMs?: number
+  now?: () => number
+}) {
+  const bySlug = new Map<string, Cached>()
+  const loading = new Map<string, Promise<CampaignData | null>>()
+
+  function load (slug: string): Promise<CampaignData | null> {
+    let p = loading.get(slug)
+    if (!p) {
+      p = repo.findBySlug(slug).then((data) => {
+        bySlug.set(slug, { data, at: now() })
+        return data
+      }).finally(() => loading.delete(slug))
+      loading.set(slug, p)
+    }
+    return p
+  }
+
+  function forget (slug: string): void {
+    bySlug.delete(slug)
+  }
+
+  return {
+    async start (): Promise<void> {
+      await bus.on(channels.campaigns, (message) => {
+        const m = message as { slug?: unknown, previousSlug?: unknown }
+        if (typeof m.slug === 'string') forget(m.slug)
+        if (typeof m.previousSlug === 'string') forget(m.previousSlug)
+      })
+      bus.onReconnect(() => bySlug.clear())
+    },
+
+    async get (slug: string): Promise<CampaignData | null> {
+      const hit = bySlug.get(slug)
+      if (hit) {
+        const age = now() - hit.at
+        if (age < (hit.data ? ttlMs : missTtlMs)) return hit.data
+        if (hit.data) {
+          // Serve what we have; refresh behind the response.
+          load(slug).catch(() => {})
+          return hit.data
+        }
+      }
+      return load(slug)
+    },
+
+    /** Campaigns shown on the home page (live first). */
+    async listPublic (): Promise<CampaignData[]> {
+      const list = await repo.listPublic()
+      for (const c of list) bySlug.set(c.slug, { data: c, at: now() })
+      return list
+    },
+
+    forget
+  }
+}
