@@ -96,7 +96,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     logLevel,
     tallyIntervalMs: int('TALLY_INTERVAL_MS', 300, 50, 10_000),
     tallyBatchSize: int('TALLY_BATCH_SIZE', 5000, 1, 100_000),
-    reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 60_000, 1000, 86_400_000),
+    reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 600_000, 1000, 86_400_000),
     trustProxy: trustProxy(env.TRUST_PROXY, problems),
     redisPrefix: env.REDIS_PREFIX || 'bouteille',
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),

@@ -123,9 +123,13 @@ export interface SeededCampaign {
 export async function seedCampaign (deps: Pick<Deps, 'db'>, opts: { slug?: string, status?: CampaignStatus, goal?: number, channels?: Channel[], opensAt?: Date, closesAt?: Date } = {}): Promise<SeededCampaign> {
   const slug = opts.slug ?? `test-${randomBytes(3).toString('hex')}`
   const [c] = await deps.db.insert(campaigns).values({
-    slug, status: opts.status ?? 'live', goal: opts.goal ?? 100, defaultLocale: 'fr',
+    slug,
+    status: opts.status ?? 'live',
+    goal: opts.goal ?? 100,
+    defaultLocale: 'fr',
     channels: opts.channels ?? ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'],
-    opensAt: opts.opensAt, closesAt: opts.closesAt
+    opensAt: opts.opensAt,
+    closesAt: opts.closesAt
   }).returning()
   const id = c!.id
   await deps.db.insert(campaignTexts).values([

@@ -17,9 +17,7 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
 export function measureLength (channel: Channel, text: string): number {
   if (channel === 'x') return twitterText.parseTweet(text).weightedLength
   if (channel === 'bluesky') {
-    let n = 0
-    for (const _ of segmenter.segment(text)) n++
-    return n
+    return [...segmenter.segment(text)].length
   }
   return [...text].length
 }

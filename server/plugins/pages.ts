@@ -73,4 +73,3 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     return this.type('text/html; charset=utf-8').view('public/error.eta', view)
   })
 }, { name: 'pages', dependencies: ['security', 'views'] })
-
