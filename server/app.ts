@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
@@ -17,7 +17,7 @@ export interface AppOptions { loggerInstance?: FastifyBaseLogger, disableRequest
 export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.loggerInstance,
-    disableRequestLogging: opts.disableRequestLogging ?? false,
+    logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address).
     trustProxy: deps.config.trustProxy as boolean,
     bodyLimit: 64 * 1024
