@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Fields every page template needs, in the given language. */
-    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string }) => PageBase
+    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string }) => PageBase
     /** Sends an error as a page or as {"error"} JSON, as the client prefers. */
     sendError: (status: number, key: string, opts?: { vars?: Record<string, string | number>, back?: { href: string, labelKey: string }, fallbackLocale?: string }) => FastifyReply
   }
@@ -40,7 +40,7 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     return html < 0 || json < html
   })
 
-  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string }): PageBase {
+  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string }): PageBase {
     const url = new URL(this.request.url, 'http://x')
     return {
       t: tr.t,
@@ -50,7 +50,7 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
         url.searchParams.set('lang', code)
         return { code, label: i18n.translator(code).t(`lang.${code}`), href: url.pathname + url.search, current: code === tr.locale }
       }),
-      nonce: this.pageNonce(),
+      nonce: meta.nonce ?? this.pageNonce(),
       title: meta.title,
       description: meta.description,
       canonicalUrl: meta.canonicalUrl

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto'
 import type { Channel } from '../../db/schema.ts'
 import { percentOf } from '../../domain/goals.ts'
 import { LIMITS, renderMessage } from '../../domain/messages.ts'
 import type { Progress } from '../../domain/progress.ts'
 import type { Translator } from '../../i18n.ts'
-import type { CampaignData, CampaignTextData } from '../../repos/campaign-repo.ts'
+import type { CampaignData, CampaignTextData, MessageData, TargetData } from '../../repos/campaign-repo.ts'
 import type { CampaignPageView, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
 
 export interface PageQuery { country?: string, target?: string, message?: string, ref?: string }
@@ -42,27 +41,27 @@ export function progressView (p: Progress | undefined, c: CampaignData): Progres
   return { total, goal, percent: percentOf(total, goal) }
 }
 
+export interface PageSelection {
+  country: string
+  /** targets shown (after the country filter), in display order */
+  shown: TargetData[]
+  filtered: boolean
+  suggestedId: string | undefined
+  target: TargetData | undefined
+  /** message variants of the page's language */
+  variants: MessageData[]
+  messageId: string
+}
+
 let rotation = 0
 
-/** Builds the campaign page: targets (filtered by country), the least-contacted suggestion, the message variants in rotation. */
-export function buildCampaignPage (args: {
-  base: PageBase
-  tr: Translator
-  campaign: CampaignData
-  progress: Progress | undefined
-  link: string
-  query: PageQuery
-  echo?: FormEcho
-  error?: string | null
-}): CampaignPageView {
-  const { base, tr, campaign: c, progress, link, query, echo } = args
-  const locale = tr.locale
+/**
+ * What a page view shows selected: the country filter, the least-contacted target (the suggestion) unless the
+ * supporter chose one, and the next message variant in rotation so identical posts do not pile up.
+ */
+export function selectForPage (c: CampaignData, progress: Progress | undefined, locale: string, query: PageQuery, echo?: FormEcho): PageSelection {
   const counts = new Map((progress?.targets ?? []).map((t) => [t.id, t.count]))
   const country = typeof query.country === 'string' ? query.country.toUpperCase() : ''
-
-  const countries = [...new Set(c.targets.map((t) => t.country).filter(Boolean))]
-    .map((code) => ({ code, name: countryName(locale, code) }))
-    .sort((a, b) => a.name.localeCompare(b.name, locale))
   const visible = c.targets.filter((t) => !country || t.country === country)
   const shown = visible.length > 0 ? visible : c.targets
 
@@ -71,8 +70,36 @@ export function buildCampaignPage (args: {
   for (const t of shown) if ((counts.get(t.id) ?? 0) < (counts.get(suggested!.id) ?? 0)) suggested = t
 
   const wanted = echo?.target ?? query.target
-  const selectedTarget = shown.find((t) => t.id === wanted) ?? suggested
-  const targets: TargetView[] = shown.map((t) => ({
+  const target = shown.find((t) => t.id === wanted) ?? suggested
+  let variants = c.messages.filter((m) => m.locale === locale)
+  if (variants.length === 0) variants = c.messages.filter((m) => m.locale === c.defaultLocale)
+  const forSelected = variants.filter((m) => m.targetId === null || m.targetId === target?.id)
+  const wantedMessage = echo?.message ?? query.message
+  const message = forSelected.find((m) => m.id === wantedMessage) ?? forSelected[rotation++ % Math.max(1, forSelected.length)]
+  return { country: visible.length > 0 ? country : '', shown, filtered: visible.length > 0 && Boolean(country), suggestedId: suggested?.id, target, variants, messageId: message?.id ?? '' }
+}
+
+/** Builds the campaign page's view model for a selection. */
+export function buildCampaignPage (args: {
+  base: PageBase
+  tr: Translator
+  campaign: CampaignData
+  progress: Progress | undefined
+  link: string
+  selection: PageSelection
+  key: string
+  ref: string
+  echo?: FormEcho
+  error?: string | null
+}): CampaignPageView {
+  const { base, tr, campaign: c, progress, link, selection, echo } = args
+  const locale = tr.locale
+  const counts = new Map((progress?.targets ?? []).map((t) => [t.id, t.count]))
+  const countries = [...new Set(c.targets.map((t) => t.country).filter(Boolean))]
+    .map((code) => ({ code, name: countryName(locale, code) }))
+    .sort((a, b) => a.name.localeCompare(b.name, locale))
+  const selectedTarget = selection.target
+  const targets: TargetView[] = selection.shown.map((t) => ({
     id: t.id,
     name: t.name,
     role: t.role[locale] ?? t.role[c.defaultLocale] ?? Object.values(t.role)[0] ?? '',
@@ -84,15 +111,11 @@ export function buildCampaignPage (args: {
     handles: t.handles,
     hasEmail: Boolean(t.email),
     count: counts.get(t.id) ?? 0,
-    suggested: t.id === suggested?.id
+    suggested: t.id === selection.suggestedId
   }))
 
   const texts = textsFor(c, locale)
-  let variants = c.messages.filter((m) => m.locale === locale)
-  if (variants.length === 0) variants = c.messages.filter((m) => m.locale === c.defaultLocale)
-  const forSelected = variants.filter((m) => m.targetId === null || m.targetId === selectedTarget?.id)
-  const wantedMessage = echo?.message ?? query.message
-  const selectedMessage = forSelected.find((m) => m.id === wantedMessage) ?? forSelected[rotation++ % Math.max(1, forSelected.length)]
+  const variants = selection.variants
   const messages = variants.map((m) => ({
     id: m.id,
     body: m.body,
@@ -121,12 +144,12 @@ export function buildCampaignPage (args: {
     progress: p,
     targets,
     countries,
-    selectedCountry: visible.length > 0 ? country : '',
+    selectedCountry: selection.country,
     selectedTargetId: selectedTarget?.id ?? '',
     messages,
-    selectedMessageId: selectedMessage?.id ?? '',
-    key: echo?.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID(),
-    ref: sanitizeRef(echo?.ref ?? query.ref),
+    selectedMessageId: selection.messageId,
+    key: args.key,
+    ref: args.ref,
     form: { text: echo?.text ?? '', instance: echo?.instance ?? '', channel: (echo?.channel ?? '') as Channel | '' },
     error: args.error ?? null,
     limits: LIMITS,
@@ -134,7 +157,8 @@ export function buildCampaignPage (args: {
   }
 }
 
-function sanitizeRef (ref: unknown): string {
+/** A referral code as it may be echoed into a page, or ''. */
+export function sanitizeRef (ref: unknown): string {
   return typeof ref === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(ref) ? ref : ''
 }
 

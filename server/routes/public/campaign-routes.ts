@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
-import { buildCampaignPage, campaignView, progressView, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
+import { buildCampaignPage, campaignView, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
+import { KEY_MARK, NONCE_MARK, createPageCache } from './page-cache.ts'
 import type { HomePageView, ThanksPageView } from './view-models.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
@@ -45,24 +47,37 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return reply.type('text/html; charset=utf-8').view('public/home.eta', view)
   })
 
+  const pages = createPageCache()
+
   async function renderPage (request: SlugRequest, reply: FastifyReply, c: CampaignData, echo?: FormEcho, error?: string | null, locale?: string): Promise<FastifyReply> {
     const tr = i18n.translator(locale ?? request.locale(c.defaultLocale))
     const texts = textsFor(c, tr.locale)
     const link = actionService.campaignLink(c)
-    const entry = await progressHub.get(c.id)
-    const view = buildCampaignPage({
-      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link }),
+    const progress = (await progressHub.get(c.id))?.progress
+    const query = request.query as PageQuery
+    const selection = selectForPage(c, progress, tr.locale, query, echo)
+    const view = (nonce: string, key: string) => buildCampaignPage({
+      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce }),
       tr,
       campaign: c,
-      progress: entry?.progress,
+      progress,
       link,
-      query: request.query as PageQuery,
+      selection,
+      key,
+      ref: sanitizeRef(echo?.ref ?? query.ref),
       echo,
       error
     })
-    // The page holds a one-time idempotency key: never serve it from a cache.
-    reply.header('cache-control', 'no-store')
-    return reply.type('text/html; charset=utf-8').view('public/campaign.eta', view)
+    // The page holds a one-time idempotency key: never serve it from a shared cache.
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
+    if (echo) {
+      // A form shown again after an error is the supporter's own: rendered for them alone, with their key.
+      const key = echo.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID()
+      return reply.view('public/campaign.eta', view(reply.pageNonce(), key))
+    }
+    const nonce = reply.pageNonce()
+    const { html } = await pages.render(`${c.id}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce)
+    return reply.send(html)
   }
 
   app.get('/c/:slug', async (request: SlugRequest, reply) => {
