@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm'
 import {
-  bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
+  bigint, customType, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid
 } from 'drizzle-orm/pg-core'
+
+const bytea = customType<{ data: Buffer, driverData: Buffer }>({ dataType: () => 'bytea' })
 
 export const campaignStatus = pgEnum('campaign_status', ['draft', 'scheduled', 'live', 'paused', 'closed'])
 export const channel = pgEnum('channel', ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'])
@@ -89,3 +91,53 @@ export const campaignCounts = pgTable('campaign_counts', {
   key: text('key').notNull(),
   count: bigint('count', { mode: 'number' }).notNull().default(0)
 }, (t) => [primaryKey({ columns: [t.campaignId, t.dimension, t.key] })])
+
+export const userRole = pgEnum('user_role', ['owner', 'editor', 'viewer'])
+export type UserRole = (typeof userRole.enumValues)[number]
+
+// Team accounts. sessionVersion is in every session cookie: bumping it signs the user out everywhere.
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull(),
+  name: text('name').notNull().default(''),
+  passwordHash: text('password_hash').notNull(),
+  role: userRole('role').notNull(),
+  sessionVersion: integer('session_version').notNull().default(1),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastLoginAt: timestamp('last_login_at', { withTimezone: true })
+}, (t) => [uniqueIndex('users_email_idx').on(sql`lower(${t.email})`)])
+
+// One-time links: the first owner's set-up link and team invitations. Only a hash of the token is kept.
+export const invites = pgTable('invites', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tokenHash: text('token_hash').notNull().unique(),
+  email: text('email'),
+  role: userRole('role').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+// Every admin change: who, what, when, before → after.
+export const auditLog = pgTable('audit_log', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+  userEmail: text('user_email').notNull().default(''),
+  action: text('action').notNull(),
+  entity: text('entity').notNull(),
+  entityId: text('entity_id'),
+  campaignId: uuid('campaign_id'),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('audit_log_created_idx').on(t.createdAt), index('audit_log_campaign_idx').on(t.campaignId)])
+
+// Target photos, resized and stored here so every web instance serves them (no shared disk needed).
+export const targetPhotos = pgTable('target_photos', {
+  targetId: uuid('target_id').primaryKey().references(() => targets.id, { onDelete: 'cascade' }),
+  contentType: text('content_type').notNull(),
+  data: bytea('data').notNull(),
+  etag: text('etag').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Fields every page template needs, in the given language. */
-    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string }) => PageBase
+    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string }) => PageBase
     /** Sends an error as a page or as {"error"} JSON, as the client prefers. */
     sendError: (status: number, key: string, opts?: { vars?: Record<string, string | number>, back?: { href: string, labelKey: string }, fallbackLocale?: string }) => FastifyReply
   }
@@ -40,8 +40,9 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     return html < 0 || json < html
   })
 
-  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string }): PageBase {
-    const url = new URL(this.request.url, 'http://x')
+  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string }): PageBase {
+    // A page shown in answer to a POST links its languages to the page itself, not to the form's target.
+    const url = new URL(meta.path ?? this.request.url, 'http://x')
     return {
       t: tr.t,
       n: tr.n,

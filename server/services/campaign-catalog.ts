@@ -9,12 +9,13 @@ export type CampaignCatalog = ReturnType<typeof createCampaignCatalog>
  * The web side's copy of public campaign content, keyed by slug. Edits announce themselves on the bus;
  * entries also refresh in the background after ttlMs, so a missed announcement heals by itself.
  */
-export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, missTtlMs = 5_000, now = Date.now }: {
+export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, missTtlMs = 5_000, maxEntries = 2_000, now = Date.now }: {
   repo: Pick<CampaignRepo, 'findBySlug' | 'listPublic'>
   bus: Bus
   channels: Channels
   ttlMs?: number
   missTtlMs?: number
+  maxEntries?: number
   now?: () => number
 }) {
   const bySlug = new Map<string, Cached>()
@@ -24,6 +25,8 @@ export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, mi
     let p = loading.get(slug)
     if (!p) {
       p = repo.findBySlug(slug).then((data) => {
+        // Unknown slugs are remembered briefly; a flood of made-up ones must not grow the map without bound.
+        if (bySlug.size >= maxEntries) for (const [k, v] of bySlug) if (!v.data) bySlug.delete(k)
         bySlug.set(slug, { data, at: now() })
         return data
       }).finally(() => loading.delete(slug))

@@ -93,6 +93,9 @@ describe('public pages', () => {
     // Escaped, never raw.
     expect(res.body).toContain('&lt;b&gt;mine&lt;/b&gt;')
     expect(res.body).not.toContain('<b>mine</b>')
+    // The language switch leads back to the campaign page, not to the form's address.
+    expect(res.body).toContain(`href="/c/${c.slug}?lang=fr"`)
+    expect(res.body).not.toContain('/act?lang=')
   })
 
   it('sets a strict CSP whose nonce is on the page script, and loads nothing from elsewhere', async () => {

@@ -134,8 +134,7 @@ export function buildCampaignPage (args: {
     targets: c.targets.map((t) => ({ id: t.id, name: t.name, handles: t.handles, count: counts.get(t.id) ?? 0, country: t.country, hasEmail: Boolean(t.email) })),
     messages: variants.map((m) => ({ id: m.id, body: m.body, targetId: m.targetId })),
     total: p.total,
-    goal: p.goal,
-    strings: clientStrings(tr)
+    goal: p.goal
   }
 
   return {
@@ -160,10 +159,4 @@ export function buildCampaignPage (args: {
 /** A referral code as it may be echoed into a page, or ''. */
 export function sanitizeRef (ref: unknown): string {
   return typeof ref === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(ref) ? ref : ''
-}
-
-/** Translated strings the page script needs (the counter, the Mastodon prompt, live announcements). */
-function clientStrings (tr: Translator): Record<string, string> {
-  const keys = ['js.counter', 'js.over', 'js.instancePrompt', 'js.suggested', 'js.anotherWording', 'js.live', 'js.copied']
-  return Object.fromEntries(keys.map((k) => [k, tr.t(k)]))
 }

@@ -57,7 +57,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const query = request.query as PageQuery
     const selection = selectForPage(c, progress, tr.locale, query, echo)
     const view = (nonce: string, key: string) => buildCampaignPage({
-      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce }),
+      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : undefined }),
       tr,
       campaign: c,
       progress,
@@ -165,7 +165,14 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     })
     res.write(`retry: 3000\n\n${entry.frame}`)
     const unsubscribe = progressHub.subscribe(c.id, {
-      write: (chunk) => res.write(chunk),
+      write: (chunk) => {
+        // A reader that stopped reading only costs memory: drop it; its browser reconnects and gets absolute totals.
+        if (res.writableLength > 64 * 1024) {
+          res.destroy()
+          return false
+        }
+        return res.write(chunk)
+      },
       end: () => res.end()
     })
     request.raw.once('close', unsubscribe)

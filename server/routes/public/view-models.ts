@@ -81,7 +81,7 @@ export interface CampaignPageView extends PageBase {
   /** translated error message after a rejected send, else null */
   error: string | null
   limits: Record<Channel, number>
-  /** JSON for public/js/campaign.js, rendered in <script type="application/json" id="campaign-data"> */
+  /** JSON for public/js/campaign.js, in the escaped data-campaign attribute of #campaign */
   clientData: string
 }
 

@@ -1,0 +1,775 @@
+// Bouteille — progressive enhancement for the campaign and thank-you pages.
+// The pages work without this script; it adds live text rendering and length counting per network,
+// instant filtering, live progress (Server-Sent Events) and a fresh idempotency key after each send.
+// The message rules mirror server/domain/messages.ts: keep them in step.
+(function () {
+  'use strict'
+
+  document.documentElement.classList.add('js')
+
+  // ---------- message rules (mirror of server/domain/messages.ts) ----------
+
+  const SOCIAL = ['x', 'bluesky', 'mastodon', 'threads']
+
+  /** How a target is named on a channel: its handle there, else its name. */
+  function mention (channel, target) {
+    const h = channel === 'email' || channel === 'bottle' ? undefined : (target.handles || {})[channel]
+    if (!h) return target.name
+    return '@' + h.replace(/^@/, '')
+  }
+
+  /** Fills a template's {target}, {hashtags} and {link} placeholders for one channel. */
+  function renderMessage (template, channel, target, hashtags, link) {
+    const rendered = template
+      .split('{target}').join(mention(channel, target))
+      .split('{hashtags}').join(hashtags.map(function (h) { return '#' + h.replace(/^#/, '') }).join(' '))
+      .split('{link}').join(link)
+    return finalizeText(channel, rendered.replace(/[ \t]+/g, ' ').trim(), target, hashtags, link)
+  }
+
+  /** On X a text starts with `.@handle`; the first hashtag and the link are appended when missing (not in the bottle). */
+  function finalizeText (channel, text, target, hashtags, link) {
+    let out = text.trim()
+    const handle = target.handles && target.handles.x ? target.handles.x.replace(/^@/, '') : ''
+    if (channel === 'x' && handle) {
+      const at = '@' + handle
+      if (out.indexOf('.' + at) === 0) {
+        // already right
+      } else if (out.indexOf(at) === 0) {
+        out = '.' + out
+      } else {
+        out = '.' + at + ' ' + out
+      }
+    }
+    if (channel === 'bottle') return out
+    const main = hashtags[0] ? hashtags[0].replace(/^#/, '') : ''
+    if (main && !new RegExp('#' + escapeRegExp(main) + '(?![\\p{L}\\p{N}_])', 'iu').test(out)) out += ' #' + main
+    if (link && out.indexOf(link) < 0) out += ' ' + link
+    return out
+  }
+
+  function escapeRegExp (s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  }
+
+  // twitter-text v3: code points in these ranges weigh 1, all others 2; a URL weighs 23; an emoji sequence 2.
+  const X_LIGHT = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]]
+  const X_URL_WEIGHT = 23
+  // Common top-level domains recognised without http(s):// (twitter-text knows them all; these cover real texts).
+  const BARE_TLDS = /^(?:com|org|net|info|edu|gov|int|social|app|dev|io|co|me|tv|eu|online|site|news|earth|green|world|global|ngo|ong|xyz|media|blog|page|link|live|today|club|one|africa|asia|paris|bzh|quebec)$/i
+  const CC_TLD = /^[a-z]{2}$/i
+  const URL_RE = /(https?:\/\/)?((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+([\p{L}]{2,63}))(:\d{1,5})?((?:\/[\w\-.~:/?#[\]@!$&'()*+,;=%\u00C0-\u024F\u0400-\u04FF]*)?)/giu
+  const URL_BEFORE_BAD = /[\p{L}\p{N}@＠$#＃._-]/u
+  const EMOJI_RE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u{FE0F}|\u{20E3}/u
+  const graphemes = typeof Intl !== 'undefined' && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null
+
+  function findUrls (text) {
+    const out = []
+    let m
+    URL_RE.lastIndex = 0
+    while ((m = URL_RE.exec(text))) {
+      const start = m.index
+      const before = start > 0 ? text[start - 1] : ''
+      const protocol = !!m[1]
+      const tld = m[3]
+      let ok = protocol ? !/^\d+$/.test(tld) : (!before || !URL_BEFORE_BAD.test(before)) && (BARE_TLDS.test(tld) || CC_TLD.test(tld))
+      if (protocol && before && /[\p{L}\p{N}@$#]/u.test(before)) ok = false
+      if (!ok) continue
+      const url = m[0].replace(/[.,;:!?'"’»)\]]+$/u, '')
+      out.push([start, start + url.length])
+    }
+    return out
+  }
+
+  function charWeight (cp) {
+    for (let i = 0; i < X_LIGHT.length; i++) {
+      if (cp >= X_LIGHT[i][0] && cp <= X_LIGHT[i][1]) return 1
+    }
+    return 2
+  }
+
+  function weighChunk (chunk) {
+    let n = 0
+    const parts = graphemes ? Array.from(graphemes.segment(chunk), function (s) { return s.segment }) : Array.from(chunk)
+    for (let i = 0; i < parts.length; i++) {
+      const g = parts[i]
+      const cps = Array.from(g)
+      const emoji = EMOJI_RE.test(g) && (cps.length > 1 || charWeight(cps[0].codePointAt(0)) === 2)
+      if (emoji) { n += 2; continue }
+      for (let j = 0; j < cps.length; j++) n += charWeight(cps[j].codePointAt(0))
+    }
+    return n
+  }
+
+  /** X's weighted length (twitter-text v3 rules). */
+  function xLength (text) {
+    const s = text.normalize('NFC')
+    const urls = findUrls(s)
+    let n = 0
+    let pos = 0
+    for (let i = 0; i < urls.length; i++) {
+      n += weighChunk(s.slice(pos, urls[i][0])) + X_URL_WEIGHT
+      pos = urls[i][1]
+    }
+    return n + weighChunk(s.slice(pos))
+  }
+
+  /** The length of a text by the rule of the network it is sent on. */
+  function measureLength (channel, text) {
+    if (channel === 'x') return xLength(text)
+    if (channel === 'bluesky') return graphemes ? Array.from(graphemes.segment(text)).length : Array.from(text).length
+    return Array.from(text).length
+  }
+
+  /** In an edited text, replaces how the target is named on any network by how it is named on the new channel. */
+  function swapMention (text, fromChannel, fromTarget, toChannel, toTarget) {
+    const to = mention(toChannel, toTarget)
+    let out = text
+    const fromX = mention('x', fromTarget)
+    if (fromX.charAt(0) === '@' && out.indexOf('.' + fromX) === 0) out = out.slice(1)
+    const names = SOCIAL.map(function (c) { return mention(c, fromTarget) })
+      .filter(function (m, i, all) { return m.charAt(0) === '@' && all.indexOf(m) === i })
+    const own = mention(fromChannel, fromTarget)
+    if (names.indexOf(own) < 0) names.push(own)
+    names.sort(function (a, b) { return b.length - a.length })
+    names.forEach(function (from) {
+      if (from === to) return
+      // Not inside a longer handle: "@name" must not match the start of "@name.bsky.social".
+      const re = new RegExp(escapeRegExp(from) + '(?![\\p{L}\\p{N}_@]|\\.[\\p{L}\\p{N}])', 'gu')
+      out = out.replace(re, function () { return to })
+    })
+    return out
+  }
+
+  // ---------- small helpers ----------
+
+  function fill (tpl, vars, nf) {
+    return String(tpl || '').replace(/\{(\w+)\}/g, function (all, k) {
+      if (!(k in vars)) return all
+      return typeof vars[k] === 'number' ? nf.format(vars[k]) : vars[k]
+    })
+  }
+
+  function parseJson (s, fallback) {
+    try { return s ? JSON.parse(s) : fallback } catch (e) { return fallback }
+  }
+
+  function uuid () {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID()
+    const b = new Uint8Array(16)
+    window.crypto.getRandomValues(b)
+    b[6] = (b[6] & 0x0f) | 0x40
+    b[8] = (b[8] & 0x3f) | 0x80
+    const h = Array.from(b, function (x) { return (x + 0x100).toString(16).slice(1) }).join('')
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20)
+  }
+
+  function percentOf (total, goal) {
+    if (goal <= 0 || total >= goal) return 100
+    return Math.min(99, Math.floor((total / goal) * 100))
+  }
+
+  const reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches
+
+  // ---------- live progress (campaign and thank-you pages) ----------
+
+  function createProgress (scope, locale, S, onTargets) {
+    const nf = new Intl.NumberFormat(locale)
+    const plural = new Intl.PluralRules(locale)
+    const totalEl = scope.querySelector('[data-testid="total"]')
+    const goalEl = scope.querySelector('[data-testid="goal"]')
+    const unitEl = scope.querySelector('[data-unit]')
+    const percentEl = scope.querySelector('[data-percent]')
+    const bar = scope.querySelector('#progress-bar')
+    const line = scope.querySelector('#progress-line')
+    const level = scope.querySelector('[data-bottle-level]')
+    const badge = scope.querySelector('.live-badge')
+    const shown = { total: -1, goal: -1 }
+    let quiet = 0
+
+    function set (total, goal) {
+      if (total === shown.total && goal === shown.goal) return
+      const grew = shown.total >= 0 && total > shown.total
+      shown.total = total
+      shown.goal = goal
+      // Announce bursts once they settle, not on every event.
+      if (line) {
+        line.setAttribute('aria-busy', 'true')
+        clearTimeout(quiet)
+        quiet = setTimeout(function () { line.setAttribute('aria-busy', 'false') }, 1500)
+      }
+      if (totalEl) totalEl.textContent = nf.format(total)
+      if (goalEl) goalEl.textContent = nf.format(goal)
+      if (unitEl) unitEl.textContent = plural.select(total) === 'one' ? S.unitOne : S.unitOther
+      const pct = percentOf(total, goal)
+      if (percentEl && S.percent) percentEl.textContent = fill(S.percent, { percent: pct }, nf)
+      if (bar) {
+        bar.max = goal
+        bar.value = Math.min(total, goal)
+      }
+      if (level) level.setAttribute('transform', 'translate(0 ' + Math.round(136 - 0.8 * Math.max(4, pct)) + ')')
+      if (grew && totalEl && !reducedMotion) {
+        totalEl.classList.remove('is-bumped')
+        totalEl.getBoundingClientRect() // restart the animation
+        totalEl.classList.add('is-bumped')
+      }
+    }
+
+    function apply (p) {
+      if (!p || typeof p.total !== 'number') return
+      set(p.total, typeof p.goal === 'number' ? p.goal : shown.goal)
+      if (onTargets && Array.isArray(p.targets)) onTargets(p.targets)
+    }
+
+    let source = null
+    function connect (slug) {
+      if (!window.EventSource || source) return
+      source = new window.EventSource('/c/' + encodeURIComponent(slug) + '/events')
+      source.addEventListener('progress', function (e) { apply(parseJson(e.data, null)) })
+      source.addEventListener('open', function () { if (badge) badge.classList.remove('is-offline') })
+      source.addEventListener('error', function () { if (badge) badge.classList.add('is-offline') })
+    }
+    function disconnect () {
+      if (source) source.close()
+      source = null
+    }
+
+    if (totalEl) shown.total = Number(bar ? bar.value : 0)
+    if (bar) shown.goal = Number(bar.max)
+    return { set, apply, connect, disconnect, format: nf.format.bind(nf), plural }
+  }
+
+  // ---------- campaign page ----------
+
+  function initCampaign (root) {
+    const data = parseJson(root.dataset.campaign, null)
+    if (!data) return
+    const S = Object.assign({}, parseJson(root.dataset.strings, {}), data.strings || {})
+    S.networks = Object.assign({}, parseJson(root.dataset.strings, {}).networks || {}, (data.strings || {}).networks || {})
+    const locale = data.locale || document.documentElement.lang || 'en'
+    const hashtags = data.hashtags || []
+    const link = data.link || ''
+    const limits = data.limits || {}
+    const channels = data.channels || []
+    const targets = new Map()
+    ;(data.targets || []).forEach(function (t) { targets.set(t.id, t) })
+    const messages = new Map()
+    ;(data.messages || []).forEach(function (m) { messages.set(m.id, m) })
+
+    const form = document.getElementById('act-form')
+    if (!form) return
+    const textarea = document.getElementById('text')
+    const keyInput = form.querySelector('input[name="key"]')
+    const list = document.getElementById('targets')
+    const items = Array.prototype.slice.call(list.querySelectorAll('.target'))
+    const variants = Array.prototype.slice.call(document.querySelectorAll('#variants .variant'))
+    const counter = document.getElementById('counter')
+    const counterNum = document.getElementById('counter-num')
+    const counterMsg = document.getElementById('counter-msg')
+    const counterFill = document.getElementById('counter-fill')
+    const live = document.getElementById('counter-live')
+    const resetBtn = document.getElementById('reset')
+    const anotherBtn = document.getElementById('another')
+    const suggestBtn = document.getElementById('suggest')
+    const countrySelect = document.getElementById('country')
+    const emptyNote = document.getElementById('targets-empty')
+    const switcher = document.getElementById('preview-switch')
+    const instanceField = document.getElementById('instance-field')
+    const instanceInput = document.getElementById('instance')
+    const sendButtons = Array.prototype.slice.call(form.querySelectorAll('button[name="channel"]'))
+
+    const progress = createProgress(root, locale, S, updateTargetCounts)
+    const nf = new Intl.NumberFormat(locale)
+    const social = SOCIAL.filter(function (c) { return channels.indexOf(c) >= 0 })
+    let preview = social[0] || 'bottle'
+    const formChannel = root.dataset.formChannel || ''
+    if (social.indexOf(formChannel) >= 0) preview = formChannel
+
+    // The text in the box was produced for this channel and target; lastRendered is the untouched version.
+    let ctx = { channel: preview, target: null }
+    let lastRendered = ''
+    const overState = {}
+
+    function say (msg) {
+      if (!live) return
+      live.textContent = ''
+      setTimeout(function () { live.textContent = msg }, 50)
+    }
+
+    function checkedValue (name) {
+      const el = form.querySelector('input[name="' + name + '"]:checked')
+      return el ? el.value : ''
+    }
+    function currentTarget () {
+      const t = targets.get(checkedValue('target'))
+      if (t) {
+        const li = list.querySelector('.target[data-target-id="' + cssEscape(t.id) + '"]')
+        if (li && t.hasEmail === undefined) t.hasEmail = li.dataset.hasEmail === 'true'
+      }
+      return t
+    }
+    function currentMessage () { return messages.get(checkedValue('message')) }
+
+    function cssEscape (s) { return window.CSS && window.CSS.escape ? window.CSS.escape(s) : String(s).replace(/["\\]/g, '\\$&') }
+
+    function render (channel) {
+      const t = currentTarget()
+      const m = currentMessage()
+      if (!t || !m) return ''
+      return renderMessage(m.body, channel, t, hashtags, link)
+    }
+
+    function edited () { return textarea.value.trim() !== '' && textarea.value !== lastRendered }
+
+    /** The text that would be sent on a channel: rendered afresh, or the supporter's edit adapted to it. */
+    function textFor (channel) {
+      const t = currentTarget()
+      if (!t) return textarea.value
+      if (!edited()) return render(channel)
+      return finalizeText(channel, swapMention(textarea.value, ctx.channel, ctx.target || t, channel, t), t, hashtags, link)
+    }
+
+    /** Puts the text for the preview channel in the box; keeps the supporter's edit unless force. */
+    function refreshText (force) {
+      const t = currentTarget()
+      if (!t) return
+      const fresh = render(preview)
+      if (force || !edited()) {
+        textarea.value = fresh
+      } else {
+        textarea.value = textFor(preview)
+      }
+      lastRendered = fresh
+      ctx = { channel: preview, target: t }
+      update()
+    }
+
+    function unavailable (channel, t) {
+      if (!t) return ''
+      if (SOCIAL.indexOf(channel) >= 0 && !(t.handles || {})[channel]) return fill(S.noHandle, { name: t.name, network: S.networks[channel] || channel }, nf)
+      if (channel === 'email' && t.hasEmail === false) return fill(S.noEmail, { name: t.name }, nf)
+      return ''
+    }
+
+    function update () {
+      const t = currentTarget()
+      const isEdited = edited()
+      if (resetBtn) resetBtn.hidden = !isEdited
+      sendButtons.forEach(function (btn) {
+        const ch = btn.value
+        const note = document.getElementById('note-' + ch)
+        let why = unavailable(ch, t)
+        let over = 0
+        if (!why && t) {
+          const text = textFor(ch)
+          const n = measureLength(ch, text)
+          if (limits[ch] && n > limits[ch]) {
+            over = n - limits[ch]
+            why = fill(S.tooLong, { network: S.networks[ch] || ch, over, count: n, limit: limits[ch] }, nf)
+          }
+        }
+        btn.disabled = !!why
+        if (note) {
+          if (note.dataset.default === undefined) note.dataset.default = note.textContent
+          note.textContent = why || note.dataset.default
+          note.classList.toggle('is-warning', !!why)
+        }
+      })
+
+      // The counter follows the preview channel.
+      const text = textFor(preview)
+      const n = measureLength(preview, text)
+      const limit = limits[preview] || 0
+      const net = S.networks[preview] || preview
+      const over = limit ? n - limit : 0
+      counter.hidden = false
+      counterNum.textContent = fill(S.counter, { count: n, limit }, nf)
+      counterMsg.textContent = over > 0
+        ? fill(S.counterOver, { over, network: net }, nf)
+        : fill(S.counterLeft, { left: limit - n, network: net }, nf)
+      counterFill.style.width = (limit ? Math.min(100, (n / limit) * 100) : 0) + '%'
+      counter.classList.toggle('is-over', over > 0)
+      counter.classList.toggle('is-near', over <= 0 && limit && n / limit > 0.9)
+      textarea.classList.toggle('is-over', over > 0)
+      if (over > 0) textarea.setAttribute('aria-invalid', 'true')
+      else textarea.removeAttribute('aria-invalid')
+      const key = preview + ':' + (over > 0)
+      if (overState.key !== undefined && overState.key !== key && over > 0) say(counterMsg.textContent)
+      overState.key = key
+    }
+
+    // --- targets ---
+    function visibleItems () { return items.filter(function (li) { return !li.hidden }) }
+
+    function countOf (id) {
+      const t = targets.get(id)
+      return t && typeof t.count === 'number' ? t.count : 0
+    }
+
+    function leastContacted (pool) {
+      if (!pool.length) return null
+      let min = Infinity
+      pool.forEach(function (li) { min = Math.min(min, countOf(li.dataset.targetId)) })
+      const ties = pool.filter(function (li) { return countOf(li.dataset.targetId) === min })
+      return ties[Math.floor(Math.random() * ties.length)]
+    }
+
+    function selectTarget (li, opts) {
+      const radio = li.querySelector('input[name="target"]')
+      if (!radio) return
+      radio.checked = true
+      onTargetChange()
+      if (opts && opts.focus) {
+        radio.focus({ preventScroll: true })
+        li.scrollIntoView({ block: 'nearest', behavior: reducedMotion ? 'auto' : 'smooth' })
+        if (!reducedMotion) {
+          li.classList.remove('is-flash')
+          li.getBoundingClientRect() // restart the animation
+          li.classList.add('is-flash')
+        }
+      }
+    }
+
+    function onTargetChange () {
+      const t = currentTarget()
+      if (!t) return
+      const visibleVariants = []
+      variants.forEach(function (v) {
+        const forId = v.dataset.for
+        v.hidden = !!forId && forId !== t.id
+        if (!v.hidden) visibleVariants.push(v)
+        const m = messages.get(v.dataset.messageId)
+        const p = v.querySelector('[data-preview]')
+        if (m && p) p.textContent = renderMessage(m.body, 'bottle', t, hashtags, link)
+      })
+      const checked = form.querySelector('input[name="message"]:checked')
+      if (!checked || checked.closest('.variant').hidden) {
+        const first = visibleVariants[0] && visibleVariants[0].querySelector('input')
+        if (first) first.checked = true
+      }
+      if (anotherBtn) anotherBtn.disabled = visibleVariants.length < 2
+      // Preview on a network where this target can be reached.
+      if (unavailable(preview, t)) {
+        const alt = social.filter(function (c) { return !unavailable(c, t) })[0]
+        if (alt) {
+          preview = alt
+          markPreview()
+        }
+      }
+      refreshText(false)
+    }
+
+    function markPreview () {
+      if (!switcher) return
+      Array.prototype.forEach.call(switcher.querySelectorAll('[data-preview-channel]'), function (b) {
+        b.setAttribute('aria-pressed', b.dataset.previewChannel === preview ? 'true' : 'false')
+      })
+    }
+
+    list.addEventListener('change', function (e) {
+      if (e.target && e.target.name === 'target') onTargetChange()
+    })
+
+    function updateTargetCounts (list2) {
+      const plural = progress.plural
+      list2.forEach(function (x) {
+        const t = targets.get(x.id)
+        if (t) t.count = x.count
+        const li = list.querySelector('.target[data-target-id="' + cssEscape(x.id) + '"]')
+        if (!li) return
+        const num = li.querySelector('[data-target-count]')
+        const unit = li.querySelector('[data-target-count-unit]')
+        if (num) {
+          num.textContent = nf.format(x.count)
+          num.setAttribute('data-target-count', String(x.count))
+        }
+        if (unit) unit.textContent = plural.select(x.count) === 'one' ? S.countOne : S.countOther
+      })
+      // The badge follows the least-contacted target; ties keep it where it is.
+      let min = Infinity
+      items.forEach(function (li) { min = Math.min(min, countOf(li.dataset.targetId)) })
+      const holder = items.find(function (li) { const b = li.querySelector('[data-suggested]'); return b && !b.hidden })
+      if (!holder || countOf(holder.dataset.targetId) !== min) {
+        const next = items.find(function (li) { return countOf(li.dataset.targetId) === min })
+        items.forEach(function (li) {
+          const b = li.querySelector('[data-suggested]')
+          if (b) b.hidden = li !== next
+        })
+      }
+    }
+
+    // --- country filter, without reloading ---
+    function applyCountry (code) {
+      // The page may hold only one country's cards (the no-JS filter): then ask the server for the others.
+      const rendered = new Set(items.map(function (li) { return li.dataset.targetId }))
+      const missing = (data.targets || []).some(function (t) { return (!code || t.country === code) && !rendered.has(t.id) })
+      if (missing && countrySelect && countrySelect.form) {
+        countrySelect.form.submit()
+        return
+      }
+      items.forEach(function (li) { li.hidden = !!code && li.dataset.country !== code })
+      const vis = visibleItems()
+      if (emptyNote) emptyNote.hidden = vis.length > 0
+      const checked = form.querySelector('input[name="target"]:checked')
+      if (vis.length && (!checked || checked.closest('.target').hidden)) {
+        const pick = leastContacted(vis)
+        if (pick) selectTarget(pick)
+      }
+      if (suggestBtn) suggestBtn.disabled = vis.length === 0
+      try {
+        const url = new URL(window.location.href)
+        if (code) url.searchParams.set('country', code)
+        else url.searchParams.delete('country')
+        window.history.replaceState(window.history.state, '', url)
+      } catch (e) { /* an old browser keeps the address */ }
+    }
+    if (countrySelect) {
+      countrySelect.addEventListener('change', function () { applyCountry(countrySelect.value) })
+      const filterForm = countrySelect.form
+      if (filterForm) filterForm.addEventListener('submit', function (e) { e.preventDefault(); applyCountry(countrySelect.value) })
+    }
+
+    if (suggestBtn) {
+      suggestBtn.hidden = false
+      suggestBtn.addEventListener('click', function () {
+        const pick = leastContacted(visibleItems())
+        if (!pick) return
+        selectTarget(pick, { focus: true })
+        const t = targets.get(pick.dataset.targetId)
+        if (t) say(fill(S.suggestedAnnounce, { name: t.name }, nf))
+      })
+    }
+
+    // --- wordings ---
+    form.addEventListener('change', function (e) {
+      if (e.target && e.target.name === 'message') refreshText(true)
+    })
+    if (anotherBtn) {
+      anotherBtn.hidden = false
+      anotherBtn.addEventListener('click', function () {
+        const vis = variants.filter(function (v) { return !v.hidden })
+        if (vis.length < 2) return
+        const i = vis.findIndex(function (v) { return v.querySelector('input').checked })
+        const next = vis[(i + 1) % vis.length]
+        next.querySelector('input').checked = true
+        refreshText(true)
+        say(fill(S.variantAnnounce, { n: variants.indexOf(next) + 1, count: vis.length }, nf))
+      })
+    }
+    if (resetBtn) {
+      resetBtn.addEventListener('click', function () {
+        refreshText(true)
+        textarea.focus()
+      })
+    }
+    textarea.addEventListener('input', update)
+
+    // --- preview network ---
+    function setPreview (ch) {
+      if (ch === preview) return
+      const t = currentTarget()
+      if (edited() && t) {
+        textarea.value = textFor(ch)
+        preview = ch
+        lastRendered = render(ch)
+        ctx = { channel: ch, target: t }
+        update()
+      } else {
+        preview = ch
+        refreshText(false)
+      }
+      markPreview()
+      if (ch === 'mastodon') showInstance(false)
+    }
+    if (switcher) {
+      switcher.hidden = false
+      switcher.addEventListener('click', function (e) {
+        const b = e.target.closest('[data-preview-channel]')
+        if (b) setPreview(b.dataset.previewChannel)
+      })
+    }
+
+    // --- Mastodon instance, remembered on this device ---
+    const STORE = 'bouteille.mastodonInstance'
+    function stored () { try { return window.localStorage.getItem(STORE) || '' } catch (e) { return '' } }
+    function remember (v) { try { if (v) window.localStorage.setItem(STORE, v) } catch (e) { /* private mode */ } }
+    function showInstance (asking) {
+      if (!instanceField) return
+      instanceField.hidden = false
+      instanceField.classList.toggle('is-asking', !!asking)
+    }
+    const instanceHelp = document.getElementById('instance-help')
+    const instanceHelpText = instanceHelp ? instanceHelp.textContent : ''
+    if (instanceInput) {
+      if (!instanceInput.value) instanceInput.value = stored()
+      instanceField.hidden = !instanceInput.value && preview !== 'mastodon' && formChannel !== 'mastodon'
+      instanceInput.addEventListener('change', function () { remember(instanceInput.value.trim()) })
+      instanceInput.addEventListener('input', function () {
+        if (instanceInput.value.trim() && instanceField.classList.contains('is-asking')) {
+          instanceField.classList.remove('is-asking')
+          if (instanceHelp) instanceHelp.textContent = instanceHelpText
+        }
+      })
+      // Enter in this field means "send on Mastodon", not the form's first button.
+      instanceInput.addEventListener('keydown', function (e) {
+        if (e.key !== 'Enter') return
+        e.preventDefault()
+        const b = form.querySelector('button[name="channel"][value="mastodon"]')
+        if (b && !b.disabled) b.click()
+      })
+    }
+
+    // --- sending ---
+    form.addEventListener('submit', function (e) {
+      const btn = e.submitter
+      const ch = btn && btn.name === 'channel' ? btn.value : ''
+      if (!ch) return
+      if (ch === 'mastodon' && instanceInput) {
+        const v = instanceInput.value.trim()
+        if (!v) {
+          e.preventDefault()
+          showInstance(true)
+          if (instanceHelp) instanceHelp.textContent = S.instanceAsk || instanceHelpText
+          instanceInput.focus()
+          say(S.instanceAsk || '')
+          return
+        }
+        remember(v)
+      }
+      const t = currentTarget()
+      if (t && (SOCIAL.indexOf(ch) >= 0 || edited() || textarea.value.trim())) {
+        const text = textFor(ch)
+        if (limits[ch] && measureLength(ch, text) > limits[ch]) {
+          e.preventDefault()
+          update()
+          return
+        }
+        // The box now holds what is sent; it was produced for this channel.
+        const wasEdited = edited()
+        textarea.value = text
+        lastRendered = wasEdited ? render(ch) : text
+        ctx = { channel: ch, target: t }
+        if (social.indexOf(ch) >= 0 && ch !== preview) {
+          preview = ch
+          markPreview()
+        }
+      }
+      // The form data is built right after this event: change the key only once it is taken.
+      if (keyInput) markUsed(keyInput.value)
+      setTimeout(function () {
+        if (keyInput) keyInput.value = uuid()
+        if (edited()) update()
+        else refreshText(false)
+      }, 0)
+    })
+
+    // A key that was already sent must not be sent again: the page may come back from the
+    // back/forward cache or the HTTP cache, or the browser may restore the old form values.
+    const USED = 'bouteille.usedKeys'
+    function usedKeys () { try { return parseJson(window.sessionStorage.getItem(USED), []) } catch (e) { return [] } }
+    function markUsed (k) {
+      try { window.sessionStorage.setItem(USED, JSON.stringify(usedKeys().concat(k).slice(-50))) } catch (e) { /* storage off */ }
+    }
+    function renewKeyIfUsed () {
+      if (keyInput && usedKeys().indexOf(keyInput.value) >= 0) keyInput.value = uuid()
+    }
+    renewKeyIfUsed()
+    window.addEventListener('pageshow', function (e) {
+      if (e.persisted) {
+        if (keyInput) keyInput.value = uuid()
+        progress.connect(data.slug)
+        update()
+      } else {
+        renewKeyIfUsed()
+      }
+    })
+    window.addEventListener('pagehide', function () { progress.disconnect() })
+
+    // --- start ---
+    if (typeof data.total === 'number') progress.set(data.total, typeof data.goal === 'number' ? data.goal : Number(document.getElementById('progress-bar').max))
+    onTargetChangeInitial()
+    progress.connect(data.slug)
+
+    const alertBox = document.getElementById('form-error')
+    if (alertBox) {
+      alertBox.focus({ preventScroll: true })
+      alertBox.scrollIntoView({ block: 'center' })
+    }
+
+    /** Which network a text was written for, from the way it names the target. */
+    function detectChannel (text, t) {
+      for (let i = 0; i < channels.length; i++) {
+        if (text === render(channels[i])) return channels[i]
+      }
+      for (let j = 0; j < social.length; j++) {
+        const h = (t.handles || {})[social[j]]
+        if (h && text.indexOf('@' + h.replace(/^@/, '')) >= 0) return social[j]
+      }
+      return preview
+    }
+
+    function onTargetChangeInitial () {
+      const t = currentTarget()
+      if (countrySelect && countrySelect.value) {
+        items.forEach(function (li) { li.hidden = li.dataset.country !== countrySelect.value })
+        if (emptyNote) emptyNote.hidden = visibleItems().length > 0
+      }
+      if (!t) { update(); return }
+      if (textarea.value.trim()) {
+        // The form came back with the supporter's text (after an error): keep it as an edit.
+        const from = social.indexOf(formChannel) >= 0 ? formChannel : detectChannel(textarea.value, t)
+        if (social.indexOf(from) >= 0) preview = from
+        ctx = { channel: from, target: t }
+        lastRendered = render(from)
+        onTargetChange()
+      } else {
+        onTargetChange()
+      }
+      markPreview()
+    }
+  }
+
+  // ---------- thank-you page ----------
+
+  function initThanks (root) {
+    const S = parseJson(root.dataset.strings, {})
+    const locale = root.dataset.locale || document.documentElement.lang || 'en'
+    const progress = createProgress(root, locale, S, null)
+    progress.connect(root.dataset.slug)
+    window.addEventListener('pagehide', function () { progress.disconnect() })
+    window.addEventListener('pageshow', function (e) { if (e.persisted) progress.connect(root.dataset.slug) })
+
+    const input = document.getElementById('share-link')
+    const btn = document.getElementById('copy-link')
+    const status = document.getElementById('copy-status')
+    if (!input || !btn) return
+    btn.hidden = false
+    function done (ok) {
+      if (status) status.textContent = ok ? S.copied : S.copyFailed
+      if (!ok) { input.focus(); input.select() }
+    }
+    btn.addEventListener('click', function () {
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(function () { done(true) }, function () { done(fallbackCopy(input)) })
+      } else {
+        done(fallbackCopy(input))
+      }
+    })
+    input.addEventListener('focus', function () { input.select() })
+  }
+
+  function fallbackCopy (input) {
+    try {
+      input.focus()
+      input.select()
+      return document.execCommand('copy')
+    } catch (e) {
+      return false
+    }
+  }
+
+  const campaign = document.getElementById('campaign')
+  if (campaign) initCampaign(campaign)
+  const thanks = document.getElementById('thanks')
+  if (thanks) initThanks(thanks)
+})()
