@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
 import { actBody, buildTestApp, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
@@ -33,6 +34,18 @@ describe('public pages', () => {
     expect(html).toMatch(/name="key" value="[0-9a-f-]{36}"/)
     expect(html).toMatch(/<textarea[^>]*name="text"/)
     expect(html).toMatch(/name="instance"/)
+  })
+
+  it('sends the page deflated to clients that take it, the same page once inflated', async () => {
+    const res = await get(`/c/${c.slug}?lang=en`, { 'accept-encoding': 'gzip, deflate, br' })
+    expect(res.headers['content-encoding']).toBe('deflate')
+    expect(res.headers.vary).toMatch(/accept-encoding/i)
+    const html = inflateSync(res.rawPayload).toString()
+    expect(html).toContain(`action="/c/${c.slug}/act"`)
+    expect(html).toMatch(/name="key" value="[0-9a-f-]{36}"/)
+    const nonce = /'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))?.[1]
+    expect(html).toContain(`nonce="${nonce}"`)
+    expect(res.rawPayload.length).toBeLessThan(html.length / 3)
   })
 
   it('gives every page view a new idempotency key', async () => {

@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
-import { KEY_MARK, NONCE_MARK, createPageCache } from './page-cache.ts'
+import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache } from './page-cache.ts'
 import type { HomePageView, ThanksPageView } from './view-models.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
@@ -76,8 +76,11 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       return reply.view('public/campaign.eta', view(reply.pageNonce(), key))
     }
     const nonce = reply.pageNonce()
-    const { html } = await pages.render(`${c.id}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce)
-    return reply.send(html)
+    const deflate = acceptsDeflate(request.headers['accept-encoding'])
+    const page = await pages.render(`${c.id}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce, deflate)
+    reply.header('vary', 'accept-encoding')
+    if (page.deflated) reply.header('content-encoding', 'deflate')
+    return reply.send(page.body)
   }
 
   app.get('/c/:slug', async (request: SlugRequest, reply) => {
