@@ -1,15 +1,15 @@
 // The part of autocannon's programmatic API the bench uses (the package ships no types).
 declare module 'autocannon' {
-  interface Histogram { average: number, mean: number, stddev: number, min: number, max: number, total: number, p50: number, p90: number, p99: number, p97_5: number, p99_9: number }
+  export interface Histogram { average: number, mean: number, stddev: number, min: number, max: number, total: number, p50: number, p90: number, p99: number, p97_5: number, p99_9: number }
 
-  interface RequestParams { method?: string, path?: string, headers?: Record<string, string>, body?: string | Buffer }
+  export interface RequestParams { method?: string, path?: string, headers?: Record<string, string>, body?: string | Buffer }
 
-  interface Request extends RequestParams {
+  export interface Request extends RequestParams {
     setupRequest?: (req: RequestParams, context: Record<string, unknown>) => RequestParams | null
     onResponse?: (status: number, body: string, context: Record<string, unknown>) => void
   }
 
-  interface Options {
+  export interface Options {
     url: string
     connections?: number
     duration?: number
@@ -26,7 +26,7 @@ declare module 'autocannon' {
     excludeErrorStats?: boolean
   }
 
-  interface Result {
+  export interface Result {
     requests: Histogram
     latency: Histogram
     throughput: Histogram
@@ -38,7 +38,7 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>
   }
 
-  interface Instance extends PromiseLike<Result> { stop: () => void }
+  export interface Instance extends PromiseLike<Result> { stop: () => void }
 
   function autocannon (opts: Options): Instance
   export default autocannon

@@ -24,9 +24,3 @@ export function percentiles (values: number[]): Percentiles {
     count: values.length
   }
 }
-
-/** Rounds to a given number of decimals (keeps NaN). */
-export function round (n: number, decimals = 1): number {
-  const f = 10 ** decimals
-  return Math.round(n * f) / f
-}

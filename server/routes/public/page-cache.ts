@@ -32,6 +32,7 @@ export type PageCache = ReturnType<typeof createPageCache>
  */
 export function createPageCache (max = 500) {
   const entries = new Map<string, Entry>()
+  const building = new Map<string, Promise<Entry>>()
 
   function lookup (key: string, deps: readonly unknown[]): Entry | undefined {
     const entry = entries.get(key)
@@ -62,7 +63,16 @@ export function createPageCache (max = 500) {
 
   return {
     async render (key: string, deps: readonly unknown[], build: () => Promise<string>, nonce: string, deflate: boolean): Promise<RenderedPage> {
-      const entry = lookup(key, deps) ?? store(key, deps, await build())
+      let entry = lookup(key, deps)
+      if (!entry) {
+        // Views arriving together while the page renders share one render.
+        let pending = building.get(key)
+        if (!pending) {
+          pending = build().then((html) => store(key, deps, html)).finally(() => building.delete(key))
+          building.set(key, pending)
+        }
+        entry = await pending
+      }
       const formKey = randomUUID()
       const values = entry.slots.map((s) => s === NONCE_MARK ? nonce : formKey)
       if (!deflate) {
