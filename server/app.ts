@@ -3,9 +3,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
+import { adminScope } from './plugins/admin.ts'
 import pages from './plugins/pages.ts'
 import security from './plugins/security.ts'
 import views from './plugins/views.ts'
+import { authRoutes } from './routes/admin/auth-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 
@@ -28,6 +30,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(formbody, { bodyLimit: 32 * 1024 })
   await app.register(views)
   await app.register(pages, { i18n: deps.i18n })
+  await app.register(adminScope, { auth: deps.auth, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
@@ -44,6 +47,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   // Application routes.
   await app.register(healthRoutes, { deps })
   await app.register(campaignRoutes, { deps })
+  await app.register(authRoutes, { deps })
 
   return app
 }

@@ -3,6 +3,9 @@ import { ConfigError, loadConfig } from './config.ts'
 import { createDb } from './db/client.ts'
 import { createLogger, prepareDatabase, prepareDatabaseUrl, start, type Role } from './main.ts'
 import { seedDemo } from './seed/seed-demo.ts'
+import type { UserRole } from './db/schema.ts'
+import { isEmail } from './domain/intents.ts'
+import { PASSWORD_MIN, ROLES, createAuthService } from './services/auth-service.ts'
 
 const USAGE = `Usage: bouteille <command>
 
@@ -10,6 +13,8 @@ Commands:
   start [web|worker|all]   run the web server, the worker, or both in one process (default: all)
   migrate                  apply the database migrations (under a PostgreSQL advisory lock)
   seed-demo                add the demo campaign "tweetbouteille" if it is not there
+  user create --email E --password P --role owner|editor|viewer
+                           create a team account
   help                     show this text
 
 Settings are environment variables: see .env.example and the README.`
@@ -43,6 +48,47 @@ export async function main (argv: string[]): Promise<number> {
             const { pool, db } = createDb(databaseUrl, 1)
             const inserted = await seedDemo(db).finally(() => pool.end())
             log.info(inserted ? 'Demo campaign "tweetbouteille" added' : 'The demo campaign is already there')
+          }
+        } finally {
+          await service?.stop()
+        }
+        return 0
+      }
+      case 'user': {
+        if (sub !== 'create') {
+          console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer')
+          return 2
+        }
+        const { values } = parseArgs({ args: argv.slice(2), options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } }, strict: false })
+        const email = String(values.email ?? '')
+        const password = String(values.password ?? '')
+        const role = String(values.role ?? '')
+        const problems = [
+          isEmail(email) ? null : '--email must be an e-mail address',
+          password.length >= PASSWORD_MIN ? null : `--password must be at least ${PASSWORD_MIN} characters`,
+          ROLES.includes(role as UserRole) ? null : '--role must be owner, editor or viewer'
+        ].filter(Boolean)
+        if (problems.length > 0) {
+          console.error(`bouteille user create: ${problems.join('; ')}.`)
+          return 2
+        }
+        const config = loadConfig()
+        const logger = createLogger(config)
+        const log = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m), error: (o: unknown, m?: string) => logger.error(o, m) }
+        const { databaseUrl, service } = await prepareDatabaseUrl(config, log)
+        try {
+          await prepareDatabase(databaseUrl, false, log)
+          const { pool, db } = createDb(databaseUrl, 1)
+          try {
+            const auth = createAuthService({ db, redis: null, prefix: config.redisPrefix, secret: config.secret })
+            if (await auth.findByEmail(email)) {
+              console.error(`bouteille user create: an account with ${email} exists already.`)
+              return 1
+            }
+            const user = await auth.createUser({ email, password, role: role as UserRole, name: typeof values.name === 'string' ? values.name : '' })
+            console.log(`Created ${user.role} ${user.email}`)
+          } finally {
+            await pool.end()
           }
         } finally {
           await service?.stop()

@@ -7,6 +7,8 @@ import { createQueues, enqueueTally } from '../jobs/queues.ts'
 import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createActionService } from './services/action-service.ts'
+import { createAuditService } from './services/audit-service.ts'
+import { createAuthService } from './services/auth-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
 import { createCampaignCatalog } from './services/campaign-catalog.ts'
 import { createProgressHub } from './services/progress-hub.ts'
@@ -62,6 +64,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     onEnqueueError: (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)
   })
 
+  const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })
+  const audit = createAuditService({ db })
+
   return {
     config,
     log,
@@ -80,6 +85,8 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     catalog,
     rateLimiter,
     actionService,
+    auth,
+    audit,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     async announceCampaign (slug: string, previousSlug?: string): Promise<void> {
       await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))

@@ -19,12 +19,15 @@ export interface I18n {
   negotiate: (explicit: string | undefined, acceptLanguage: string | undefined, fallback: string) => string
 }
 
-/** Loads every `<locale>.json` in dir: dropping a file in adds a language. Missing keys fall back to English, then to the key. */
+/** Loads every `<locale>.json` (and `<locale>.<part>.json`) in dir: dropping a file in adds a language. Missing keys fall back to English, then to the key. */
 export function createI18n (dir: string): I18n {
   const catalogs = new Map<string, Catalog>()
+  // `fr.json` holds a language; `fr.<part>.json` files (one per area, e.g. fr.admin.json) add to it.
   for (const file of readdirSync(dir).sort()) {
-    const m = /^([a-z]{2}(?:-[A-Z]{2})?)\.json$/.exec(file)
-    if (m) catalogs.set(m[1]!, flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>))
+    const m = /^([a-z]{2}(?:-[A-Z]{2})?)(?:\.[a-z0-9-]+)?\.json$/.exec(file)
+    if (!m) continue
+    const entries = flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>)
+    catalogs.set(m[1]!, { ...catalogs.get(m[1]!), ...entries })
   }
   const locales = [...catalogs.keys()]
   const translators = new Map<string, Translator>()

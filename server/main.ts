@@ -66,6 +66,11 @@ export async function start (role: Role): Promise<void> {
     await app.listen({ port: config.port, host: config.host })
     logger.info(`Bouteille is running on ${config.publicUrl} (listening on ${config.host}:${config.port})`)
     if (config.seedDemo) logger.info(`Demo campaign: ${config.publicUrl}/c/tweetbouteille`)
+    if (await deps.auth.userCount() === 0) {
+      // A fresh install has no account: a one-time link creates the first owner.
+      const { token } = await deps.auth.createInvite({ role: 'owner', validHours: 24 })
+      logger.info(`No account yet. Create the first owner account (link valid 24 hours, once): ${config.publicUrl}/admin/invite/${token}`)
+    }
   }
 
   closeWithGrace({ delay: config.shutdownGraceSeconds * 1000 }, async ({ signal, err }) => {

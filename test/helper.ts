@@ -5,7 +5,9 @@ import { inject } from 'vitest'
 import { buildApp } from '../server/app.ts'
 import { loadConfig } from '../server/config.ts'
 import { createDeps, type Deps } from '../server/deps.ts'
-import { campaigns, campaignTexts, messages, targets, type CampaignStatus, type Channel } from '../server/db/schema.ts'
+import { campaigns, campaignTexts, messages, targets, type CampaignStatus, type Channel, type UserRole } from '../server/db/schema.ts'
+import { SESSION_COOKIE } from '../server/plugins/admin.ts'
+import type { SessionUser } from '../server/services/auth-service.ts'
 import { TEMPLATE_DB, withDatabase } from './global-setup.ts'
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
@@ -167,4 +169,14 @@ export async function eventually<T> (fn: () => Promise<T | undefined | null | fa
     if (Date.now() > until) throw new Error(`timed out waiting for ${label}${last ? `: ${String(last)}` : ''}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+export interface SignedIn { user: SessionUser, cookie: string, csrf: string, headers: Record<string, string> }
+
+/** Creates a team account with a role and returns what a signed-in browser sends: the session cookie and the CSRF token. */
+export async function signIn (deps: Pick<Deps, 'auth'>, role: UserRole, email = `${role}-${randomBytes(3).toString('hex')}@example.org`): Promise<SignedIn> {
+  const user = await deps.auth.createUser({ email, password: 'correct horse battery staple', role })
+  const cookie = `${SESSION_COOKIE}=${deps.auth.sessionCookie(user)}`
+  const csrf = deps.auth.csrfToken(`u:${user.id}.${user.sessionVersion}`)
+  return { user, cookie, csrf, headers: { cookie } }
 }
