@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -66,5 +66,9 @@ describe('i18n', () => {
     }
     expect(keys('fr.json')).toEqual(keys('en.json'))
     expect(keys('fr.json').length).toBeGreaterThan(50)
+    // Each area's file exists in both languages with the same keys.
+    for (const file of readdirSync(dir).filter((f) => /^fr\.[a-z0-9-]+\.json$/.test(f))) {
+      expect(keys(file), file).toEqual(keys(file.replace(/^fr\./, 'en.')))
+    }
   })
 })
