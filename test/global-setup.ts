@@ -2,7 +2,7 @@ import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 import { createDb, runMigrations } from '../server/db/client.ts'
 
-export const TEMPLATE_DB = 'bouteille_test_template'
+import { randomBytes } from 'node:crypto'
 
 /** The server the tests use: DATABASE_URL when given, else this machine's PostgreSQL. */
 export function adminUrl (): string {
@@ -17,26 +17,25 @@ export function withDatabase (url: string, name: string): string {
 
 /** Builds a migrated template database once; every test file clones it (CREATE DATABASE … TEMPLATE is a file copy). */
 export default async function setup (project: TestProject): Promise<() => Promise<void>> {
+  // One template per run, so runs side by side on one server never touch each other's databases.
+  const template = `bouteille_tpl_${randomBytes(4).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl() })
   await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`)
-  const { pool } = createDb(withDatabase(adminUrl(), TEMPLATE_DB), 1)
+  await admin.query(`CREATE DATABASE ${template}`)
+  const { pool } = createDb(withDatabase(adminUrl(), template), 1)
   await runMigrations(pool)
   await pool.end()
-  // Leftovers of an interrupted earlier run.
-  const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'bouteille\\_t\\_%'")
-  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`)
   await admin.end()
   project.provide('adminUrl', adminUrl())
+  project.provide('templateDb', template)
   return async () => {
     const c = new pg.Client({ connectionString: adminUrl() })
     await c.connect()
-    await c.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`)
+    await c.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`)
     await c.end()
   }
 }
 
 declare module 'vitest' {
-  export interface ProvidedContext { adminUrl: string }
+  export interface ProvidedContext { adminUrl: string, templateDb: string }
 }

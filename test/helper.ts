@@ -8,7 +8,7 @@ import { createDeps, type Deps } from '../server/deps.ts'
 import { campaigns, campaignTexts, messages, targets, type CampaignStatus, type Channel, type UserRole } from '../server/db/schema.ts'
 import { SESSION_COOKIE } from '../server/plugins/admin.ts'
 import type { SessionUser } from '../server/services/auth-service.ts'
-import { TEMPLATE_DB, withDatabase } from './global-setup.ts'
+import { withDatabase } from './global-setup.ts'
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 
@@ -23,7 +23,7 @@ export async function createTestDatabase (): Promise<{ url: string, name: string
   // CREATE DATABASE … TEMPLATE fails while another session is connected to the template: retry briefly.
   for (let i = 0; ; i++) {
     try {
-      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`)
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDb')}`)
       break
     } catch (err) {
       if (i > 50) throw err
