@@ -1,5 +1,7 @@
 import { Worker, type Job } from 'bullmq'
 import type { Deps } from '../server/deps.ts'
+import { campaignAdminFrom } from '../server/services/campaign-admin-service.ts'
+import { runTransitionJob } from './lifecycle-job.ts'
 import { enqueueTally, type JobPayloads } from './queues.ts'
 import { reconcileCounts } from './reconcile-job.ts'
 import { tallyCampaign } from './tally-job.ts'
@@ -9,10 +11,12 @@ type CountsJob = Job<JobPayloads['counts'][keyof JobPayloads['counts']], unknown
 export interface RunningWorker { close: () => Promise<void> }
 
 /**
- * Starts the consumers. Besides the queued work, each worker sweeps every few seconds for actions no job was
- * queued for (Redis lost or restarted, an enqueue that failed) and asks for a reconcile once per interval.
+ * Starts the consumers (counts, and the campaigns' timed openings and closings). Besides the queued work, each
+ * worker sweeps every few seconds for actions no job was queued for (Redis lost or restarted, an enqueue that
+ * failed), asks for a reconcile once per interval, and re-plans the timed transitions from PostgreSQL at start
+ * and every lifecycleSweepMs (applying any that are overdue).
  */
-export async function startWorker (deps: Deps, { concurrency = 4 }: { concurrency?: number } = {}): Promise<RunningWorker> {
+export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweepMs = 30_000 }: { concurrency?: number, lifecycleSweepMs?: number } = {}): Promise<RunningWorker> {
   const { config, log } = deps
 
   const worker = new Worker('counts', async (job: CountsJob) => {
@@ -35,6 +39,28 @@ export async function startWorker (deps: Deps, { concurrency = 4 }: { concurrenc
   })
   worker.on('error', (err) => log.warn(`worker: ${err.message}`))
   worker.on('failed', (job, err) => log.warn(`job ${job?.name ?? '?'} failed: ${err.message}`))
+
+  // Campaign openings and closings: delayed jobs, backed by PostgreSQL (reconcileSchedules) so they survive losing Redis.
+  const campaignAdmin = campaignAdminFrom(deps)
+  const lifecycle = new Worker('lifecycle', async (job: Job<JobPayloads['lifecycle']['transition']>) => {
+    if (job.name === 'transition') return { result: await runTransitionJob(campaignAdmin, job.data) }
+    throw new Error(`unknown job ${job.name}`)
+  }, {
+    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    prefix: config.redisPrefix,
+    concurrency: 2
+  })
+  lifecycle.on('error', (err) => log.warn(`lifecycle worker: ${err.message}`))
+  lifecycle.on('failed', (job, err) => log.warn(`lifecycle job ${job?.id ?? '?'} failed: ${err.message}`))
+  const reconcileSchedules = async (): Promise<void> => {
+    try {
+      await campaignAdmin.reconcileSchedules()
+    } catch (err) {
+      log.warn(`lifecycle reconcile: ${(err as Error).message}`)
+    }
+  }
+  await reconcileSchedules()
+  const lifecycleTimer = setInterval(() => { reconcileSchedules().catch(() => {}) }, lifecycleSweepMs)
 
   const sweepMs = Math.max(2_000, config.tallyIntervalMs * 10)
   const sweep = async (): Promise<void> => {
@@ -60,13 +86,14 @@ export async function startWorker (deps: Deps, { concurrency = 4 }: { concurrenc
   const sweepTimer = setInterval(() => { sweep().catch(() => {}) }, sweepMs)
   const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
 
-  log.info(`Worker consuming queue "counts" (concurrency ${concurrency})`)
+  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}) and "lifecycle"`)
   return {
     async close () {
       clearInterval(sweepTimer)
       clearInterval(reconcileTimer)
+      clearInterval(lifecycleTimer)
       // Lets running jobs finish, takes no new ones.
-      await worker.close()
+      await Promise.all([worker.close(), lifecycle.close()])
     }
   }
 }

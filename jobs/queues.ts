@@ -8,12 +8,18 @@ export interface JobPayloads {
     /** rebuild every counter from the action rows */
     reconcile: { campaignId?: string }
   }
+  lifecycle: {
+    /** open (live) or close a campaign at a time; the worker checks against PostgreSQL that it is still due */
+    transition: { campaignId: string, to: 'live' | 'closed', at: string }
+  }
 }
 
 export type QueueName = keyof JobPayloads
 export type CountsQueue = Queue<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, keyof JobPayloads['counts'] & string>
 
-export interface Queues { counts: CountsQueue }
+export type LifecycleQueue = Queue<JobPayloads['lifecycle']['transition'], unknown, 'transition'>
+
+export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue }
 
 /** Producer side of every queue (the web and the worker both produce). */
 export function createQueues (connection: ConnectionOptions, prefix: string): Queues {
@@ -22,7 +28,12 @@ export function createQueues (connection: ConnectionOptions, prefix: string): Qu
       connection,
       prefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 5, backoff: { type: 'exponential', delay: 500 } }
-    }) as CountsQueue
+    }) as CountsQueue,
+    lifecycle: new Queue('lifecycle', {
+      connection,
+      prefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 5, backoff: { type: 'exponential', delay: 1000 } }
+    }) as LifecycleQueue
   }
 }
 
@@ -35,4 +46,22 @@ export async function enqueueTally (queues: Queues, campaignId: string, interval
     delay: intervalMs,
     deduplication: { id: `tally:${campaignId}`, keepLastIfActive: true }
   })
+}
+
+/** The id of a campaign's timed transition: one per campaign, change and time, so re-adding it is a no-op and a moved time is a new job. */
+export function lifecycleJobId (campaignId: string, to: 'live' | 'closed', at: Date): string {
+  return `${to === 'live' ? 'open' : 'close'}-${campaignId}-${at.getTime()}`
+}
+
+/** Adds a delayed job that opens or closes a campaign at a time (nothing happens if one is already waiting for it). */
+export async function scheduleTransition (queues: Queues, campaignId: string, to: 'live' | 'closed', at: Date, now = Date.now()): Promise<void> {
+  await queues.lifecycle.add('transition', { campaignId, to, at: at.toISOString() }, {
+    jobId: lifecycleJobId(campaignId, to, at),
+    delay: Math.max(0, at.getTime() - now)
+  })
+}
+
+/** Removes the delayed job of a transition that is no longer planned (a running one finishes, and finds nothing to do). */
+export async function unscheduleTransition (queues: Queues, campaignId: string, to: 'live' | 'closed', at: Date): Promise<void> {
+  await queues.lifecycle.remove(lifecycleJobId(campaignId, to, at))
 }

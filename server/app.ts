@@ -7,9 +7,15 @@ import { adminScope } from './plugins/admin.ts'
 import pages from './plugins/pages.ts'
 import security from './plugins/security.ts'
 import views from './plugins/views.ts'
+import { auditRoutes } from './routes/admin/audit-routes.ts'
 import { authRoutes } from './routes/admin/auth-routes.ts'
+import { teamRoutes } from './routes/admin/team-routes.ts'
+import { adminCampaignRoutes } from './routes/admin/campaign-routes.ts'
+import { messageRoutes } from './routes/admin/message-routes.ts'
+import { targetRoutes } from './routes/admin/target-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
+import { mediaRoutes } from './routes/public/media-routes.ts'
 
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
 
@@ -48,6 +54,12 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(healthRoutes, { deps })
   await app.register(campaignRoutes, { deps })
   await app.register(authRoutes, { deps })
+  await app.register(teamRoutes, { deps })
+  await app.register(auditRoutes, { deps })
+  await app.register(adminCampaignRoutes, { deps })
+  await app.register(targetRoutes, { deps })
+  await app.register(messageRoutes, { deps })
+  await app.register(mediaRoutes, { deps })
 
   return app
 }

@@ -5,6 +5,7 @@ import { createLogger, prepareDatabase, prepareDatabaseUrl, start, type Role } f
 import { seedDemo } from './seed/seed-demo.ts'
 import type { UserRole } from './db/schema.ts'
 import { isEmail } from './domain/intents.ts'
+import { createAuditService } from './services/audit-service.ts'
 import { PASSWORD_MIN, ROLES, createAuthService } from './services/auth-service.ts'
 
 const USAGE = `Usage: bouteille <command>
@@ -85,7 +86,13 @@ export async function main (argv: string[]): Promise<number> {
               console.error(`bouteille user create: an account with ${email} exists already.`)
               return 1
             }
-            const user = await auth.createUser({ email, password, role: role as UserRole, name: typeof values.name === 'string' ? values.name : '' })
+            const audit = createAuditService({ db })
+            // Audited like any change to the team, by "system": the command line has no signed-in user.
+            const user = await db.transaction(async (tx) => {
+              const created = await auth.createUser({ email, password, role: role as UserRole, name: typeof values.name === 'string' ? values.name : '' }, tx)
+              await audit.record(null, { action: 'create', entity: 'user', entityId: created.id, after: { email: created.email, name: created.name, role: created.role } }, tx)
+              return created
+            })
             console.log(`Created ${user.role} ${user.email}`)
           } finally {
             await pool.end()

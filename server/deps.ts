@@ -9,6 +9,7 @@ import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createActionService } from './services/action-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { createAuthService } from './services/auth-service.ts'
+import { createTeamService } from './services/team-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
 import { createCampaignCatalog } from './services/campaign-catalog.ts'
 import { createProgressHub } from './services/progress-hub.ts'
@@ -66,6 +67,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
 
   const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })
   const audit = createAuditService({ db })
+  const team = createTeamService({ db, auth, audit })
 
   return {
     config,
@@ -87,6 +89,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     actionService,
     auth,
     audit,
+    team,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     async announceCampaign (slug: string, previousSlug?: string): Promise<void> {
       await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))

@@ -677,7 +677,7 @@
     window.addEventListener('pageshow', function (e) {
       if (e.persisted) {
         if (keyInput) keyInput.value = uuid()
-        progress.connect(data.slug)
+        if (data.live !== false) progress.connect(data.slug)
         update()
       } else {
         renewKeyIfUsed()
@@ -688,7 +688,7 @@
     // --- start ---
     if (typeof data.total === 'number') progress.set(data.total, typeof data.goal === 'number' ? data.goal : Number(document.getElementById('progress-bar').max))
     onTargetChangeInitial()
-    progress.connect(data.slug)
+    if (data.live !== false) progress.connect(data.slug)
 
     const alertBox = document.getElementById('form-error')
     if (alertBox) {
@@ -767,6 +767,43 @@
       return false
     }
   }
+
+  // ---------- countdown to a scheduled opening ----------
+
+  /** Counts down to data-countdown (ISO); once the time has come, reloads to show the open page. */
+  function initCountdown (el) {
+    const at = Date.parse(el.getAttribute('data-countdown'))
+    if (isNaN(at)) return
+    const locale = document.documentElement.lang || 'en'
+    const unit = function (u) {
+      try { return new Intl.NumberFormat(locale, { style: 'unit', unit: u, unitDisplay: 'short' }) } catch (e) { return { format: function (n) { return n + ' ' + u } } }
+    }
+    const units = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]].map(function (u) { return { f: unit(u[0]), s: u[1] } })
+    const label = el.getAttribute('data-countdown-label') || '{time}'
+    // Already past when the page loaded: the worker is late, so look again less often.
+    const late = at <= Date.now()
+    el.hidden = false
+    function tick () {
+      let left = Math.max(0, Math.round((at - Date.now()) / 1000))
+      if (left === 0) {
+        el.textContent = el.getAttribute('data-countdown-soon') || ''
+        // The worker opens the campaign at the time: give it a moment, then look again (less often if it is late).
+        setTimeout(function () { window.location.reload() }, late ? 15000 : 2500)
+        return
+      }
+      const parts = []
+      units.forEach(function (u) {
+        const n = Math.floor(left / u.s)
+        left -= n * u.s
+        if (n > 0 || parts.length > 0 || u.s === 1) parts.push(u.f.format(n))
+      })
+      el.textContent = label.replace('{time}', parts.slice(0, 3).join(' '))
+      setTimeout(tick, 1000 - (Date.now() % 1000))
+    }
+    tick()
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('[data-countdown]'), initCountdown)
 
   const campaign = document.getElementById('campaign')
   if (campaign) initCampaign(campaign)

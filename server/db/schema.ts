@@ -20,6 +20,8 @@ export const campaigns = pgTable('campaigns', {
   channels: channel('channels').array().notNull().default(sql`'{x,bluesky,mastodon,threads,email,bottle}'`),
   opensAt: timestamp('opens_at', { withTimezone: true }),
   closesAt: timestamp('closes_at', { withTimezone: true }),
+  // The zone the team schedules in: opening and closing times are entered and shown in it (stored in UTC).
+  timeZone: text('time_zone').notNull().default('Europe/Paris'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 })

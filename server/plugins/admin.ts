@@ -8,11 +8,43 @@ import { roleAtLeast, type AuthService, type SessionUser } from '../services/aut
 
 export const SESSION_COOKIE = 'bouteille_session'
 const PRE_SESSION_COOKIE = 'bouteille_pre'
+// The admin remembers the language last chosen with ?lang= (a tool used for hours, page after page).
+const LANG_COOKIE = 'bouteille_admin_lang'
+const FLASH_COOKIE = 'bouteille_flash'
+
+/** A message for the next admin page, after a 303 (e.g. "The role of … is now Editor."): shown once. */
+export interface Flash {
+  type: 'success' | 'error' | 'warning' | 'info'
+  /** a translation key under admin. */
+  key: string
+  vars?: Record<string, string | number>
+  /** a value to show once for copying (the team's invitation link) */
+  link?: string
+}
+
+function readFlash (raw: string | undefined): Flash | null {
+  if (!raw) return null
+  try {
+    const f = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Flash
+    if (!['success', 'error', 'warning', 'info'].includes(f.type) || !/^admin\.[\w.-]+$/.test(f.key)) return null
+    const vars = Object.fromEntries(Object.entries(f.vars ?? {}).filter(([, v]) => typeof v === 'string' || typeof v === 'number'))
+    return { type: f.type, key: f.key, vars, link: typeof f.link === 'string' ? f.link : undefined }
+  } catch {
+    return null
+  }
+}
 
 /** Who may call an admin route: 'public' only for signing in and one-time links. */
 export type Access = UserRole | 'public'
 
+/** One admin route and who may call it. */
+export interface AdminRoute { method: string, url: string, access: Access }
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every /admin route with the least role that may call it: the table the guard enforces. */
+    adminRoutes: readonly AdminRoute[]
+  }
   interface FastifyContextConfig {
     /** required on every /admin route: the least role that may call it */
     access?: Access
@@ -25,8 +57,19 @@ declare module 'fastify' {
     adminView: (template: string, data: Record<string, unknown> & { title: string }) => FastifyReply
     /** The CSRF token to put in this request's forms (field _csrf). */
     csrfToken: () => string
+    /** Keeps a message for the next admin page this browser shows (after a 303 redirect). */
+    flash: (flash: Flash) => FastifyReply
     adminTranslator: () => Translator
   }
+}
+
+// The page the expired form was on (its action URL answers POST only), when it is an admin page of this site.
+function formPage (request: FastifyRequest): string {
+  try {
+    const from = new URL(request.headers.referer ?? '', `http://${request.host}`)
+    if (from.host === request.host && /^\/admin(?:\/|$)/.test(from.pathname)) return from.pathname + from.search
+  } catch {}
+  return '/admin'
 }
 
 /**
@@ -38,10 +81,13 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
   if (!app.hasDecorator('parseCookie')) await app.register(cookie)
   app.decorateRequest('user', null)
 
+  const table: AdminRoute[] = []
+  app.decorate('adminRoutes', table)
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/admin')) return
     const access = (route.config as { access?: Access } | undefined)?.access
-    if (!access) throw new Error(`admin route ${route.method} ${route.url} declares no access`)
+    if (!access) throw new Error(`admin route ${String(route.method)} ${route.url} declares no access`)
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, access })
   })
 
   const binding = (request: FastifyRequest): string => request.user
@@ -59,41 +105,57 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
   })
 
   app.decorateReply('adminTranslator', function (this: FastifyReply) {
-    return i18n.translator(this.request.locale('fr'))
+    const q = this.request.query as Record<string, unknown> | undefined
+    const chosen = typeof q?.lang === 'string' ? q.lang : this.request.cookies[LANG_COOKIE]
+    return i18n.translator(i18n.negotiate(chosen, this.request.headers['accept-language'], 'fr'))
+  })
+
+  app.decorateReply('flash', function (this: FastifyReply, flash: Flash) {
+    return this.setCookie(FLASH_COOKIE, Buffer.from(JSON.stringify(flash)).toString('base64url'), { path: '/admin', httpOnly: true, sameSite: 'lax', secure, maxAge: 300 })
   })
 
   app.decorateReply('adminView', function (this: FastifyReply, template: string, data: Record<string, unknown> & { title: string }) {
     const tr = this.adminTranslator()
     this.header('cache-control', 'no-store')
+    const flash = readFlash(this.request.cookies[FLASH_COOKIE])
+    if (this.request.cookies[FLASH_COOKIE]) this.clearCookie(FLASH_COOKIE, { path: '/admin' })
     return this.type('text/html; charset=utf-8').view(template, {
       ...this.pageBase(tr, { title: data.title }),
       user: this.request.user,
       csrf: this.csrfToken(),
       path: this.request.url.split('?')[0],
+      // it.flash: { type, text, link? } — the layout shows it, unless it has a link or the page sets ownFlash: true (then the page shows it).
+      flash: flash ? { type: flash.type, text: tr.t(flash.key, flash.vars), link: flash.link } : null,
       ...data
     })
   })
 
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/admin')) return
+  // Decided by the matched route, never by request.url: the router decodes the path, so /%61dmin/team is /admin/team.
+  // Who may call is checked on request, before the body is even read: a stranger's upload is never parsed.
+  app.addHook('onRequest', async (request, reply) => {
+    const access = request.routeOptions.config.access
+    if (!access) return // not an admin route, or the 404 handler
     request.user = await auth.userFromCookie(request.cookies[SESSION_COOKIE])
+    const q = request.query as Record<string, unknown> | undefined
+    if (typeof q?.lang === 'string' && i18n.locales.includes(q.lang) && q.lang !== request.cookies[LANG_COOKIE]) {
+      reply.setCookie(LANG_COOKIE, q.lang, { path: '/admin', httpOnly: true, sameSite: 'lax', secure, maxAge: 365 * 86_400 })
+    }
+    if (access === 'public') return
+    if (!request.user) {
+      if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303)
+      return reply.sendError(401, 'admin.errors.signedOut', { back: { href: '/admin/login', labelKey: 'admin.login.title' } })
+    }
+    if (!roleAtLeast(request.user.role, access)) return reply.sendError(403, 'admin.errors.forbidden', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
   })
 
+  // The CSRF token travels in the body: checked once it is parsed, before any handler runs.
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.url.startsWith('/admin')) return
-    const access = request.routeOptions.config.access
-    if (!access) return // not an admin route (404 handler)
-    if (access !== 'public') {
-      if (!request.user) {
-        if (request.method === 'GET') return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303)
-        return reply.sendError(401, 'admin.errors.signedOut', { back: { href: '/admin/login', labelKey: 'admin.login.title' } })
-      }
-      if (!roleAtLeast(request.user.role, access)) return reply.sendError(403, 'admin.errors.forbidden', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      const body = request.body as Record<string, unknown> | undefined
-      const token = body?._csrf ?? request.headers['x-csrf-token']
-      if (!auth.csrfValid(binding(request), token)) return reply.sendError(403, 'admin.errors.csrf', { back: { href: request.url, labelKey: 'admin.errors.reload' } })
-    }
+    if (!request.routeOptions.config.access) return
+    if (request.method === 'GET' || request.method === 'HEAD') return
+    const body = request.body as Record<string, unknown> | undefined
+    // A multipart form (file upload) may carry its fields as { value } objects.
+    const field = body?._csrf as unknown
+    const token = (field && typeof field === 'object' && 'value' in field ? (field as { value: unknown }).value : field) ?? request.headers['x-csrf-token']
+    if (!auth.csrfValid(binding(request), token)) return reply.sendError(403, 'admin.errors.csrf', { back: { href: formPage(request), labelKey: 'admin.errors.reload' } })
   })
 }, { name: 'admin-scope', dependencies: ['pages'] })

@@ -28,6 +28,8 @@ export interface CampaignData {
   channels: Channel[]
   opensAt: Date | null
   closesAt: Date | null
+  /** the zone the team scheduled in, for showing the opening and closing times */
+  timeZone: string
   texts: Record<string, CampaignTextData>
   /** active targets, in display order */
   targets: TargetData[]
@@ -63,6 +65,7 @@ export function createCampaignRepo (db: Db) {
         channels: c.channels,
         opensAt: c.opensAt,
         closesAt: c.closesAt,
+        timeZone: c.timeZone,
         texts: Object.fromEntries(texts.filter((t) => t.campaignId === c.id).map((t) => [t.locale, {
           title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, hashtags: t.hashtags
         }])),

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { auditLog } from '../db/schema.ts'
+import { auditLog, campaigns } from '../db/schema.ts'
 import type { SessionUser } from './auth-service.ts'
 
 export interface AuditEntry {
@@ -15,7 +15,7 @@ export interface AuditEntry {
 export type AuditService = ReturnType<typeof createAuditService>
 
 // Never written to the log, whatever the entity.
-const SECRET_FIELDS = new Set(['password', 'passwordHash', 'tokenHash', 'token', 'data'])
+const SECRET_FIELDS = new Set(['password', 'passwordHash', 'password_hash', 'tokenHash', 'token_hash', 'token', 'sessionVersion', 'session_version', 'data'])
 
 function scrub (value: unknown): unknown {
   if (value === null || value === undefined) return null
@@ -45,10 +45,17 @@ export function createAuditService ({ db }: { db: Db }) {
       })
     },
 
+    /** The campaigns the log can be filtered by, newest first. */
+    async campaignChoices () {
+      return db.select({ id: campaigns.id, slug: campaigns.slug }).from(campaigns).orderBy(desc(campaigns.createdAt))
+    },
+
+    /** Entries newest first, with the campaign's slug; campaignId (a UUID) keeps one campaign's. */
     async list ({ limit = 100, offset = 0, campaignId }: { limit?: number, offset?: number, campaignId?: string } = {}) {
-      const q = db.select().from(auditLog)
-      const filtered = campaignId ? q.where(eq(auditLog.campaignId, campaignId)) : q
-      return filtered.orderBy(desc(auditLog.id)).limit(limit).offset(offset)
+      return db.select({ entry: auditLog, campaignSlug: campaigns.slug })
+        .from(auditLog).leftJoin(campaigns, eq(campaigns.id, auditLog.campaignId))
+        .where(campaignId ? eq(auditLog.campaignId, campaignId) : undefined)
+        .orderBy(desc(auditLog.id)).limit(limit).offset(offset)
     }
   }
 }

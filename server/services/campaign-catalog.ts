@@ -20,23 +20,30 @@ export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, mi
 }) {
   const bySlug = new Map<string, Cached>()
   const loading = new Map<string, Promise<CampaignData | null>>()
+  // Bumped by every announcement: a read that started before one may hold the old content and must not be kept.
+  let epoch = 0
 
   function load (slug: string): Promise<CampaignData | null> {
     let p = loading.get(slug)
     if (!p) {
-      p = repo.findBySlug(slug).then((data) => {
+      const started = epoch
+      const pending: Promise<CampaignData | null> = repo.findBySlug(slug).then((data) => {
+        if (started !== epoch) return data
         // Unknown slugs are remembered briefly; a flood of made-up ones must not grow the map without bound.
         if (bySlug.size >= maxEntries) for (const [k, v] of bySlug) if (!v.data) bySlug.delete(k)
         bySlug.set(slug, { data, at: now() })
         return data
-      }).finally(() => loading.delete(slug))
-      loading.set(slug, p)
+      }).finally(() => { if (loading.get(slug) === pending) loading.delete(slug) })
+      loading.set(slug, pending)
+      p = pending
     }
     return p
   }
 
   function forget (slug: string): void {
+    epoch++
     bySlug.delete(slug)
+    loading.delete(slug)
   }
 
   return {
@@ -46,7 +53,11 @@ export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, mi
         if (typeof m.slug === 'string') forget(m.slug)
         if (typeof m.previousSlug === 'string') forget(m.previousSlug)
       })
-      bus.onReconnect(() => bySlug.clear())
+      bus.onReconnect(() => {
+        epoch++
+        bySlug.clear()
+        loading.clear()
+      })
     },
 
     async get (slug: string): Promise<CampaignData | null> {
@@ -65,8 +76,9 @@ export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, mi
 
     /** Campaigns shown on the home page (live first). */
     async listPublic (): Promise<CampaignData[]> {
+      const started = epoch
       const list = await repo.listPublic()
-      for (const c of list) bySlug.set(c.slug, { data: c, at: now() })
+      if (started === epoch) for (const c of list) bySlug.set(c.slug, { data: c, at: now() })
       return list
     },
 

@@ -4,7 +4,7 @@ import { LIMITS, renderMessage } from '../../domain/messages.ts'
 import type { Progress } from '../../domain/progress.ts'
 import type { Translator } from '../../i18n.ts'
 import type { CampaignData, CampaignTextData, MessageData, TargetData } from '../../repos/campaign-repo.ts'
-import type { CampaignPageView, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
+import type { CampaignPageView, CampaignPhase, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
 
 export interface PageQuery { country?: string, target?: string, message?: string, ref?: string }
 export interface FormEcho { target?: string, message?: string, text?: string, instance?: string, channel?: string, ref?: string, key?: string }
@@ -15,6 +15,25 @@ function countryName (locale: string, code: string): string {
   let names = regionNames.get(locale)
   if (!names) { names = new Intl.DisplayNames([locale], { type: 'region' }); regionNames.set(locale, names) }
   try { return names.of(code.toUpperCase()) ?? code } catch { return code }
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+/** A moment in words, in a language, on the clocks of the campaign's zone: "lundi 3 mars 2025 à 09:00 UTC+1". */
+export function formatMoment (date: Date, locale: string, timeZone: string): string {
+  const key = `${locale}|${timeZone}`
+  let f = dateFormats.get(key)
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' })
+    dateFormats.set(key, f)
+  }
+  return f.format(date)
+}
+
+/** What a campaign page offers now, from the campaign's status and time window (see ActionService.closedReason). */
+export function phaseOf (closedReason: string | null): CampaignPhase {
+  if (closedReason === null) return 'open'
+  if (closedReason === 'draft') return 'preview'
+  return closedReason === 'scheduled' || closedReason === 'paused' ? closedReason : 'closed'
 }
 
 /** "Amina Diallo-Keita" → "AD". */
@@ -91,8 +110,10 @@ export function buildCampaignPage (args: {
   ref: string
   echo?: FormEcho
   error?: string | null
+  phase?: CampaignPhase
 }): CampaignPageView {
   const { base, tr, campaign: c, progress, link, selection, echo } = args
+  const phase = args.phase ?? 'open'
   const locale = tr.locale
   const counts = new Map((progress?.targets ?? []).map((t) => [t.id, t.count]))
   const countries = [...new Set(c.targets.map((t) => t.country).filter(Boolean))]
@@ -134,11 +155,17 @@ export function buildCampaignPage (args: {
     targets: c.targets.map((t) => ({ id: t.id, name: t.name, handles: t.handles, count: counts.get(t.id) ?? 0, country: t.country, hasEmail: Boolean(t.email) })),
     messages: variants.map((m) => ({ id: m.id, body: m.body, targetId: m.targetId })),
     total: p.total,
-    goal: p.goal
+    goal: p.goal,
+    // A draft's preview has no public progress stream to follow.
+    live: phase !== 'preview'
   }
 
+  const opensAt = phase === 'scheduled' ? c.opensAt : null
   return {
     ...base,
+    phase,
+    opens: opensAt ? { iso: opensAt.toISOString(), text: formatMoment(opensAt, locale, c.timeZone) } : null,
+    results: c.targets.map((t) => ({ id: t.id, name: t.name, count: counts.get(t.id) ?? 0 })).sort((a, b) => b.count - a.count),
     campaign: campaignView(c, locale, link),
     progress: p,
     targets,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
+import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
-import { buildCampaignPage, campaignView, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
+import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache } from './page-cache.ts'
 import type { HomePageView, ThanksPageView } from './view-models.ts'
 
@@ -23,11 +24,14 @@ const SHARE_BASES = {
 export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const { catalog, progressHub, actionService, rateLimiter, i18n } = deps
 
-  /** The campaign of :slug if the public may see it; otherwise replies 404 and returns null. */
-  async function publicCampaign (request: SlugRequest, reply: FastifyReply): Promise<CampaignData | null> {
+  /**
+   * The campaign of :slug if the public may see it (a draft only with its preview token, where the caller allows
+   * previews); otherwise replies 404 and returns null.
+   */
+  async function publicCampaign (request: SlugRequest, reply: FastifyReply, allowPreview = false): Promise<CampaignData | null> {
     const slug = request.params.slug
     const c = SLUG_RE.test(slug) ? await catalog.get(slug) : null
-    if (!c || c.status === 'draft') {
+    if (!c || (c.status === 'draft' && !(allowPreview && previewTokenValid(deps.config.secret, c.id, request.query.preview)))) {
       await reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } })
       return null
     }
@@ -56,6 +60,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const progress = (await progressHub.get(c.id))?.progress
     const query = request.query as PageQuery
     const selection = selectForPage(c, progress, tr.locale, query, echo)
+    // From the status and the clock: a page cached while open must not outlive the closing time.
+    const phase = phaseOf(actionService.closedReason(c))
     const view = (nonce: string, key: string) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : undefined }),
       tr,
@@ -66,10 +72,12 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       key,
       ref: sanitizeRef(echo?.ref ?? query.ref),
       echo,
-      error
+      error,
+      phase
     })
     // The page holds a one-time idempotency key: never serve it from a shared cache.
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
+    if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
     if (echo) {
       // A form shown again after an error is the supporter's own: rendered for them alone, with their key.
       const key = echo.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID()
@@ -77,14 +85,15 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     const nonce = reply.pageNonce()
     const deflate = acceptsDeflate(request.headers['accept-encoding'])
-    const page = await pages.render(`${c.id}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce, deflate)
+    // An announced change gives the campaign a new object (deps); the phase can change with the clock alone (key).
+    const page = await pages.render(`${c.id}|${phase}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce, deflate)
     reply.header('vary', 'accept-encoding')
     if (page.deflated) reply.header('content-encoding', 'deflate')
     return reply.send(page.body)
   }
 
   app.get('/c/:slug', async (request: SlugRequest, reply) => {
-    const c = await publicCampaign(request, reply)
+    const c = await publicCampaign(request, reply, true)
     if (!c) return reply
     return renderPage(request, reply, c)
   })

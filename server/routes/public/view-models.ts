@@ -62,8 +62,19 @@ export interface CampaignView {
   channels: Channel[]
 }
 
+/**
+ * What the page offers: open (the form sends), preview (a draft seen by the team with its link), scheduled (a
+ * countdown), paused or closed (the results). Only an open page has send buttons.
+ */
+export type CampaignPhase = 'open' | 'preview' | 'scheduled' | 'paused' | 'closed'
+
 /** GET /c/:slug and the form shown again after a 400 */
 export interface CampaignPageView extends PageBase {
+  phase: CampaignPhase
+  /** when the campaign opens (scheduled): ISO for the countdown script, and as words in the page's language */
+  opens: { iso: string, text: string } | null
+  /** per-target counts, most contacted first (shown when paused or closed) */
+  results: Array<{ id: string, name: string, count: number }>
   campaign: CampaignView
   progress: ProgressView
   targets: TargetView[]

@@ -1,0 +1,215 @@
+import { Readable } from 'node:stream'
+import { parse, type CsvError } from 'csv-parse/sync'
+import { stringify } from 'csv-stringify'
+import { HANDLE_NETWORKS, type HandleNetwork } from './handles.ts'
+import { createDuplicateIndex, validateTarget, type FieldError, type KnownTarget, type TargetValues } from './target-rules.ts'
+
+/** The columns of a target file, import and export alike. */
+export const CSV_COLUMNS = ['name', 'role_fr', 'role_en', 'organisation', 'country', 'x', 'bluesky', 'mastodon', 'threads', 'email', 'groups'] as const
+export type CsvColumn = (typeof CSV_COLUMNS)[number]
+const REQUIRED: readonly CsvColumn[] = ['name']
+const ROLE_LOCALES = ['fr', 'en'] as const
+
+export const CSV_MAX_ROWS = 10_000
+export const CSV_MAX_BYTES = 10 * 1024 * 1024
+
+export const NETWORK_LABELS: Readonly<Record<HandleNetwork, string>> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon', threads: 'Threads' }
+
+/** A problem that stops the whole file from being read: the i18n key and its variables. */
+export interface FileError { key: string, vars?: Record<string, string | number> }
+/** A problem with one row; row is the number a spreadsheet shows (the header is row 1). */
+export interface RowError extends FieldError { row: number }
+export interface CsvRow { row: number, values: TargetValues }
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be'
+
+export type CsvResult =
+  | { ok: false, errors: FileError[] }
+  | { ok: true, encoding: Encoding, bom: boolean, delimiter: string, columns: CsvColumn[], rows: CsvRow[], errors: RowError[] }
+
+/**
+ * Decodes a CSV file's bytes: UTF-8 with or without BOM, UTF-16 with a BOM (Excel's "Unicode text").
+ * Anything else is refused with the line of the first byte that is not UTF-8: guessing between Windows-1252,
+ * Mac Roman and ISO-8859-x cannot be done reliably, and a wrong guess would store mangled names.
+ */
+export function decodeCsv (bytes: Uint8Array): { ok: true, text: string, encoding: Encoding, bom: boolean } | { ok: false, error: FileError } {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return { ok: true, text: new TextDecoder('utf-16le').decode(bytes), encoding: 'utf-16le', bom: true }
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return { ok: true, text: new TextDecoder('utf-16be').decode(bytes), encoding: 'utf-16be', bom: true }
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+  if (bytes.includes(0)) return { ok: false, error: { key: 'admin.targets.csv.errors.notText' } }
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8', bom }
+  } catch {
+    const text = new TextDecoder('utf-8').decode(bytes)
+    const at = text.indexOf('\uFFFD')
+    const line = text.slice(0, at).split('\n').length
+    const start = text.lastIndexOf('\n', at) + 1
+    const end = text.indexOf('\n', at)
+    const sample = text.slice(start, end < 0 ? undefined : end).replace(/\r$/, '')
+    return { ok: false, error: { key: 'admin.targets.csv.errors.notUtf8', vars: { line, sample: sample.length > 80 ? sample.slice(0, 80) + '…' : sample } } }
+  }
+}
+
+/** The delimiter of a file from its header line: ; (Excel in French), tab, or , by default. */
+export function detectDelimiter (text: string): string {
+  const header = text.slice(0, text.search(/\r|\n|$/))
+  let best = ','
+  let bestCount = 0
+  for (const d of [',', ';', '\t']) {
+    let count = 0
+    let quoted = false
+    for (const ch of header) {
+      if (ch === '"') quoted = !quoted
+      else if (ch === d && !quoted) count++
+    }
+    if (count > bestCount) { best = d; bestCount = count }
+  }
+  return best
+}
+
+// A cell exported as '=… (a neutralised formula) comes back as it was.
+function unneutralise (cell: string): string {
+  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell
+}
+
+/**
+ * Reads a target file completely and checks every row; writes nothing. A file-level problem (encoding, columns,
+ * syntax, size) stops everything; otherwise every row is checked (missing name, bad handle for its network, bad
+ * e-mail, bad country, a duplicate of another row or of an existing target, by name or by handle).
+ */
+export function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { existing?: readonly KnownTarget[] } = {}): CsvResult {
+  if (bytes.length === 0) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.empty' }] }
+  if (bytes.length > CSV_MAX_BYTES) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.tooLarge', vars: { max: CSV_MAX_BYTES / 1024 / 1024 } }] }
+  const decoded = decodeCsv(bytes)
+  if (!decoded.ok) return { ok: false, errors: [decoded.error] }
+  // TextDecoder keeps a BOM that is not at the very start (none here); strip the one it left for UTF-16.
+  const text = decoded.text.replace(/^\uFEFF/, '')
+  if (!text.trim()) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.empty' }] }
+  const delimiter = detectDelimiter(text)
+
+  let records: string[][]
+  let lastLine = 0
+  try {
+    records = parse(text, {
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: false,
+      max_record_size: 100_000,
+      on_record: (record: string[], context: { lines: number }) => { lastLine = context.lines; return record }
+    }) as string[][]
+  } catch (err) {
+    const e = err as CsvError & { lines?: number }
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') return { ok: false, errors: [{ key: 'admin.targets.csv.errors.quoteNotClosed', vars: { line: lastLine + 1 } }] }
+    return { ok: false, errors: [{ key: 'admin.targets.csv.errors.syntax', vars: { line: typeof e.lines === 'number' ? e.lines : lastLine + 1 } }] }
+  }
+
+  const header = (records[0] ?? []).map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase())
+  while (header.length && header[header.length - 1] === '') header.pop()
+  const fileErrors = checkHeader(header)
+  if (fileErrors.length) return { ok: false, errors: fileErrors }
+  const columns = header as CsvColumn[]
+
+  const dataCount = records.slice(1).filter((r) => r.some((c) => c.trim() !== '')).length
+  if (dataCount === 0) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.noRows' }] }
+  if (dataCount > CSV_MAX_ROWS) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.tooManyRows', vars: { count: dataCount, max: CSV_MAX_ROWS } }] }
+
+  const rows: CsvRow[] = []
+  const errors: RowError[] = []
+  const index = createDuplicateIndex(existing)
+  const rowOf = new Map<KnownTarget, number>()
+  for (let i = 1; i < records.length; i++) {
+    const record = records[i]!
+    if (!record.some((c) => c.trim() !== '')) continue
+    const row = i + 1
+    const cell = (col: CsvColumn): string => {
+      const at = columns.indexOf(col)
+      return at < 0 ? '' : unneutralise(record[at] ?? '')
+    }
+    const { values, errors: fieldErrors } = validateTarget({
+      name: cell('name'),
+      role: Object.fromEntries(ROLE_LOCALES.map((l) => [l, cell(`role_${l}`)])),
+      organisation: cell('organisation'),
+      country: cell('country'),
+      handles: Object.fromEntries(HANDLE_NETWORKS.map((n) => [n, cell(n)])),
+      email: cell('email'),
+      groups: cell('groups')
+    }, ROLE_LOCALES)
+    for (const e of fieldErrors) errors.push({ ...e, row })
+    if (record.slice(columns.length).some((c) => c.trim() !== '')) {
+      errors.push({ row, field: '', key: 'admin.targets.csv.errors.extraCells', vars: { count: columns.length } })
+    }
+    if (values.name) {
+      const known: KnownTarget = { name: values.name, handles: values.handles }
+      const dup = index.find(known)
+      if (dup) errors.push({ row, ...duplicateError(dup, rowOf.get(dup.other)) })
+      index.add(known)
+      rowOf.set(known, row)
+    }
+    rows.push({ row, values })
+  }
+  return { ok: true, encoding: decoded.encoding, bom: decoded.bom, delimiter, columns, rows, errors }
+}
+
+function checkHeader (header: string[]): FileError[] {
+  const known = new Set<string>(CSV_COLUMNS)
+  const unnamed = header.findIndex((h) => h === '')
+  if (header.length === 0 || header.every((h) => !known.has(h))) {
+    // Not even one column we know: most likely a file without a header line, or not a target list at all.
+    const found = header.filter(Boolean).slice(0, 6).join(', ') + (header.length > 6 ? ', …' : '')
+    return [{ key: 'admin.targets.csv.errors.noHeader', vars: { found, expected: CSV_COLUMNS.join(', ') } }]
+  }
+  const errors: FileError[] = []
+  if (unnamed >= 0) errors.push({ key: 'admin.targets.csv.errors.unnamedColumn', vars: { n: unnamed + 1 } })
+  const unknown = [...new Set(header.filter((h) => h !== '' && !known.has(h)))]
+  if (unknown.length) errors.push({ key: 'admin.targets.csv.errors.unknownColumns', vars: { columns: unknown.join(', '), count: unknown.length, expected: CSV_COLUMNS.join(', ') } })
+  const missing = REQUIRED.filter((c) => !header.includes(c))
+  if (missing.length) errors.push({ key: 'admin.targets.csv.errors.missingColumns', vars: { columns: missing.join(', '), count: missing.length } })
+  const repeated = [...new Set(header.filter((h, i) => h !== '' && header.indexOf(h) !== i))]
+  if (repeated.length) errors.push({ key: 'admin.targets.csv.errors.repeatedColumns', vars: { columns: repeated.join(', '), count: repeated.length } })
+  return errors
+}
+
+function duplicateError (dup: { by: 'name' | HandleNetwork, other: KnownTarget }, otherRow: number | undefined): FieldError {
+  const field = dup.by
+  if (otherRow !== undefined) {
+    return dup.by === 'name'
+      ? { field, key: 'admin.targets.csv.errors.duplicateRowName', vars: { other: otherRow } }
+      : { field, key: 'admin.targets.csv.errors.duplicateRowHandle', vars: { other: otherRow, network: NETWORK_LABELS[dup.by] } }
+  }
+  return dup.by === 'name'
+    ? { field, key: 'admin.targets.csv.errors.duplicateExistingName', vars: { name: dup.other.name } }
+    : { field, key: 'admin.targets.csv.errors.duplicateExistingHandle', vars: { name: dup.other.name, network: NETWORK_LABELS[dup.by] } }
+}
+
+/** A cell a spreadsheet would run as a formula (= + - @, or a leading tab or carriage return) gets a leading apostrophe. */
+export function neutraliseFormula (cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell
+}
+
+/** The CSV cells of a target, in CSV_COLUMNS order. */
+export function targetCsvRow (t: Pick<TargetValues, 'name' | 'role' | 'organisation' | 'country' | 'handles' | 'email' | 'groups'>): string[] {
+  const cells: Record<CsvColumn, string> = {
+    name: t.name,
+    role_fr: t.role.fr ?? '',
+    role_en: t.role.en ?? '',
+    organisation: t.organisation,
+    country: t.country,
+    x: t.handles.x ?? '',
+    bluesky: t.handles.bluesky ?? '',
+    mastodon: t.handles.mastodon ?? '',
+    threads: t.handles.threads ?? '',
+    email: t.email ?? '',
+    groups: t.groups.join(', ')
+  }
+  return CSV_COLUMNS.map((c) => neutraliseFormula(cells[c]))
+}
+
+/** Streams targets as CSV: UTF-8 with a BOM (so Excel reads accents), a header line, CRLF line ends. */
+export function targetsCsvStream (targets: Iterable<Parameters<typeof targetCsvRow>[0]>): Readable {
+  function * records () {
+    yield [...CSV_COLUMNS]
+    for (const t of targets) yield targetCsvRow(t)
+  }
+  return Readable.from(records()).pipe(stringify({ bom: true, record_delimiter: 'windows' }))
+}

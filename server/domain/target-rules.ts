@@ -1,0 +1,157 @@
+import type { Handles } from '../db/schema.ts'
+import { HANDLE_NETWORKS, handleEntries, handleKey, normalizeHandle, type HandleNetwork } from './handles.ts'
+import { isEmail } from './intents.ts'
+
+/** What a campaigner typed for a target (a form or a CSV row): plain strings, any of them possibly empty. */
+export interface TargetFields {
+  name: string
+  /** per locale */
+  role: Record<string, string>
+  organisation: string
+  country: string
+  handles: Partial<Record<HandleNetwork, string>>
+  email: string
+  /** comma-separated */
+  groups: string
+}
+
+/** A target ready to store. */
+export interface TargetValues {
+  name: string
+  role: Record<string, string>
+  organisation: string
+  country: string
+  handles: Handles
+  email: string | null
+  groups: string[]
+}
+
+/** A problem with one field: the i18n key that explains it, with its variables. */
+export interface FieldError { field: string, key: string, vars?: Record<string, string | number> }
+
+export const TARGET_LIMITS = { name: 120, role: 200, organisation: 200, email: 254, group: 40, groups: 20 } as const
+
+// Codes that are in ISO 3166 but name no country (exceptionally reserved, user-assigned); Kosovo's XK is kept, as everyone uses it.
+const NOT_COUNTRIES = new Set(['AA', 'AC', 'CP', 'CQ', 'DG', 'EA', 'EU', 'EZ', 'FX', 'IC', 'TA', 'UN', 'ZZ'])
+const regionNames = new Intl.DisplayNames('en', { type: 'region', fallback: 'none' })
+
+/** Whether a code is an ISO 3166-1 alpha-2 country code (upper case), as the platform's Intl data knows it. */
+export function isCountryCode (code: string): boolean {
+  if (!/^[A-Z]{2}$/.test(code) || NOT_COUNTRIES.has(code)) return false
+  if (/^(?:Q[M-Z]|X[A-JL-Z])$/.test(code)) return false
+  if (canonicalCountry(code) !== code) return false
+  try {
+    return regionNames.of(code) !== undefined
+  } catch {
+    return false
+  }
+}
+
+/** The current code for a retired or alias one ('UK' → 'GB', 'SU' → 'RU'), or the code itself. */
+export function canonicalCountry (code: string): string {
+  try {
+    return Intl.getCanonicalLocales(`und-${code}`)[0]?.slice(4) ?? code
+  } catch {
+    return code
+  }
+}
+
+/** One line of text as it will be stored: NFC, no control characters, single spaces. */
+export function cleanText (s: string): string {
+  return s.normalize('NFC').replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim()
+}
+
+/** Groups typed as 'eu, g7,  major emitters' → ['eu', 'g7', 'major emitters'], without repeats. */
+export function parseGroups (s: string): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const part of s.split(',')) {
+    const g = cleanText(part)
+    if (!g || seen.has(g.toLowerCase())) continue
+    seen.add(g.toLowerCase())
+    out.push(g)
+  }
+  return out
+}
+
+/** Checks and normalises a target's fields; the locales are those a role is asked for. */
+export function validateTarget (input: TargetFields, locales: readonly string[]): { values: TargetValues, errors: FieldError[] } {
+  const errors: FieldError[] = []
+  const name = cleanText(input.name)
+  if (!name) errors.push({ field: 'name', key: 'admin.targets.errors.nameMissing' })
+  else if ([...name].length > TARGET_LIMITS.name) errors.push({ field: 'name', key: 'admin.targets.errors.tooLong', vars: { max: TARGET_LIMITS.name } })
+
+  const role: Record<string, string> = {}
+  for (const locale of locales) {
+    const r = cleanText(input.role[locale] ?? '')
+    if ([...r].length > TARGET_LIMITS.role) errors.push({ field: `role_${locale}`, key: 'admin.targets.errors.tooLong', vars: { max: TARGET_LIMITS.role } })
+    if (r) role[locale] = r
+  }
+
+  const organisation = cleanText(input.organisation)
+  if ([...organisation].length > TARGET_LIMITS.organisation) errors.push({ field: 'organisation', key: 'admin.targets.errors.tooLong', vars: { max: TARGET_LIMITS.organisation } })
+
+  const country = cleanText(input.country).toUpperCase()
+  if (country && !isCountryCode(country)) {
+    const better = /^[A-Z]{2}$/.test(country) ? canonicalCountry(country) : country
+    errors.push(better !== country && isCountryCode(better)
+      ? { field: 'country', key: 'admin.targets.errors.countryAlias', vars: { code: country, better } }
+      : { field: 'country', key: 'admin.targets.errors.country', vars: { code: country } })
+  }
+
+  const handles: Handles = {}
+  for (const network of HANDLE_NETWORKS) {
+    const raw = cleanText(input.handles[network] ?? '')
+    if (!raw) continue
+    const h = normalizeHandle(network, raw)
+    if (h) handles[network] = h
+    else errors.push({ field: network, key: `admin.targets.errors.handle.${network}`, vars: { value: raw } })
+  }
+
+  const emailRaw = cleanText(input.email)
+  if (emailRaw && !isEmail(emailRaw)) errors.push({ field: 'email', key: 'admin.targets.errors.email', vars: { value: emailRaw } })
+
+  const groups = parseGroups(input.groups)
+  const longGroup = groups.find((g) => [...g].length > TARGET_LIMITS.group)
+  if (longGroup) errors.push({ field: 'groups', key: 'admin.targets.errors.groupTooLong', vars: { max: TARGET_LIMITS.group } })
+  else if (groups.length > TARGET_LIMITS.groups) errors.push({ field: 'groups', key: 'admin.targets.errors.tooManyGroups', vars: { max: TARGET_LIMITS.groups } })
+
+  return { values: { name, role, organisation, country, handles, email: emailRaw || null, groups }, errors }
+}
+
+/** The key under which two names are the same person: case, accents' encoding and spacing aside. */
+export function nameKey (name: string): string {
+  return cleanText(name).toLowerCase()
+}
+
+/** An existing target, as far as duplicates go. */
+export interface KnownTarget { id?: string, name: string, handles: Handles, active?: boolean }
+
+/** Indexes targets by name and by handle, to find a duplicate of a new one. */
+export function createDuplicateIndex (known: readonly KnownTarget[] = []) {
+  const byKey = new Map<string, KnownTarget[]>()
+  const put = (key: string, t: KnownTarget) => {
+    const list = byKey.get(key)
+    if (list) list.push(t)
+    else byKey.set(key, [t])
+  }
+  const add = (t: KnownTarget) => {
+    put(`name:${nameKey(t.name)}`, t)
+    for (const [n, h] of handleEntries(t.handles)) put(handleKey(n, h), t)
+  }
+  for (const t of known) add(t)
+  return {
+    add,
+    /** The first other target that has this one's name or one of its handles (a target is not its own duplicate: same id). */
+    find (t: KnownTarget): { by: 'name' | HandleNetwork, other: KnownTarget } | null {
+      const other = (key: string) => byKey.get(key)?.find((o) => o !== t && (t.id === undefined || o.id !== t.id))
+      const sameName = other(`name:${nameKey(t.name)}`)
+      if (sameName) return { by: 'name', other: sameName }
+      for (const [n, h] of handleEntries(t.handles)) {
+        const o = other(handleKey(n, h))
+        if (o) return { by: n, other: o }
+      }
+      return null
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// Small presentation helpers shared by admin pages.
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+
+/** A date and time for people, in the locale and the server's time zone: "3 mars 2026, 14:05". */
+export function formatDateTime (locale: string, date: Date | string): string {
+  let f = formats.get(locale)
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
+    formats.set(locale, f)
+  }
+  const d = typeof date === 'string' ? new Date(date) : date
+  return Number.isNaN(d.getTime()) ? String(date) : f.format(d)
+}

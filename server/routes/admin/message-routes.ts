@@ -1,0 +1,176 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Deps } from '../../deps.ts'
+import { PLACEHOLDERS, TEMPLATE_MAX, previewTemplate, type PreviewLine } from '../../domain/message-rules.ts'
+import type { FieldError } from '../../domain/target-rules.ts'
+import type { CampaignData } from '../../repos/campaign-repo.ts'
+import { createMessageRepo, type MessageRow } from '../../repos/message-repo.ts'
+import { createTargetRepo, type TargetRow } from '../../repos/target-repo.ts'
+import { roleAtLeast } from '../../services/auth-service.ts'
+import { campaignLocales, createMessageService, type MessageFields } from '../../services/message-service.ts'
+import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str } from './content-helpers.ts'
+import { UUID_RE } from './format.ts'
+
+type CampaignRequest = FastifyRequest<{ Params: { id: string }, Querystring: { locale?: string, target?: string } }>
+type MessageRequest = FastifyRequest<{ Params: { id: string, messageId: string }, Querystring: { target?: string } }>
+
+/** Message variants: list, add, edit with a per-network preview, (de)activate. */
+export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  const repo = createMessageRepo(deps.db)
+  const targetRepo = createTargetRepo(deps.db)
+  const link = (c: CampaignData) => deps.actionService.campaignLink(c)
+  const service = createMessageService({ db: deps.db, repo, targetRepo, audit: deps.audit, announce: (slug) => deps.announceCampaign(slug), campaignLink: link })
+
+  const base = (c: { id: string }) => `/admin/campaigns/${c.id}/messages`
+
+  function fieldsFrom (body: Body): MessageFields {
+    return { locale: str(body.locale), targetId: str(body.targetId), body: str(body.body) }
+  }
+
+  /** The target a preview is shown for: the one chosen, else the variant's own, else the first active one. */
+  function previewTarget (targets: readonly TargetRow[], chosen: string, own: string | null): TargetRow | null {
+    const usable = targets.filter((t) => t.active || t.id === own)
+    return usable.find((t) => t.id === chosen) ?? usable.find((t) => t.id === own) ?? usable[0] ?? null
+  }
+
+  async function renderForm (reply: FastifyReply, c: CampaignData, opts: { message: MessageRow | null, form: MessageFields, previewFor?: string, errors?: FieldError[], status?: number }) {
+    const tr = reply.adminTranslator()
+    const { byField, list } = formErrors(tr, opts.errors ?? [])
+    const targets = await targetRepo.list(c.id)
+    const m = opts.message
+    const chosen = previewTarget(targets, opts.previewFor ?? '', opts.form.targetId || null)
+    const locales = campaignLocales(c)
+    const locale = locales.includes(opts.form.locale) ? opts.form.locale : c.defaultLocale
+    const hashtags = c.texts[locale]?.hashtags ?? []
+    const lines: PreviewLine[] = chosen && opts.form.body.trim()
+      ? previewTemplate(opts.form.body, { name: chosen.name, handles: chosen.handles, email: chosen.email }, c.channels, hashtags, link(c))
+      : []
+    reply.code(opts.status ?? 200)
+    return reply.adminView('admin/message-form.eta', {
+      title: m ? tr.t('admin.messages.form.editTitle') : tr.t('admin.messages.form.newTitle'),
+      campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}` },
+      listUrl: base(c),
+      action: m ? `${base(c)}/${m.id}` : base(c),
+      message: m ? { id: m.id, active: m.active, toggleAction: `${base(c)}/${m.id}/${m.active ? 'deactivate' : 'activate'}` } : null,
+      form: opts.form,
+      errors: byField,
+      errorList: list,
+      locales: locales.map((code) => ({ code, label: tr.t(`lang.${code}`) })),
+      // Inactive targets stay in the list only for a variant already written for one.
+      targets: targets.filter((t) => t.active || t.id === opts.form.targetId).map((t) => ({ id: t.id, name: t.name, active: t.active })),
+      placeholders: PLACEHOLDERS.map((p) => ({ code: `{${p}}`, hint: tr.t(`admin.messages.placeholders.${p}`) })),
+      templateMax: TEMPLATE_MAX,
+      hashtags: hashtags.map((h) => '#' + h.replace(/^#/, '')).join(' '),
+      link: link(c),
+      preview: chosen
+        ? {
+            targetId: chosen.id,
+            targetName: chosen.name,
+            lines: lines.map((l) => ({
+              channel: l.channel,
+              network: tr.t(`admin.messages.channels.${l.channel}`),
+              text: l.text,
+              length: l.length,
+              limit: l.limit,
+              over: l.over,
+              usable: l.usable,
+              byHandle: l.byHandle,
+              rule: tr.t(`admin.messages.rules.${l.channel}`)
+            }))
+          }
+        : null
+    })
+  }
+
+  async function messageOr404 (request: MessageRequest, reply: FastifyReply): Promise<{ c: CampaignData, m: MessageRow } | null> {
+    const c = await campaignOr404(deps, request.params.id, reply)
+    if (!c) return null
+    const m = UUID_RE.test(request.params.messageId) ? await repo.find(c.id, request.params.messageId) : null
+    if (!m) {
+      await notFound(reply, c.id)
+      return null
+    }
+    return { c, m }
+  }
+
+  app.get('/admin/campaigns/:id/messages', { config: { access: 'viewer' } }, async (request: CampaignRequest, reply) => {
+    const c = await campaignOr404(deps, request.params.id, reply)
+    if (!c) return reply
+    const tr = reply.adminTranslator()
+    const [rows, targets] = await Promise.all([repo.list(c.id), targetRepo.list(c.id)])
+    const targetName = new Map(targets.map((t) => [t.id, t.name]))
+    const locales = [...new Set([...campaignLocales(c), ...rows.map((m) => m.locale)])]
+    return reply.adminView('admin/messages.eta', {
+      title: tr.t('admin.messages.title', { campaign: campaignTitle(c, tr.locale) }),
+      campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}`, targetsUrl: `/admin/campaigns/${c.id}/targets` },
+      canEdit: roleAtLeast(request.user!.role, 'editor'),
+      newUrl: `${base(c)}/new`,
+      count: rows.length,
+      groups: locales.map((code) => ({
+        code,
+        label: tr.t(`lang.${code}`),
+        newUrl: `${base(c)}/new?locale=${encodeURIComponent(code)}`,
+        hashtags: (c.texts[code]?.hashtags ?? []).map((h) => '#' + h.replace(/^#/, '')).join(' '),
+        messages: rows.filter((m) => m.locale === code).map((m) => ({
+          id: m.id,
+          body: m.body,
+          active: m.active,
+          target: m.targetId ? (targetName.get(m.targetId) ?? '') : null,
+          editUrl: `${base(c)}/${m.id}/edit`,
+          toggleAction: `${base(c)}/${m.id}/${m.active ? 'deactivate' : 'activate'}`
+        }))
+      }))
+    })
+  })
+
+  app.get('/admin/campaigns/:id/messages/new', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
+    const c = await campaignOr404(deps, request.params.id, reply)
+    if (!c) return reply
+    const locale = campaignLocales(c).includes(str(request.query.locale)) ? str(request.query.locale) : c.defaultLocale
+    return renderForm(reply, c, { message: null, form: { locale, targetId: '', body: '{target} {hashtags} {link}' }, previewFor: str(request.query.target) })
+  })
+
+  // "Preview" and "Save" are two buttons of one form (op=preview | save): the preview works without JavaScript.
+  app.post('/admin/campaigns/:id/messages', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
+    const c = await campaignOr404(deps, request.params.id, reply)
+    if (!c) return reply
+    const body = (request.body ?? {}) as Body
+    const fields = fieldsFrom(body)
+    if (str(body.op) === 'preview') return renderForm(reply, c, { message: null, form: fields, previewFor: str(body.previewTarget), errors: (await service.check(c, fields)).errors })
+    const result = await service.save(request.user!, c, null, fields)
+    if (!result.ok) return renderForm(reply, c, { message: null, form: fields, previewFor: str(body.previewTarget), errors: result.errors, status: 400 })
+    reply.flash({ type: 'success', key: 'admin.messages.flash.created' })
+    return reply.redirect(base(c), 303)
+  })
+
+  app.get('/admin/campaigns/:id/messages/:messageId/edit', { config: { access: 'editor' } }, async (request: MessageRequest, reply) => {
+    const found = await messageOr404(request, reply)
+    if (!found) return reply
+    const { m } = found
+    return renderForm(reply, found.c, { message: m, form: { locale: m.locale, targetId: m.targetId ?? '', body: m.body }, previewFor: str(request.query.target) })
+  })
+
+  app.post('/admin/campaigns/:id/messages/:messageId', { config: { access: 'editor' } }, async (request: MessageRequest, reply) => {
+    const found = await messageOr404(request, reply)
+    if (!found) return reply
+    const { c, m } = found
+    const body = (request.body ?? {}) as Body
+    const fields = fieldsFrom(body)
+    if (str(body.op) === 'preview') return renderForm(reply, c, { message: m, form: fields, previewFor: str(body.previewTarget), errors: (await service.check(c, fields)).errors })
+    const result = await service.save(request.user!, c, m, fields)
+    if (!result.ok) return renderForm(reply, c, { message: m, form: fields, previewFor: str(body.previewTarget), errors: result.errors, status: 400 })
+    reply.flash({ type: 'success', key: 'admin.messages.flash.saved' })
+    return reply.redirect(base(c), 303)
+  })
+
+  for (const [verb, active] of [['deactivate', false], ['activate', true]] as const) {
+    app.post(`/admin/campaigns/:id/messages/:messageId/${verb}`, { config: { access: 'editor' } }, async (request: MessageRequest, reply) => {
+      const found = await messageOr404(request, reply)
+      if (!found) return reply
+      const { c, m } = found
+      const result = await service.setActive(request.user!, c, m, active)
+      if (!result.ok) return renderForm(reply, c, { message: m, form: { locale: m.locale, targetId: m.targetId ?? '', body: m.body }, errors: result.errors, status: 400 })
+      reply.flash({ type: 'success', key: `admin.messages.flash.${verb}d` })
+      return reply.redirect(base(c), 303)
+    })
+  }
+}

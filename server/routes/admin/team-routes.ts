@@ -1,0 +1,81 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Deps } from '../../deps.ts'
+import type { UserRole } from '../../db/schema.ts'
+import { isEmail } from '../../domain/intents.ts'
+import { ROLES } from '../../services/auth-service.ts'
+import { formatDateTime, UUID_RE } from './format.ts'
+
+type Body = Record<string, unknown>
+const str = (v: unknown): string => typeof v === 'string' ? v : ''
+const isRole = (v: string): v is UserRole => (ROLES as readonly string[]).includes(v)
+const owner = { config: { access: 'owner' as const } }
+
+/** The team page (owner only): members and their roles, one-time invitation links, removal. Every change is audited. */
+export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
+  const { team } = deps
+
+  const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string }, errors: Record<string, string> } } = {}) => {
+    const tr = reply.adminTranslator()
+    const when = (d: Date | null) => d ? { text: formatDateTime(tr.locale, d), iso: d.toISOString() } : null
+    const [members, invites] = await Promise.all([team.members(), team.pendingInvites()])
+    reply.code(opts.status ?? 200)
+    return reply.adminView('admin/team.eta', {
+      title: tr.t('admin.team.title'),
+      roles: ROLES,
+      members: members.map((m) => ({ ...m, lastLogin: when(m.lastLoginAt), joined: when(m.createdAt), isSelf: m.id === request.user!.id })),
+      invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt) })),
+      error: opts.error ?? null,
+      invite: opts.invite ?? { values: { email: '', role: 'editor' }, errors: {} }
+    })
+  }
+
+  app.get('/admin/team', owner, async (request, reply) => teamPage(request, reply))
+
+  app.post('/admin/team/invite', owner, async (request, reply) => {
+    const body = (request.body ?? {}) as Body
+    const tr = reply.adminTranslator()
+    const email = str(body.email).trim().slice(0, 254)
+    const role = str(body.role)
+    const errors: Record<string, string> = {}
+    if (email && !isEmail(email)) errors.email = tr.t('admin.errors.email')
+    if (!isRole(role)) errors.role = tr.t('admin.errors.role')
+    const again = { values: { email, role }, errors }
+    if (Object.keys(errors).length > 0 || !isRole(role)) return teamPage(request, reply, { status: 400, invite: again })
+    const created = await team.invite(request.user!, { email: email || null, role })
+    if (!created.ok) return teamPage(request, reply, { status: 400, invite: { ...again, errors: { email: tr.t('admin.errors.emailTaken') } } })
+    // The link is shown once, on the page this redirect leads to; only its hash is kept.
+    reply.flash({ type: 'success', key: 'admin.team.link.lead', vars: { expires: formatDateTime(tr.locale, created.expiresAt) }, link: `${deps.config.publicUrl}/admin/invite/${created.token}` })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  app.post('/admin/team/invites/:id/revoke', owner, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const { id } = request.params
+    if (!UUID_RE.test(id) || !await team.revokeInvite(request.user!, id)) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    reply.flash({ type: 'success', key: 'admin.team.flash.revoked' })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  app.post('/admin/team/:userId/role', owner, async (request: FastifyRequest<{ Params: { userId: string } }>, reply) => {
+    const { userId } = request.params
+    const tr = reply.adminTranslator()
+    if (!UUID_RE.test(userId)) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    const role = str(((request.body ?? {}) as Body).role)
+    if (!isRole(role)) return teamPage(request, reply, { status: 400, error: tr.t('admin.errors.role') })
+    const result = await team.changeRole(request.user!, userId, role)
+    if (!result.ok && result.reason === 'notFound') return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    if (!result.ok) return teamPage(request, reply, { status: 409, error: tr.t('admin.errors.lastOwner') })
+    const vars = { email: result.email, role: tr.t(`admin.roles.${role}`) }
+    reply.flash(result.changed ? { type: 'success', key: 'admin.team.flash.roleChanged', vars } : { type: 'info', key: 'admin.team.flash.unchanged', vars })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  app.post('/admin/team/:userId/remove', owner, async (request: FastifyRequest<{ Params: { userId: string } }>, reply) => {
+    const { userId } = request.params
+    if (!UUID_RE.test(userId)) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    const result = await team.remove(request.user!, userId)
+    if (!result.ok && result.reason === 'notFound') return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    if (!result.ok) return teamPage(request, reply, { status: 409, error: reply.adminTranslator().t('admin.errors.lastOwner') })
+    reply.flash({ type: 'success', key: 'admin.team.flash.removed', vars: { email: result.email } })
+    return reply.redirect('/admin/team', 303)
+  })
+}

@@ -1,0 +1,365 @@
+import { and, asc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { campaigns, campaignTexts, type CampaignStatus, type Channel } from '../db/schema.ts'
+import {
+  CHANNEL_ORDER, DEFAULT_TIME_ZONE, SLUG_MAX, SLUG_MIN, dueTransition, isTimeZone, parseGoal, parseHashtags, parseLocalDateTime, slugProblem, toLocalDateTime,
+  transitionProblem, upcomingTransitions, windowProblem
+} from '../domain/campaign-rules.ts'
+import { scheduleTransition, unscheduleTransition, type Queues } from '../../jobs/queues.ts'
+import type { AuditService } from './audit-service.ts'
+import type { SessionUser } from './auth-service.ts'
+
+export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, hashtags: 400 } as const
+export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'hashtags'] as const
+type TextField = (typeof TEXT_FIELDS)[number]
+
+/** A campaign as the editor shows it: the raw values of the form (times on the clocks of its zone). */
+export interface CampaignForm {
+  slug: string
+  goal: string
+  timeZone: string
+  opensAt: string
+  closesAt: string
+  defaultLocale: string
+  channels: string[]
+  texts: Record<string, Record<TextField, string>>
+}
+
+/** A checked campaign, ready to be written. */
+export interface CampaignInput {
+  slug: string
+  goal: number
+  timeZone: string
+  opensAt: Date | null
+  closesAt: Date | null
+  defaultLocale: string
+  channels: Channel[]
+  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }>
+}
+
+/** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
+export interface FieldError { key: string, vars?: Record<string, string | number> }
+export type FieldErrors = Record<string, FieldError>
+
+type CampaignRow = typeof campaigns.$inferSelect
+type TextRow = typeof campaignTexts.$inferSelect
+export interface CampaignRecord extends CampaignRow { texts: Record<string, Omit<TextRow, 'campaignId' | 'locale'>> }
+
+export type Actor = Pick<SessionUser, 'id' | 'email'> | null
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const str = (v: unknown): string => typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : ''
+
+/** Reads the editor's form (urlencoded body) into its raw values, whatever was sent. */
+export function formFromBody (body: Record<string, unknown>, locales: readonly string[]): CampaignForm {
+  const raw = body.channels
+  const channels = (Array.isArray(raw) ? raw : [raw]).filter((c): c is string => typeof c === 'string')
+  const texts: CampaignForm['texts'] = {}
+  for (const locale of locales) {
+    texts[locale] = Object.fromEntries(TEXT_FIELDS.map((f) => [f, str(body[`${f}_${locale}`]).slice(0, 5000)])) as Record<TextField, string>
+  }
+  return {
+    slug: str(body.slug).trim().slice(0, 200),
+    goal: str(body.goal).trim().slice(0, 40),
+    timeZone: str(body.timeZone).trim().slice(0, 80) || DEFAULT_TIME_ZONE,
+    opensAt: str(body.opensAt).trim().slice(0, 40),
+    closesAt: str(body.closesAt).trim().slice(0, 40),
+    defaultLocale: str(body.defaultLocale).trim().slice(0, 20),
+    channels,
+    texts
+  }
+}
+
+/** The editor's form for an existing campaign (or an empty one for a new campaign, in the given language by default). */
+export function formFromRecord (c: CampaignRecord | null, locales: readonly string[], preferredLocale?: string): CampaignForm {
+  const tz = c?.timeZone ?? DEFAULT_TIME_ZONE
+  const texts: CampaignForm['texts'] = {}
+  for (const locale of locales) {
+    const t = c?.texts[locale]
+    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
+  }
+  return {
+    slug: c?.slug ?? '',
+    goal: String(c?.goal ?? 1000),
+    timeZone: tz,
+    opensAt: c?.opensAt ? toLocalDateTime(c.opensAt, tz) : '',
+    closesAt: c?.closesAt ? toLocalDateTime(c.closesAt, tz) : '',
+    defaultLocale: c?.defaultLocale ?? (preferredLocale && locales.includes(preferredLocale) ? preferredLocale : locales[0] ?? 'fr'),
+    channels: c?.channels ?? [...CHANNEL_ORDER],
+    texts
+  }
+}
+
+/**
+ * Checks a form against the rules (the slug's uniqueness aside, which needs the database) for a campaign in a
+ * status; `before` is the campaign's current window, so an unchanged time that has just passed is not an error.
+ */
+export function checkForm (form: CampaignForm, locales: readonly string[], status: CampaignStatus, now: Date, before?: { opensAt: Date | null, closesAt: Date | null }): { ok: true, input: CampaignInput } | { ok: false, errors: FieldErrors } {
+  const errors: FieldErrors = {}
+  const slugError = slugProblem(form.slug)
+  if (slugError) errors.slug = { key: slugError, vars: { min: SLUG_MIN, max: SLUG_MAX } }
+
+  const goal = parseGoal(form.goal)
+  if (goal === null) errors.goal = { key: 'goal' }
+
+  if (!locales.includes(form.defaultLocale)) errors.defaultLocale = { key: 'defaultLocale' }
+
+  const channels = CHANNEL_ORDER.filter((c) => form.channels.includes(c))
+  if (channels.length === 0 || form.channels.some((c) => !CHANNEL_ORDER.includes(c as Channel))) errors.channels = { key: 'channels' }
+
+  const tzOk = isTimeZone(form.timeZone)
+  if (!tzOk) errors.timeZone = { key: 'timeZone' }
+  const time = (field: 'opensAt' | 'closesAt'): Date | null => {
+    if (!form[field] || !tzOk) return null
+    const d = parseLocalDateTime(form[field], form.timeZone)
+    if (!d) errors[field] = { key: 'dateTime' }
+    return d
+  }
+  const opensAt = time('opensAt')
+  const closesAt = time('closesAt')
+  if (!errors.opensAt && !errors.closesAt && tzOk) {
+    const problem = windowProblem(status, { opensAt, closesAt }, now, before)
+    if (problem) errors[['opensRequired', 'opensInPast', 'opensAfterLive'].includes(problem) ? 'opensAt' : 'closesAt'] = { key: problem }
+  }
+
+  const texts: CampaignInput['texts'] = {}
+  for (const locale of locales) {
+    const t = form.texts[locale]
+    if (!t) continue
+    const filled = TEXT_FIELDS.some((f) => t[f].trim() !== '')
+    for (const f of TEXT_FIELDS) {
+      if (t[f].length > TEXT_LIMITS[f]) errors[`${f}_${locale}`] = { key: 'tooLong', vars: { max: TEXT_LIMITS[f], count: t[f].length } }
+    }
+    const tags = parseHashtags(t.hashtags)
+    if (!tags.ok) errors[`hashtags_${locale}`] = { key: tags.error, vars: tags.vars }
+    if (!t.title.trim()) {
+      if (locale === form.defaultLocale) errors[`title_${locale}`] = { key: 'titleRequired' }
+      else if (filled) errors[`title_${locale}`] = { key: 'titleForLocale' }
+      continue
+    }
+    texts[locale] = {
+      title: t.title.trim(),
+      pitch: t.pitch.trim(),
+      callToAction: t.callToAction.trim(),
+      shareText: t.shareText.trim(),
+      hashtags: tags.ok ? tags.tags : []
+    }
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors }
+  return { ok: true, input: { slug: form.slug, goal: goal!, timeZone: form.timeZone, opensAt, closesAt, defaultLocale: form.defaultLocale, channels, texts } }
+}
+
+export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
+
+/**
+ * Creates, edits and moves campaigns through their lifecycle. Every change commits with its audit record, then
+ * tells every web instance (announceCampaign) and plans the delayed jobs that open and close the campaign on time.
+ * PostgreSQL holds the state: the jobs only say "look again at this time".
+ */
+export function createCampaignAdminService ({ db, audit, queues, log, announceCampaign, now = () => new Date() }: {
+  db: Db
+  audit: Pick<AuditService, 'record'>
+  queues: Queues
+  log: { warn: (msg: string) => void }
+  announceCampaign: (slug: string, previousSlug?: string) => Promise<void>
+  now?: () => Date
+}) {
+  async function load (id: string, tx: Pick<Db, 'select'> = db, lock = false): Promise<CampaignRecord | null> {
+    if (!UUID_RE.test(id)) return null
+    const q = tx.select().from(campaigns).where(eq(campaigns.id, id))
+    const [row] = lock ? await q.for('update') : await q
+    if (!row) return null
+    const texts = await tx.select().from(campaignTexts).where(eq(campaignTexts.campaignId, id))
+    return { ...row, texts: Object.fromEntries(texts.map(({ campaignId: _c, locale, ...t }) => [locale, t])) }
+  }
+
+  async function slugTaken (slug: string, exceptId: string | null, tx: Pick<Db, 'select'>): Promise<boolean> {
+    const rows = await tx.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.slug, slug))
+    return rows.some((r) => r.id !== exceptId)
+  }
+
+  // The announcement and the jobs follow the commit; neither may undo it, and both heal by themselves (catalog TTL, reconcile).
+  async function after (c: { slug: string }, previousSlug?: string): Promise<void> {
+    await announceCampaign(c.slug, previousSlug).catch((err: Error) => log.warn(`campaign change not announced: ${err.message}`))
+  }
+
+  async function reschedule (before: { id: string, status: CampaignStatus, opensAt: Date | null, closesAt: Date | null } | null, current: { id: string, status: CampaignStatus, opensAt: Date | null, closesAt: Date | null }): Promise<void> {
+    const t = now()
+    const wanted = upcomingTransitions(current, t)
+    const key = (x: { to: string, at: Date }) => `${x.to}@${x.at.getTime()}`
+    const keep = new Set(wanted.map(key))
+    try {
+      if (before) for (const old of upcomingTransitions(before, new Date(0))) if (!keep.has(key(old))) await unscheduleTransition(queues, before.id, old.to, old.at)
+      for (const next of wanted) await scheduleTransition(queues, current.id, next.to, next.at, t.getTime())
+    } catch (err) {
+      log.warn(`lifecycle jobs not updated (the worker's reconcile will): ${(err as Error).message}`)
+    }
+  }
+
+  const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
+
+  function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
+    return { slug: c.slug, status: c.status, goal: c.goal, defaultLocale: c.defaultLocale, channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, texts: c.texts }
+  }
+
+  async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
+    await tx.delete(campaignTexts).where(eq(campaignTexts.campaignId, id))
+    const rows = Object.entries(texts).map(([locale, t]) => ({ campaignId: id, locale, ...t }))
+    if (rows.length > 0) await tx.insert(campaignTexts).values(rows)
+  }
+
+  /** Applies every change the clock calls for to one campaign, as the system; returns what changed. */
+  async function applyDue (id: string): Promise<Array<{ to: 'live' | 'closed' }>> {
+    const t = now()
+    const applied: Array<{ to: 'live' | 'closed', from: CampaignStatus }> = []
+    const slug = await db.transaction(async (tx) => {
+      const c = await load(id, tx, true)
+      if (!c) return null
+      let status = c.status
+      for (let due = dueTransition(c, t); due; due = dueTransition({ ...c, status }, t)) {
+        await tx.update(campaigns).set({ status: due.to, updatedAt: t }).where(eq(campaigns.id, id))
+        await audit.record(null, { action: 'status', entity: 'campaign', entityId: id, campaignId: id, before: { status, at: due.at }, after: { status: due.to, automatic: true } }, tx)
+        applied.push({ to: due.to, from: status })
+        status = due.to
+      }
+      return c.slug
+    })
+    if (slug && applied.length > 0) await after({ slug })
+    return applied
+  }
+
+  return {
+    load: (id: string) => load(id),
+
+    /** Every campaign with its default-locale title, newest first. */
+    async list () {
+      const rows = await db.select().from(campaigns).orderBy(sql`${campaigns.createdAt} DESC`, asc(campaigns.slug))
+      if (rows.length === 0) return []
+      const texts = await db.select({ campaignId: campaignTexts.campaignId, locale: campaignTexts.locale, title: campaignTexts.title })
+        .from(campaignTexts).where(inArray(campaignTexts.campaignId, rows.map((r) => r.id)))
+      return rows.map((r) => {
+        const own = texts.filter((t) => t.campaignId === r.id)
+        return { ...r, title: (own.find((t) => t.locale === r.defaultLocale) ?? own[0])?.title ?? r.slug }
+      })
+    },
+
+    /** Creates a draft campaign. */
+    async create (user: Actor, form: CampaignForm, locales: readonly string[]): Promise<{ ok: true, id: string } | { ok: false, errors: FieldErrors }> {
+      const checked = checkForm(form, locales, 'draft', now())
+      if (!checked.ok) return checked
+      const input = checked.input
+      try {
+        const id = await db.transaction(async (tx) => {
+          if (await slugTaken(input.slug, null, tx)) return null
+          const [row] = await tx.insert(campaigns).values({
+            slug: input.slug, status: 'draft', goal: input.goal, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt
+          }).returning({ id: campaigns.id })
+          await writeTexts(tx, row!.id, input.texts)
+          await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
+          return row!.id
+        })
+        if (!id) return { ok: false, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
+        await after(input)
+        return { ok: true, id }
+      } catch (err) {
+        if (isUniqueViolation(err)) return { ok: false, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
+        throw err
+      }
+    },
+
+    /** Edits a campaign's settings and texts; a moved opening or closing time moves its job. */
+    async update (user: Actor, id: string, form: CampaignForm, locales: readonly string[]): Promise<{ ok: true } | { ok: false, errors: FieldErrors } | { ok: false, notFound: true }> {
+      try {
+        const result = await db.transaction(async (tx) => {
+          const before = await load(id, tx, true)
+          if (!before) return { ok: false as const, notFound: true as const }
+          const checked = checkForm(form, locales, before.status, now(), before)
+          if (!checked.ok) return checked
+          const input = checked.input
+          if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
+          await tx.update(campaigns).set({
+            slug: input.slug, goal: input.goal, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, updatedAt: now()
+          }).where(eq(campaigns.id, id))
+          await writeTexts(tx, id, input.texts)
+          await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)
+          return { ok: true as const, before, current: { id, status: before.status, opensAt: input.opensAt, closesAt: input.closesAt, slug: input.slug } }
+        })
+        if (!result.ok) return result
+        await after(result.current, result.before.slug !== result.current.slug ? result.before.slug : undefined)
+        await reschedule(result.before, result.current)
+        return { ok: true }
+      } catch (err) {
+        if (isUniqueViolation(err)) return { ok: false, errors: { slug: { key: 'slugTaken', vars: { slug: form.slug } } } }
+        throw err
+      }
+    },
+
+    /**
+     * Moves a campaign to another status at a campaigner's request. Opening now sets an opening time still ahead
+     * (or missing) to now; closing now does the same for the closing time, so the window tells what happened.
+     */
+    async transition (user: Actor, id: string, to: string): Promise<{ ok: true, status: CampaignStatus } | { ok: false, error: FieldError } | { ok: false, notFound: true }> {
+      const valid = ['draft', 'scheduled', 'live', 'paused', 'closed'].includes(to)
+      const result = await db.transaction(async (tx) => {
+        const before = await load(id, tx, true)
+        if (!before) return { ok: false as const, notFound: true as const }
+        if (!valid) return { ok: false as const, error: { key: 'statusUnknown' } }
+        const target = to as CampaignStatus
+        const t = now()
+        const problem = transitionProblem(before.status, target, before, t)
+        if (problem) return { ok: false as const, error: { key: problem } }
+        const opensAt = target === 'live' && (!before.opensAt || before.opensAt > t) ? t : before.opensAt
+        const closesAt = target === 'closed' && (!before.closesAt || before.closesAt > t) ? t : before.closesAt
+        await tx.update(campaigns).set({ status: target, opensAt, closesAt, updatedAt: t })
+          .where(and(eq(campaigns.id, id), eq(campaigns.status, before.status)))
+        await audit.record(user, {
+          action: 'status',
+          entity: 'campaign',
+          entityId: id,
+          campaignId: id,
+          before: { status: before.status, opensAt: before.opensAt, closesAt: before.closesAt },
+          after: { status: target, opensAt, closesAt }
+        }, tx)
+        return { ok: true as const, before, current: { id, slug: before.slug, status: target, opensAt, closesAt } }
+      })
+      if (!result.ok) return result
+      await after(result.current)
+      await reschedule(result.before, result.current)
+      return { ok: true, status: result.current.status }
+    },
+
+    applyDue,
+
+    /**
+     * What makes timed changes survive anything: applies every change whose time has passed (a job lost with
+     * Redis, a worker that was down) and (re)creates the delayed jobs of the changes still ahead.
+     */
+    async reconcileSchedules (): Promise<{ applied: number, scheduled: number }> {
+      const t = now()
+      const rows = await db.select({ id: campaigns.id, status: campaigns.status, opensAt: campaigns.opensAt, closesAt: campaigns.closesAt }).from(campaigns)
+        .where(and(inArray(campaigns.status, ['scheduled', 'live', 'paused']), or(isNotNull(campaigns.opensAt), isNotNull(campaigns.closesAt))))
+      let applied = 0
+      let scheduled = 0
+      for (const row of rows) {
+        let current = row
+        if (dueTransition(row, t)) {
+          const changes = await applyDue(row.id)
+          applied += changes.length
+          const last = changes[changes.length - 1]
+          if (last) current = { ...row, status: last.to }
+        }
+        for (const next of upcomingTransitions(current, t)) {
+          await scheduleTransition(queues, row.id, next.to, next.at, t.getTime())
+          scheduled++
+        }
+      }
+      return { applied, scheduled }
+    }
+  }
+}
+
+/** The service over the shared dependency graph (web routes and the worker build it the same way). */
+export function campaignAdminFrom (deps: { db: Db, audit: Pick<AuditService, 'record'>, queues: Queues, log: { warn: (msg: string) => void }, announceCampaign: (slug: string, previousSlug?: string) => Promise<void> }): CampaignAdminService {
+  return createCampaignAdminService({ db: deps.db, audit: deps.audit, queues: deps.queues, log: deps.log, announceCampaign: deps.announceCampaign })
+}

@@ -1,0 +1,91 @@
+import { and, asc, count, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { invites, users, type UserRole } from '../db/schema.ts'
+import type { AuditService } from './audit-service.ts'
+import type { AuthService, SessionUser } from './auth-service.ts'
+
+export type TeamService = ReturnType<typeof createTeamService>
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+type Actor = Pick<SessionUser, 'id' | 'email'>
+
+export const INVITE_HOURS = 72
+
+/** The team: members, invitations, roles. Every change is audited in its own transaction; the last owner is kept. */
+export function createTeamService ({ db, auth, audit, now = () => new Date() }: { db: Db, auth: AuthService, audit: AuditService, now?: () => Date }) {
+  // Role changes and removals take one lock, so two owners demoting each other at once cannot leave the team without an owner.
+  const lockTeam = (tx: Tx) => tx.execute(sql`select pg_advisory_xact_lock(hashtext('bouteille:team'))`)
+
+  async function owners (tx: Tx): Promise<number> {
+    const [row] = await tx.select({ n: count() }).from(users).where(eq(users.role, 'owner'))
+    return row?.n ?? 0
+  }
+
+  return {
+    /** Every member, oldest first. */
+    async members () {
+      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt })
+        .from(users).orderBy(asc(users.createdAt), asc(users.email))
+    },
+
+    /** Invitations not used yet and not expired, soonest to expire first (the first owner's set-up link is not one). */
+    async pendingInvites () {
+      return db.select({ id: invites.id, email: invites.email, role: invites.role, expiresAt: invites.expiresAt, createdAt: invites.createdAt, createdByEmail: users.email })
+        .from(invites).leftJoin(users, eq(users.id, invites.createdBy))
+        .where(and(isNull(invites.usedAt), gt(invites.expiresAt, now()), isNotNull(invites.createdBy)))
+        .orderBy(asc(invites.expiresAt))
+    },
+
+    /** Creates a one-time invitation link token (valid INVITE_HOURS); 'emailTaken' when a member has that address. */
+    async invite (actor: Actor, input: { email: string | null, role: UserRole }): Promise<{ ok: true, token: string, id: string, expiresAt: Date } | { ok: false, reason: 'emailTaken' }> {
+      if (input.email && await auth.findByEmail(input.email)) return { ok: false, reason: 'emailTaken' }
+      return db.transaction(async (tx) => {
+        const created = await auth.createInvite({ role: input.role, email: input.email, createdBy: actor.id, validHours: INVITE_HOURS }, tx)
+        await audit.record(actor, { action: 'invite', entity: 'invite', entityId: created.id, after: { email: input.email, role: input.role, expiresAt: created.expiresAt } }, tx)
+        return { ok: true as const, ...created }
+      })
+    },
+
+    /** Revokes a pending invitation; false when there is none with that id. */
+    async revokeInvite (actor: Actor, id: string): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [gone] = await tx.delete(invites).where(and(eq(invites.id, id), isNull(invites.usedAt), gt(invites.expiresAt, now()), isNotNull(invites.createdBy))).returning()
+        if (!gone) return false
+        await audit.record(actor, { action: 'revoke', entity: 'invite', entityId: gone.id, before: { email: gone.email, role: gone.role, expiresAt: gone.expiresAt } }, tx)
+        return true
+      })
+    },
+
+    /** Gives a member another role and signs them out everywhere (their cookie carries the old session version). */
+    async changeRole (actor: Actor, userId: string, role: UserRole): Promise<{ ok: true, email: string, changed: boolean } | { ok: false, reason: 'notFound' | 'lastOwner' }> {
+      return db.transaction(async (tx) => {
+        await lockTeam(tx)
+        const [u] = await tx.select().from(users).where(eq(users.id, userId))
+        if (!u) return { ok: false as const, reason: 'notFound' as const }
+        if (u.role === role) return { ok: true as const, email: u.email, changed: false }
+        if (u.role === 'owner' && await owners(tx) <= 1) return { ok: false as const, reason: 'lastOwner' as const }
+        await tx.update(users).set({ role, sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, userId))
+        await audit.record(actor, { action: 'role', entity: 'user', entityId: u.id, before: { email: u.email, role: u.role }, after: { email: u.email, role } }, tx)
+        return { ok: true as const, email: u.email, changed: true }
+      })
+    },
+
+    /** Removes a member (their sessions end with the row) and the invitations they left pending. */
+    async remove (actor: Actor, userId: string): Promise<{ ok: true, email: string } | { ok: false, reason: 'notFound' | 'lastOwner' }> {
+      return db.transaction(async (tx) => {
+        await lockTeam(tx)
+        const [u] = await tx.select().from(users).where(eq(users.id, userId))
+        if (!u) return { ok: false as const, reason: 'notFound' as const }
+        if (u.role === 'owner' && await owners(tx) <= 1) return { ok: false as const, reason: 'lastOwner' as const }
+        // Their pending links die with them: an invite nobody created would read as the first owner's set-up link.
+        const revoked = await tx.delete(invites).where(and(eq(invites.createdBy, u.id), isNull(invites.usedAt))).returning({ id: invites.id, email: invites.email, role: invites.role })
+        for (const inv of revoked) {
+          await audit.record(actor, { action: 'revoke', entity: 'invite', entityId: inv.id, before: { email: inv.email, role: inv.role } }, tx)
+        }
+        // Recorded before the delete: an owner removing themselves is still a user the log can point to (then set null).
+        await audit.record(actor, { action: 'remove', entity: 'user', entityId: u.id, before: { email: u.email, name: u.name, role: u.role, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt } }, tx)
+        await tx.delete(users).where(eq(users.id, u.id))
+        return { ok: true as const, email: u.email }
+      })
+    }
+  }
+}
