@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from './config.ts'
-import { createDb } from './db/client.ts'
-import { createLogger, prepareDatabase, prepareDatabaseUrl, start, type Role } from './main.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { createDb, type Db } from './db/client.ts'
+import { asLog, createLogger, prepareDatabase, prepareDatabaseUrl, start, type Role } from './main.ts'
+import type { Logger } from './deps.ts'
 import { seedDemo } from './seed/seed-demo.ts'
 import type { UserRole } from './db/schema.ts'
 import { isEmail } from './domain/intents.ts'
@@ -36,25 +37,12 @@ export async function main (argv: string[]): Promise<number> {
         return -1 // keeps running
       }
       case 'migrate':
-      case 'seed-demo': {
-        const config = loadConfig()
-        const logger = createLogger(config)
-        const log = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m), error: (o: unknown, m?: string) => logger.error(o, m) }
-        // migrate and seed-demo need no Redis.
-        const { databaseUrl, service } = await prepareDatabaseUrl(config, log)
-        try {
-          await prepareDatabase(databaseUrl, false, log)
+      case 'seed-demo':
+        return withMigratedDatabase(async (db, log) => {
           log.info('Migrations applied')
-          if (command === 'seed-demo') {
-            const { pool, db } = createDb(databaseUrl, 1)
-            const inserted = await seedDemo(db).finally(() => pool.end())
-            log.info(inserted ? 'Demo campaign "tweetbouteille" added' : 'The demo campaign is already there')
-          }
-        } finally {
-          await service?.stop()
-        }
-        return 0
-      }
+          if (command === 'seed-demo') log.info(await seedDemo(db) ? 'Demo campaign "tweetbouteille" added' : 'The demo campaign is already there')
+          return 0
+        })
       case 'user': {
         if (sub !== 'create') {
           console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer')
@@ -73,34 +61,22 @@ export async function main (argv: string[]): Promise<number> {
           console.error(`bouteille user create: ${problems.join('; ')}.`)
           return 2
         }
-        const config = loadConfig()
-        const logger = createLogger(config)
-        const log = { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m), error: (o: unknown, m?: string) => logger.error(o, m) }
-        const { databaseUrl, service } = await prepareDatabaseUrl(config, log)
-        try {
-          await prepareDatabase(databaseUrl, false, log)
-          const { pool, db } = createDb(databaseUrl, 1)
-          try {
-            const auth = createAuthService({ db, redis: null, prefix: config.redisPrefix, secret: config.secret })
-            if (await auth.findByEmail(email)) {
-              console.error(`bouteille user create: an account with ${email} exists already.`)
-              return 1
-            }
-            const audit = createAuditService({ db })
-            // Audited like any change to the team, by "system": the command line has no signed-in user.
-            const user = await db.transaction(async (tx) => {
-              const created = await auth.createUser({ email, password, role: role as UserRole, name: typeof values.name === 'string' ? values.name : '' }, tx)
-              await audit.record(null, { action: 'create', entity: 'user', entityId: created.id, after: { email: created.email, name: created.name, role: created.role } }, tx)
-              return created
-            })
-            console.log(`Created ${user.role} ${user.email}`)
-          } finally {
-            await pool.end()
+        return withMigratedDatabase(async (db, _log, config) => {
+          const auth = createAuthService({ db, redis: null, prefix: config.redisPrefix, secret: config.secret })
+          if (await auth.findByEmail(email)) {
+            console.error(`bouteille user create: an account with ${email} exists already.`)
+            return 1
           }
-        } finally {
-          await service?.stop()
-        }
-        return 0
+          const audit = createAuditService({ db })
+          // Audited like any change to the team, by "system": the command line has no signed-in user.
+          const user = await db.transaction(async (tx) => {
+            const created = await auth.createUser({ email, password, role: role as UserRole, name: typeof values.name === 'string' ? values.name : '' }, tx)
+            await audit.record(null, { action: 'create', entity: 'user', entityId: created.id, after: { email: created.email, name: created.name, role: created.role } }, tx)
+            return created
+          })
+          console.log(`Created ${user.role} ${user.email}`)
+          return 0
+        })
       }
       case 'help':
       case '--help':
@@ -117,5 +93,23 @@ export async function main (argv: string[]): Promise<number> {
       return 1
     }
     throw err
+  }
+}
+
+/** Runs a command's work on the migrated database (embedded when DATABASE_URL is unset); needs no Redis. */
+async function withMigratedDatabase (fn: (db: Db, log: Logger, config: Readonly<Config>) => Promise<number>): Promise<number> {
+  const config = loadConfig()
+  const log = asLog(createLogger(config))
+  const { databaseUrl, service } = await prepareDatabaseUrl(config, log)
+  try {
+    await prepareDatabase(databaseUrl, false, log)
+    const { pool, db } = createDb(databaseUrl, 1)
+    try {
+      return await fn(db, log, config)
+    } finally {
+      await pool.end()
+    }
+  } finally {
+    await service?.stop()
   }
 }

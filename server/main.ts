@@ -14,6 +14,11 @@ export function createLogger (config: Pick<Config, 'logLevel'>) {
   return pino({ level: config.logLevel, base: undefined })
 }
 
+/** The small Logger interface the services take, over a pino logger. */
+export function asLog (logger: ReturnType<typeof createLogger>): Logger {
+  return { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (o, m) => logger.error(o, m) }
+}
+
 /** The database URL: DATABASE_URL, or an embedded PostgreSQL started here when it is unset. */
 export async function prepareDatabaseUrl (config: Readonly<Config>, log: Logger): Promise<{ databaseUrl: string, service: LocalService | null }> {
   if (config.databaseUrl) return { databaseUrl: config.databaseUrl, service: null }
@@ -50,7 +55,7 @@ export async function prepareDatabase (databaseUrl: string, seedDemo: boolean, l
 export async function start (role: Role): Promise<void> {
   const config = loadConfig()
   const logger = createLogger(config)
-  const log: Logger = { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (o, m) => logger.error(o, m) }
+  const log = asLog(logger)
 
   const { databaseUrl, services } = await prepareServices(config, log)
   await prepareDatabase(databaseUrl, config.seedDemo, log)
