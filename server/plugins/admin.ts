@@ -9,7 +9,7 @@ import { roleAtLeast, type AuthService, type SessionUser } from '../services/aut
 export const SESSION_COOKIE = 'bouteille_session'
 const PRE_SESSION_COOKIE = 'bouteille_pre'
 // The admin remembers the language last chosen with ?lang= (a tool used for hours, page after page).
-const LANG_COOKIE = 'bouteille_admin_lang'
+export const LANG_COOKIE = 'bouteille_admin_lang'
 const FLASH_COOKIE = 'bouteille_flash'
 
 /** A message for the next admin page, after a 303 (e.g. "The role of … is now Editor."): shown once. */
@@ -104,10 +104,15 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
     return auth.csrfToken(binding(this.request))
   })
 
+  // ?lang=, else the remembered language, else Accept-Language.
+  const adminLocale = (request: FastifyRequest): string => {
+    const q = request.query as Record<string, unknown> | undefined
+    const chosen = typeof q?.lang === 'string' ? q.lang : request.cookies[LANG_COOKIE]
+    return i18n.negotiate(chosen, request.headers['accept-language'], 'fr')
+  }
+
   app.decorateReply('adminTranslator', function (this: FastifyReply) {
-    const q = this.request.query as Record<string, unknown> | undefined
-    const chosen = typeof q?.lang === 'string' ? q.lang : this.request.cookies[LANG_COOKIE]
-    return i18n.translator(i18n.negotiate(chosen, this.request.headers['accept-language'], 'fr'))
+    return i18n.translator(adminLocale(this.request))
   })
 
   app.decorateReply('flash', function (this: FastifyReply, flash: Flash) {
@@ -134,6 +139,8 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
   // Who may call is checked on request, before the body is even read: a stranger's upload is never parsed.
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access
+    // Error pages (401, 403, 404, 500) speak the admin's language too, even an unknown /admin address's 404.
+    if (access || /^\/admin(?:[/?#]|$)/.test(request.url)) request.settledLocale = adminLocale(request)
     if (!access) return // not an admin route, or the 404 handler
     request.user = await auth.userFromCookie(request.cookies[SESSION_COOKIE])
     const q = request.query as Record<string, unknown> | undefined

@@ -9,6 +9,8 @@ declare module 'fastify' {
     locale: (fallback?: string) => string
     /** The client asked for JSON (Accept: application/json before text/html). */
     wantsJson: () => boolean
+    /** A language an area already settled on for this request (the admin's remembered one): error pages use it. */
+    settledLocale: string | null
   }
   interface FastifyReply {
     /** Fields every page template needs, in the given language. */
@@ -32,6 +34,7 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     const lang = typeof q?.lang === 'string' ? q.lang : undefined
     return i18n.negotiate(lang, this.headers['accept-language'], fallback)
   })
+  app.decorateRequest('settledLocale', null)
   app.decorateRequest('wantsJson', function (this: FastifyRequest) {
     const accept = this.headers.accept ?? ''
     const json = accept.indexOf('application/json')
@@ -59,7 +62,7 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
   })
 
   app.decorateReply('sendError', function (this: FastifyReply, status: number, key: string, opts = {}) {
-    const tr = i18n.translator(this.request.locale(opts.fallbackLocale))
+    const tr = i18n.translator(this.request.settledLocale ?? this.request.locale(opts.fallbackLocale))
     const message = tr.t(key, opts.vars)
     this.code(status)
     if (this.request.wantsJson()) return this.send({ error: message })

@@ -155,9 +155,9 @@ export function createTargetService ({ db, repo, audit, redis, prefix, announce,
 
     /**
      * Reads an uploaded file and checks every row against the campaign (writes nothing). A file without errors is kept
-     * for 30 minutes under a random id, for confirmImport.
+     * for 30 minutes under a random id, for confirmImport (in Redis: `unavailable` when Redis does not answer).
      */
-    async previewImport (user: User, c: CampaignData, bytes: Uint8Array, fileName: string): Promise<{ result: CsvResult, importId: string | null }> {
+    async previewImport (user: User, c: CampaignData, bytes: Uint8Array, fileName: string): Promise<{ result: CsvResult, importId: string | null } | { unavailable: true }> {
       const result = parseTargetCsv(bytes, { existing: known(await repo.list(c.id)) })
       if (!result.ok) return { result, importId: null }
       const rowOf = new Map<RuleTarget, number>()
@@ -171,26 +171,39 @@ export function createTargetService ({ db, repo, audit, redis, prefix, announce,
       if (result.errors.length) return { result, importId: null }
       const importId = randomBytes(16).toString('base64url')
       const pending: PendingImport = { campaignId: c.id, userId: user.id, fileName, rows: result.rows }
-      await redis.set(importKey(importId), JSON.stringify(pending), 'EX', IMPORT_TTL_SECONDS)
+      try {
+        await redis.set(importKey(importId), JSON.stringify(pending), 'EX', IMPORT_TTL_SECONDS)
+      } catch {
+        // Without Redis the preview cannot be kept for its confirmation: say so rather than fail.
+        return { unavailable: true }
+      }
       return { result, importId }
     },
 
     /**
      * Writes every row of a previewed import in one transaction, or none: refused when it expired, belongs to another
-     * campaign or user, or when a row now duplicates a target added since the preview.
+     * campaign or user, when a row now duplicates a target added since the preview, or when Redis does not answer.
      */
-    async confirmImport (user: User, c: CampaignData, importId: string): Promise<{ ok: true, count: number } | { ok: false, reason: 'expired' } | { ok: false, reason: 'notFound' } | { ok: false, reason: 'errors', errors: RowError[] }> {
+    async confirmImport (user: User, c: CampaignData, importId: string): Promise<{ ok: true, count: number } | { ok: false, reason: 'expired' } | { ok: false, reason: 'notFound' } | { ok: false, reason: 'unavailable' } | { ok: false, reason: 'errors', errors: RowError[] }> {
       const key = importKey(importId)
-      // Taken out at once: a second click on "confirm" finds nothing instead of importing twice.
-      const raw = await redis.getdel(key)
+      // Puts a taken import back, for another try; best effort (if Redis is away, the file is simply uploaded again).
+      const putBack = (raw: string) => redis.set(key, raw, 'EX', IMPORT_TTL_SECONDS).then(() => {}, () => {})
+      let raw: string | null
+      try {
+        // Taken out at once: a second click on "confirm" finds nothing instead of importing twice.
+        raw = await redis.getdel(key)
+      } catch {
+        return { ok: false, reason: 'unavailable' }
+      }
       if (!raw) return { ok: false, reason: 'expired' }
       const pending = JSON.parse(raw) as PendingImport
       if (pending.campaignId !== c.id || pending.userId !== user.id) {
-        await redis.set(key, raw, 'EX', IMPORT_TTL_SECONDS)
+        await putBack(raw)
         return { ok: false, reason: 'notFound' }
       }
+      let outcome
       try {
-        const outcome = await db.transaction(async (tx) => {
+        outcome = await db.transaction(async (tx) => {
           await repo.lock(c.id, tx)
           const index = createDuplicateIndex(known(await repo.list(c.id, tx)))
           const errors: RowError[] = []
@@ -208,16 +221,17 @@ export function createTargetService ({ db, repo, audit, redis, prefix, announce,
           await audit.record(user, { action: 'import', entity: 'target', campaignId: c.id, after: { count: inserted.length, file: pending.fileName } }, tx)
           return { ok: true as const, count: inserted.length }
         })
-        if (!outcome.ok) {
-          await redis.set(key, raw, 'EX', IMPORT_TTL_SECONDS)
-          return outcome
-        }
-        await announce(c.slug)
-        return outcome
       } catch (err) {
-        await redis.set(key, raw, 'EX', IMPORT_TTL_SECONDS).catch(() => {})
+        await putBack(raw)
         throw err
       }
+      if (!outcome.ok) {
+        await putBack(raw)
+        return outcome
+      }
+      // Committed: from here on nothing may put the import back (it would be offered a second time).
+      await announce(c.slug)
+      return outcome
     }
   }
 }

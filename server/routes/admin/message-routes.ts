@@ -18,7 +18,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
   const repo = createMessageRepo(deps.db)
   const targetRepo = createTargetRepo(deps.db)
   const link = (c: CampaignData) => deps.actionService.campaignLink(c)
-  const service = createMessageService({ db: deps.db, repo, targetRepo, audit: deps.audit, announce: (slug) => deps.announceCampaign(slug), campaignLink: link })
+  const service = createMessageService({ db: deps.db, repo, targetRepo, audit: deps.audit, announce: (slug) => deps.announceCampaign(slug).catch((err: Error) => deps.log.warn(`message change not announced: ${err.message}`)), campaignLink: link })
 
   const base = (c: { id: string }) => `/admin/campaigns/${c.id}/messages`
 

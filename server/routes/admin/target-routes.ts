@@ -36,7 +36,8 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     audit: deps.audit,
     redis: deps.redis,
     prefix: deps.config.redisPrefix,
-    announce: (slug) => deps.announceCampaign(slug),
+    // After the commit: a lost announcement heals by itself (the catalog's TTL), so it never turns a saved change into an error.
+    announce: (slug) => deps.announceCampaign(slug).catch((err: Error) => deps.log.warn(`target change not announced: ${err.message}`)),
     campaignLink: (c) => deps.actionService.campaignLink(c)
   })
 
@@ -247,7 +248,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
 
   // ---------- CSV ----------
 
-  function renderImport (reply: FastifyReply, c: CampaignData, opts: { result?: CsvResult | null, fileError?: FileError | null, lateErrors?: RowError[], importId?: string | null, fileName?: string, status?: number } = {}) {
+  function renderImport (reply: FastifyReply, c: CampaignData, opts: { result?: CsvResult | null, fileError?: FileError | null, lateErrors?: RowError[], importId?: string | null, fileName?: string, status?: number, unavailable?: boolean } = {}) {
     const tr = reply.adminTranslator()
     const result = opts.result ?? null
     const fileErrors = [...(opts.fileError ? [opts.fileError] : []), ...(result && !result.ok ? result.errors : [])]
@@ -255,6 +256,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const rowErrors: RowError[] = ok?.errors ?? []
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/targets-import.eta', {
+      unavailable: opts.unavailable ? tr.t('admin.targets.import.unavailable') : null,
       title: tr.t('admin.targets.import.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}` },
       listUrl: base(c),
@@ -293,6 +295,10 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     })
   }
 
+  // The preview waits in Redis for its confirmation: without Redis, a 503 that says so (the upload form stays, to try again).
+  const unavailable = (reply: FastifyReply, c: CampaignData, fileName = '') =>
+    renderImport(reply.header('retry-after', '60'), c, { unavailable: true, fileName, status: 503 })
+
   app.get('/admin/campaigns/:id/targets/import', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
@@ -305,7 +311,9 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const file = ((request.body ?? {}) as Body).file
     if (!isUpload(file) || (file.data.length === 0 && !file.filename)) return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.noFile' }, status: 400 })
     if (file.truncated) return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.tooLarge', vars: { max: CSV_MAX_BYTES / 1024 / 1024 } }, fileName: file.filename, status: 400 })
-    const { result, importId } = await service.previewImport(request.user!, c, file.data, file.filename.slice(0, 200))
+    const preview = await service.previewImport(request.user!, c, file.data, file.filename.slice(0, 200))
+    if ('unavailable' in preview) return unavailable(reply, c, file.filename)
+    const { result, importId } = preview
     return renderImport(reply, c, { result, importId, fileName: file.filename, status: importId ? 200 : 400 })
   })
 
@@ -319,6 +327,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       return reply.redirect(base(c), 303)
     }
     if (result.reason === 'notFound') return notFound(reply, c.id)
+    if (result.reason === 'unavailable') return unavailable(reply, c)
     if (result.reason === 'expired') return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.expired' }, status: 410 })
     return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.changed' }, lateErrors: result.errors, status: 409 })
   })
