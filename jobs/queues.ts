@@ -65,3 +65,20 @@ export async function scheduleTransition (queues: Queues, campaignId: string, to
 export async function unscheduleTransition (queues: Queues, campaignId: string, to: 'live' | 'closed', at: Date): Promise<void> {
   await queues.lifecycle.remove(lifecycleJobId(campaignId, to, at))
 }
+
+/**
+ * Coalesces tally requests per campaign inside a process: the first action of a short window arms a timer and
+ * the timer makes one add. Every committed action is still followed by an add (the window only groups them),
+ * a failed add is reported to onError and left to the worker's sweep, and the action's response never waits on Redis.
+ */
+export function createTallyRequester (queues: Queues, intervalMs: number, onError: (err: unknown) => void, windowMs = 25) {
+  const armed = new Set<string>()
+  return (campaignId: string): void => {
+    if (armed.has(campaignId)) return
+    armed.add(campaignId)
+    setTimeout(() => {
+      armed.delete(campaignId)
+      enqueueTally(queues, campaignId, Math.max(0, intervalMs - windowMs)).catch(onError)
+    }, windowMs).unref()
+  }
+}

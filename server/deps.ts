@@ -3,7 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import type { Config } from './config.ts'
 import { createDb } from './db/client.ts'
 import { createI18n } from './i18n.ts'
-import { createQueues, enqueueTally } from '../jobs/queues.ts'
+import { createQueues, createTallyRequester } from '../jobs/queues.ts'
 import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createActionService } from './services/action-service.ts'
@@ -60,9 +60,8 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
   const actionService = createActionService({
     actionRepo,
-    enqueueTally: (campaignId) => enqueueTally(queues, campaignId, config.tallyIntervalMs),
-    publicUrl: config.publicUrl,
-    onEnqueueError: (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)
+    requestTally: createTallyRequester(queues, config.tallyIntervalMs, (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)),
+    publicUrl: config.publicUrl
   })
 
   const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })

@@ -36,11 +36,11 @@ const MAX_TEXT_INPUT = 5000
 export type ActionService = ReturnType<typeof createActionService>
 
 /** Validates a send against the campaign, records it exactly once, and returns where the supporter goes next. */
-export function createActionService ({ actionRepo, enqueueTally, publicUrl, onEnqueueError, now = () => new Date() }: {
+export function createActionService ({ actionRepo, requestTally, publicUrl, now = () => new Date() }: {
   actionRepo: Pick<ActionRepo, 'record'>
-  enqueueTally: (campaignId: string) => Promise<void>
+  /** asks for a tally of the campaign soon; never throws, never waits */
+  requestTally: (campaignId: string) => void
   publicUrl: string
-  onEnqueueError: (err: unknown) => void
   now?: () => Date
 }) {
   /** Why a campaign does not take actions now, or null when it does. */
@@ -113,7 +113,7 @@ export function createActionService ({ actionRepo, enqueueTally, publicUrl, onEn
         campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key
       })
       // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
-      await enqueueTally(c.id).catch(onEnqueueError)
+      requestTally(c.id)
 
       const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
       const intentUrl = buildIntentUrl(channel, recorded.text, {
