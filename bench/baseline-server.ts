@@ -1,4 +1,5 @@
-// The baseline: a bare Fastify 5 server (no plugins) with GET /hello and POST /insert (one INSERT via a pg.Pool).
+// The baseline: a bare Fastify 5 server (no plugins) with GET /hello and POST /insert (one INSERT via a pg.Pool);
+// GET /fixture replays fixed bytes and headers (PUT /fixture sets them): the app's page served at no cost.
 // Env: PORT, DATABASE_URL (a scratch database holding the baseline actions table), DB_POOL_SIZE (default 10, as the app).
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
@@ -15,6 +16,13 @@ pool.on('error', () => {})
 const app = Fastify({ logger: false })
 
 app.get('/hello', async () => 'hello world')
+
+let fixture: { headers: Record<string, string>, body: Buffer } = { headers: {}, body: Buffer.alloc(0) }
+app.put<{ Body: { headers: Record<string, string>, body: string } }>('/fixture', { bodyLimit: 4 * 1024 * 1024 }, async (request, reply) => {
+  fixture = { headers: request.body.headers, body: Buffer.from(request.body.body, 'base64') }
+  return reply.code(204).send()
+})
+app.get('/fixture', async (_request, reply) => reply.headers(fixture.headers).send(fixture.body))
 
 app.post<{ Body: InsertBody }>('/insert', async (request, reply) => {
   const b = request.body ?? {}

@@ -38,6 +38,11 @@ export async function recreateDatabase (name: string): Promise<void> {
   })
 }
 
+/** Flushes PostgreSQL's dirty pages now, so a checkpoint does not land in the middle of one measurement only. */
+export async function checkpoint (): Promise<void> {
+  await admin(async (c) => { await c.query('CHECKPOINT') })
+}
+
 /** Drops a database, closing its connections. */
 export async function dropDatabase (name: string): Promise<void> {
   await admin(async (c) => { await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) })

@@ -1,0 +1,88 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { BenchOptions } from './options.ts'
+import type { Comparison } from './compare.ts'
+import type { ClickToEvent, FixedRate } from './scenarios.ts'
+
+/** Everything one bench run measured (also written as JSON). */
+export interface Results {
+  date: string
+  machine: { cpus: number, node: string, platform: string }
+  options: Omit<BenchOptions, 'only'> & { only: string[] }
+  durationS?: number
+  page?: Comparison | { skipped: string }
+  action?: Comparison
+  actionLatency?: FixedRate
+  sse?: ClickToEvent
+  /** measurements that another workload disturbed */
+  warnings: string[]
+  error?: string
+}
+
+type Row = [string, string, string, string]
+
+const pct = (r: number): string => `${(r * 100).toFixed(1)} %`
+const ms = (n: number): string => Number.isFinite(n) ? `${n < 10 ? n.toFixed(2) : n.toFixed(0)} ms` : 'n/a'
+const rps = (n: number): string => `${Math.round(n).toLocaleString('en-US')}/s`
+const verdict = (pass: boolean): string => pass ? 'PASS' : 'FAIL'
+const pairs = (c: Comparison): string => `(${c.used} of ${c.runs.length} pairs)`
+
+function rows (r: Results): Row[] {
+  const out: Row[] = []
+  if (r.page && 'skipped' in r.page) out.push(['Campaign page / hello GET', 'skipped', '≥ 60 %', 'SKIP'])
+  else if (r.page) {
+    out.push(['Campaign page / hello GET', pct(r.page.ratio), '≥ 60 %', verdict(r.page.pass)])
+    out.push(['  page, hello (median req/s)', `${rps(r.page.appRps)}, ${rps(r.page.baselineRps)} ${pairs(r.page)}`, '', ''])
+    if (r.page.referenceRatio !== undefined) {
+      out.push(['  page / its bytes replayed by bare Fastify', `${pct(r.page.referenceRatio)} (${rps(r.page.referenceRps!)})`, '(ceiling)', ''])
+    }
+  }
+  if (r.action) {
+    out.push(['Action POST / bare INSERT', pct(r.action.ratio), '≥ 40 %', verdict(r.action.pass)])
+    out.push(['  action, INSERT (median req/s)', `${rps(r.action.appRps)}, ${rps(r.action.baselineRps)} ${pairs(r.action)}`, '', ''])
+  }
+  if (r.actionLatency) {
+    const { paced: p, autocannon: a, rate } = r.actionLatency
+    out.push([`Action p99 at ${rate}/s (open loop)`, ms(p.latency.p99), '< 25 ms', verdict(r.actionLatency.pass)])
+    out.push(['  p50 / p90', `${ms(p.latency.p50)} / ${ms(p.latency.p90)}`, '', ''])
+    out.push(['  every response 201', r.actionLatency.all201 ? 'yes' : `no: ${JSON.stringify(p.statuses)}, ${p.errors} errors`, 'yes', ''])
+    out.push(['  autocannon overallRate p50/p90/p99', `${ms(a.latency.p50)} / ${ms(a.latency.p90)} / ${ms(a.latency.p99)}`, '(reference)', ''])
+  }
+  if (r.sse) {
+    out.push([`Click → event p99 (all ${r.sse.clients} clients)`, ms(r.sse.all.p99), '< 1 s', verdict(r.sse.pass)])
+    out.push(['  p50 all clients; first client p50/p99', `${ms(r.sse.all.p50)}; ${ms(r.sse.first.p50)} / ${ms(r.sse.first.p99)}`, '', ''])
+    out.push(['  actions sent / never seen', `${r.sse.actions} / ${r.sse.missing}`, '0 unseen', ''])
+  }
+  return out
+}
+
+/** The results as a text table with PASS/FAIL per target. */
+export function table (r: Results): string {
+  const header: Row = ['Measure', 'Result', 'Target', 'Verdict']
+  const all = [header, ...rows(r)]
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)))
+  const line = (row: Row): string => `│ ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' │ ')} │`
+  const rule = (l: string, m: string, e: string): string => `${l}${widths.map((w) => '─'.repeat(w + 2)).join(m)}${e}`
+  const runs = r.options.runs > 1 ? `medians of ${r.options.runs} baseline/app pairs` : '1 baseline/app pair'
+  return [
+    `Bouteille bench — ${r.date}, ${r.machine.cpus} CPUs, Node ${r.machine.node}, ${runs}${r.options.quick ? ' (quick)' : ''}`,
+    rule('┌', '┬', '┐'), line(header), rule('├', '┼', '┤'), ...rows(r).map(line), rule('└', '┴', '┘'),
+    ...(r.page && !('skipped' in r.page) ? r.page.problems : []).map((p) => `page: ${p}`),
+    ...(r.action?.problems ?? []).map((p) => `action: ${p}`),
+    ...(r.page && 'skipped' in r.page ? [`page skipped: ${r.page.skipped}`] : []),
+    ...(r.warnings.length ? ['warning: other processes were using the CPUs, so these figures are unreliable:', ...r.warnings.map((w) => `  ${w}`)] : []),
+    ...(r.error ? [`error: ${r.error}`] : [])
+  ].join('\n')
+}
+
+/** True when every measured target passed (a skipped measure does not count). */
+export function allPassed (r: Results): boolean {
+  const page = !r.page || 'skipped' in r.page || r.page.pass
+  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true)
+}
+
+/** Writes the results as JSON (NaN becomes null). */
+export async function writeJson (path: string, r: Results): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, `${JSON.stringify(r, (_k, v: unknown) => typeof v === 'number' && !Number.isFinite(v) ? null : v, 2)}\n`)
+}
