@@ -180,3 +180,16 @@ export async function signIn (deps: Pick<Deps, 'auth'>, role: UserRole, email = 
   const csrf = deps.auth.csrfToken(`u:${user.id}.${user.sessionVersion}`)
   return { user, cookie, csrf, headers: { cookie } }
 }
+
+/** Makes the app listen on a free loopback port; returns its base URL (for browsers and plain HTTP clients). */
+export async function listen (t: { app: Awaited<ReturnType<typeof buildTestApp>>['app'] }): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  const addr = t.app.server.address()
+  if (!addr || typeof addr === 'string') throw new Error('no address')
+  return `http://127.0.0.1:${addr.port}`
+}
+
+/** The text of an HTML page without tags, entities decoded for the few we write. */
+export function pageText (html: string): string {
+  return html.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ')
+}

@@ -5,7 +5,7 @@ import { startWorker, type RunningWorker } from '../../jobs/main.ts'
 import { campaigns } from '../../server/db/schema.ts'
 import { previewToken } from '../../server/domain/campaign-rules.ts'
 import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
-import { buildTestApp, seedCampaign, signIn } from '../helper.ts'
+import { buildTestApp, seedCampaign, signIn, listen } from '../helper.ts'
 import { launchBrowser, seriousViolations } from './browser.ts'
 
 describe('campaigns in the browser: the editor and what the public sees per status', () => {
@@ -17,8 +17,7 @@ describe('campaigns in the browser: the editor and what the public sees per stat
   beforeAll(async () => {
     t = await buildTestApp()
     worker = await startWorker(t.deps)
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`
+    base = await listen(t)
     browser = await launchBrowser()
   })
   afterAll(async () => {

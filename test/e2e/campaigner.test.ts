@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { buildTestApp, eventually } from '../helper.ts'
+import { buildTestApp, eventually, listen } from '../helper.ts'
 import { launchBrowser, seriousViolations } from './browser.ts'
 
 // The campaigner's whole day, through the real admin only: sign in, write the campaign, its targets and its
@@ -30,8 +30,7 @@ describe('a campaigner in the browser: from signing in to the first action', () 
     t = await buildTestApp()
     // The delayed job opens the campaign; the sweep every second is the backstop should it be late.
     worker = await startWorker(t.deps, { lifecycleSweepMs: 1000 })
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`
+    base = await listen(t)
     browser = await launchBrowser()
   })
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { actBody, buildTestApp, eventually, seedCampaign, type SeededCampaign, listen } from '../helper.ts'
 import { launchBrowser, seriousViolations } from './browser.ts'
 
 describe('a supporter in the browser', () => {
@@ -15,8 +15,7 @@ describe('a supporter in the browser', () => {
     t = await buildTestApp()
     worker = await startWorker(t.deps)
     c = await seedCampaign(t.deps)
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`
+    base = await listen(t)
     browser = await launchBrowser()
   })
   afterAll(async () => {

@@ -3,14 +3,11 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, messages, targets } from '../../server/db/schema.ts'
 import { measureLength, renderMessage } from '../../server/domain/messages.ts'
-import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn, pageText } from '../helper.ts'
 
 type Fields = Record<string, string>
 
-/** The text of an HTML page without tags, entities decoded for the few we write. */
-function text (html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ')
-}
+const text = pageText
 
 describe('admin: messages', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>

@@ -4,7 +4,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, messages, targetPhotos, targets } from '../../server/db/schema.ts'
 import { CSV_COLUMNS } from '../../server/domain/target-csv.ts'
-import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn, pageText } from '../helper.ts'
 
 type Fields = Record<string, string>
 
@@ -19,10 +19,7 @@ function validRows (n: number, prefix = 'Imported'): string {
   return lines.join('\r\n') + '\r\n'
 }
 
-/** The text of an HTML page without tags, entities decoded for the few we write. */
-function text (html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ')
-}
+const text = pageText
 
 describe('admin: targets', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>

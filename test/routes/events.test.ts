@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { actBody, buildTestApp, eventually, listen, seedCampaign, type SeededCampaign } from '../helper.ts'
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>
 
@@ -31,13 +31,6 @@ function openStream (base: string, path: string): Promise<{ events: Array<{ tota
     req.on('error', reject)
     req.end()
   })
-}
-
-async function listen (t: TestApp): Promise<string> {
-  await t.app.listen({ port: 0, host: '127.0.0.1' })
-  const addr = t.app.server.address()
-  if (!addr || typeof addr === 'string') throw new Error('no address')
-  return `http://127.0.0.1:${addr.port}`
 }
 
 describe('GET /c/:slug/events', () => {
