@@ -14,7 +14,6 @@ export interface JobPayloads {
   }
 }
 
-export type QueueName = keyof JobPayloads
 export type CountsQueue = Queue<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, keyof JobPayloads['counts'] & string>
 
 export type LifecycleQueue = Queue<JobPayloads['lifecycle']['transition'], unknown, 'transition'>

@@ -67,8 +67,21 @@ export function createI18n (dir: string): I18n {
     return tr
   }
 
+  // Browsers send a few distinct Accept-Language headers: each is parsed once (bounded, for made-up ones).
+  const negotiated = new Map<string, string>()
   const negotiate = (explicit: string | undefined, acceptLanguage: string | undefined, fallback: string): string => {
     if (explicit && catalogs.has(explicit)) return explicit
+    const memo = `${acceptLanguage ?? ''}\u0000${fallback}`
+    let found = negotiated.get(memo)
+    if (found === undefined) {
+      found = parseAcceptLanguage(acceptLanguage, fallback)
+      if (negotiated.size >= 500) negotiated.clear()
+      negotiated.set(memo, found)
+    }
+    return found
+  }
+
+  const parseAcceptLanguage = (acceptLanguage: string | undefined, fallback: string): string => {
     if (acceptLanguage) {
       const ranked = acceptLanguage.split(',').map((part, i) => {
         const [tag = '', ...params] = part.trim().split(';')

@@ -2,7 +2,6 @@ import twitterText from 'twitter-text'
 import type { Channel, Handles } from '../db/schema.ts'
 
 export const CHANNELS: readonly Channel[] = ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle']
-export const SOCIAL_CHANNELS: readonly Channel[] = ['x', 'bluesky', 'mastodon', 'threads']
 
 /** Length rule per channel: X counts weighted characters (twitter-text), Bluesky graphemes, the others code points. */
 export const LIMITS: Readonly<Record<Channel, number>> = {
@@ -57,9 +56,21 @@ export function finalizeText (channel: Channel, text: string, target: MessageTar
   }
   if (channel === 'bottle') return out
   const main = hashtags[0]?.replace(/^#/, '')
-  if (main && !new RegExp(`#${escapeRegExp(main)}(?![\\p{L}\\p{N}_])`, 'iu').test(out)) out += ` #${main}`
+  if (main && !hashtagPattern(main).test(out)) out += ` #${main}`
   if (link && !out.includes(link)) out += ` ${link}`
   return out
+}
+
+// Campaigns have a handful of hashtags: their patterns are compiled once, not on every send.
+const hashtagPatterns = new Map<string, RegExp>()
+function hashtagPattern (tag: string): RegExp {
+  let re = hashtagPatterns.get(tag)
+  if (!re) {
+    re = new RegExp(`#${escapeRegExp(tag)}(?![\\p{L}\\p{N}_])`, 'iu')
+    if (hashtagPatterns.size > 1000) hashtagPatterns.clear()
+    hashtagPatterns.set(tag, re)
+  }
+  return re
 }
 
 function escapeRegExp (s: string): string {

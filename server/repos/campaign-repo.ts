@@ -92,11 +92,6 @@ export function createCampaignRepo (db: Db) {
     async listPublic (): Promise<CampaignData[]> {
       const rows = await db.select().from(campaigns).where(inArray(campaigns.status, ['scheduled', 'live', 'paused', 'closed'])).orderBy(asc(campaigns.createdAt))
       return assemble(rows)
-    },
-
-    async count (): Promise<number> {
-      const rows = await db.select({ id: campaigns.id }).from(campaigns).limit(1)
-      return rows.length
     }
   }
 }
