@@ -30,6 +30,10 @@ export interface Config {
   dbPoolSize: number
   /** secret that keys the hashes of network addresses used by the rate limiter */
   secret: string
+  /** outgoing mail server (smtp:// or smtps://, credentials in the URL); undefined: mail is off */
+  smtpUrl: string | undefined
+  /** the sender of every e-mail Bouteille sends */
+  mailFrom: string
 }
 
 export class ConfigError extends Error {}
@@ -83,6 +87,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   if (env.SECRET !== undefined && env.SECRET.length < 32) problems.push('SECRET must be at least 32 characters long (try: openssl rand -hex 32).')
   if (env.NODE_ENV === 'production' && env.SECRET === undefined) problems.push('SECRET must be set in production (try: openssl rand -hex 32).')
 
+  const smtpUrl = url('SMTP_URL', undefined, ['smtp:', 'smtps:'])
+  const mailFrom = env.MAIL_FROM || 'Bouteille <bouteille@localhost>'
+  if (!/^[^\r\n<>]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(mailFrom)) problems.push(`MAIL_FROM must be an address, optionally with a name: "Campaign team <team@example.org>" (got "${mailFrom}").`)
+
   const config: Config = {
     port,
     host,
@@ -101,7 +109,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     redisPrefix: env.REDIS_PREFIX || 'bouteille',
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 600),
-    secret
+    secret,
+    smtpUrl,
+    mailFrom
   }
   if (problems.length > 0) {
     throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)

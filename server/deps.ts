@@ -12,6 +12,7 @@ import { createAuthService } from './services/auth-service.ts'
 import { createTeamService } from './services/team-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
 import { createCampaignCatalog } from './services/campaign-catalog.ts'
+import { createMailer } from './services/mailer.ts'
 import { createProgressHub } from './services/progress-hub.ts'
 import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
@@ -67,6 +68,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })
   const audit = createAuditService({ db })
   const team = createTeamService({ db, auth, audit })
+  const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
 
   return {
     config,
@@ -89,12 +91,14 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     auth,
     audit,
     team,
+    mailer,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     async announceCampaign (slug: string, previousSlug?: string): Promise<void> {
       await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
     },
     async close (): Promise<void> {
       progressHub.close()
+      mailer.close()
       await Promise.allSettled(Object.values(queues).map((q) => q.close()))
       redis.disconnect()
       subscriber.disconnect()
