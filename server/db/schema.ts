@@ -22,6 +22,8 @@ export const campaigns = pgTable('campaigns', {
   closesAt: timestamp('closes_at', { withTimezone: true }),
   // The zone the team schedules in: opening and closing times are entered and shown in it (stored in UTC).
   timeZone: text('time_zone').notNull().default('Europe/Paris'),
+  // Words that hold a bottle message for review (compared without case or accents).
+  blockedWords: text('blocked_words').array().notNull().default(sql`'{}'`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 })
@@ -143,3 +145,36 @@ export const targetPhotos = pgTable('target_photos', {
   etag: text('etag').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 })
+
+// The bottle: messages kept on the platform, curated by the team, shown on the wall and delivered to the targets.
+export const bottleStatus = pgEnum('bottle_status', ['pending', 'held', 'approved', 'rejected'])
+export type BottleStatus = (typeof bottleStatus.enumValues)[number]
+
+// One row per message in the bottle, tied to the action that counted it (channel bottle, or a network send's copy).
+export const bottleMessages = pgTable('bottle_messages', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  actionId: bigint('action_id', { mode: 'number' }).notNull().unique().references(() => actions.id, { onDelete: 'cascade' }),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  targetId: uuid('target_id').notNull().references(() => targets.id, { onDelete: 'cascade' }),
+  locale: text('locale').notNull(),
+  text: text('text').notNull(),
+  // The signature is the only personal data, given by choice and published only with publishConsent.
+  signatureName: text('signature_name'),
+  signatureTown: text('signature_town'),
+  publishConsent: boolean('publish_consent').notNull().default(false),
+  // The version of the consent wording the supporter was shown, so the consent can be proven.
+  consentVersion: text('consent_version'),
+  status: bottleStatus('status').notNull().default('pending'),
+  // Why the automatic checks held it (duplicate, link, blocked word, length…); empty when nothing was found.
+  holdReasons: text('hold_reasons').array().notNull().default(sql`'{}'`),
+  featured: boolean('featured').notNull().default(false),
+  // The text normalised (case, accents, spaces, punctuation) then hashed: near-duplicates share it.
+  fingerprint: text('fingerprint').notNull(),
+  reviewedBy: uuid('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
+  reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  index('bottle_messages_queue_idx').on(t.campaignId, t.status, t.id),
+  index('bottle_messages_fingerprint_idx').on(t.campaignId, t.fingerprint),
+  index('bottle_messages_target_idx').on(t.campaignId, t.targetId, t.status)
+])
