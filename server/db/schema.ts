@@ -178,3 +178,65 @@ export const bottleMessages = pgTable('bottle_messages', {
   index('bottle_messages_fingerprint_idx').on(t.campaignId, t.fingerprint),
   index('bottle_messages_target_idx').on(t.campaignId, t.targetId, t.status)
 ])
+
+// Delivery of the bottle: per target, a dossier (PDF and HTML) e-mailed to its public address.
+export const deliveryStatus = pgEnum('delivery_status', ['queued', 'sending', 'sent', 'failed'])
+export type DeliveryStatus = (typeof deliveryStatus.enumValues)[number]
+
+// One dossier to one target. Round 1 is the bottle's delivery; only an explicit "send again" (forced) opens round 2, 3…
+export const deliveries = pgTable('deliveries', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  targetId: uuid('target_id').notNull().references(() => targets.id, { onDelete: 'cascade' }),
+  round: integer('round').notNull().default(1),
+  status: deliveryStatus('status').notNull().default('queued'),
+  forced: boolean('forced').notNull().default(false),
+  // 'manual' (a campaigner's click) or 'schedule' (the campaign's delivery time).
+  origin: text('origin').notNull().default('manual'),
+  requestedBy: uuid('requested_by').references(() => users.id, { onDelete: 'set null' }),
+  requestedByEmail: text('requested_by_email').notNull().default('system'),
+  // Set at creation and never changed: a retry or a re-run carries the same Message-ID, so receivers can spot a repeat.
+  messageId: text('message_id').notNull().unique(),
+  attempts: integer('attempts').notNull().default(0),
+  // Why the last attempt failed: a short code (noAddress, mailOff, smtpTemporary, smtpRejected, error) and the server's words.
+  reason: text('reason'),
+  lastError: text('last_error'),
+  toAddress: text('to_address'),
+  // Each (re)queueing gets a new time: the job id includes it, so a re-queue is a new job and a re-add of the same one is a no-op.
+  queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+  // The claim of the worker sending it; a claim older than the lease is taken over (a worker killed mid-send).
+  claimedAt: timestamp('claimed_at', { withTimezone: true }),
+  claimToken: text('claim_token'),
+  // The dossier as built for this delivery (at its first attempt): every retry sends the same bytes, and the team can download what was sent.
+  builtAt: timestamp('built_at', { withTimezone: true }),
+  pdf: bytea('pdf'),
+  html: text('html'),
+  messageCount: integer('message_count'),
+  actionCount: integer('action_count'),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  uniqueIndex('deliveries_round_idx').on(t.campaignId, t.targetId, t.round),
+  index('deliveries_status_idx').on(t.status, t.queuedAt)
+])
+
+// The delivery log: every attempt with its outcome and reason.
+export const deliveryAttempts = pgTable('delivery_attempts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  deliveryId: bigint('delivery_id', { mode: 'number' }).notNull().references(() => deliveries.id, { onDelete: 'cascade' }),
+  attempt: integer('attempt').notNull(),
+  outcome: text('outcome').notNull(),
+  reason: text('reason'),
+  detail: text('detail'),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('delivery_attempts_delivery_idx').on(t.deliveryId, t.id)])
+
+// A campaign's planned delivery time (stored in UTC, entered on the clocks of campaigns.time_zone); firedAt once it ran.
+export const deliverySchedules = pgTable('delivery_schedules', {
+  campaignId: uuid('campaign_id').primaryKey().references(() => campaigns.id, { onDelete: 'cascade' }),
+  deliverAt: timestamp('deliver_at', { withTimezone: true }).notNull(),
+  setBy: uuid('set_by').references(() => users.id, { onDelete: 'set null' }),
+  firedAt: timestamp('fired_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
