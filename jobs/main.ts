@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq'
 import type { Deps } from '../server/deps.ts'
 import { campaignAdminFrom } from '../server/services/campaign-admin-service.ts'
+import { runDeliveryJob } from './delivery-job.ts'
 import { runTransitionJob } from './lifecycle-job.ts'
 import { enqueueTally, type JobPayloads } from './queues.ts'
 import { reconcileCounts } from './reconcile-job.ts'
@@ -62,6 +63,24 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   await reconcileSchedules()
   const lifecycleTimer = setInterval(() => { reconcileSchedules().catch(() => {}) }, lifecycleSweepMs)
 
+  // The bottle's delivery: one dossier e-mail per job, retried with backoff; delivery times and queued rows re-planned from PostgreSQL.
+  const delivery = new Worker('delivery', async (job: Job) => runDeliveryJob(deps.delivery, job), {
+    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    prefix: config.redisPrefix,
+    concurrency: 2
+  })
+  delivery.on('error', (err) => log.warn(`delivery worker: ${err.message}`))
+  delivery.on('failed', (job, err) => log.warn(`delivery job ${job?.id ?? '?'} failed: ${err.message}`))
+  const reconcileDeliveries = async (): Promise<void> => {
+    try {
+      await deps.delivery.reconcile()
+    } catch (err) {
+      log.warn(`delivery reconcile: ${(err as Error).message}`)
+    }
+  }
+  await reconcileDeliveries()
+  const deliveryTimer = setInterval(() => { reconcileDeliveries().catch(() => {}) }, lifecycleSweepMs)
+
   const sweepMs = Math.max(2_000, config.tallyIntervalMs * 10)
   const sweep = async (): Promise<void> => {
     try {
@@ -86,14 +105,15 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   const sweepTimer = setInterval(() => { sweep().catch(() => {}) }, sweepMs)
   const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
 
-  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}) and "lifecycle"`)
+  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "lifecycle" and "delivery"`)
   return {
     async close () {
       clearInterval(sweepTimer)
       clearInterval(reconcileTimer)
       clearInterval(lifecycleTimer)
+      clearInterval(deliveryTimer)
       // Lets running jobs finish, takes no new ones.
-      await Promise.all([worker.close(), lifecycle.close()])
+      await Promise.all([worker.close(), lifecycle.close(), delivery.close()])
     }
   }
 }

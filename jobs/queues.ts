@@ -12,13 +12,21 @@ export interface JobPayloads {
     /** open (live) or close a campaign at a time; the worker checks against PostgreSQL that it is still due */
     transition: { campaignId: string, to: 'live' | 'closed', at: string }
   }
+  delivery: {
+    /** send one delivery row's dossier (claimed in PostgreSQL, so a second run sends nothing) */
+    deliver: { deliveryId: number }
+    /** a campaign's delivery time has come: queue a delivery to every target not delivered yet */
+    scheduled: { campaignId: string, at: string }
+  }
 }
 
 export type CountsQueue = Queue<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, keyof JobPayloads['counts'] & string>
 
 export type LifecycleQueue = Queue<JobPayloads['lifecycle']['transition'], unknown, 'transition'>
 
-export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue }
+export type DeliveryQueue = Queue<JobPayloads['delivery'][keyof JobPayloads['delivery']], unknown, keyof JobPayloads['delivery'] & string>
+
+export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delivery: DeliveryQueue }
 
 /** Producer side of every queue (the web and the worker both produce). */
 export function createQueues (connection: ConnectionOptions, prefix: string): Queues {
@@ -32,7 +40,13 @@ export function createQueues (connection: ConnectionOptions, prefix: string): Qu
       connection,
       prefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 5, backoff: { type: 'exponential', delay: 1000 } }
-    }) as LifecycleQueue
+    }) as LifecycleQueue,
+    // Attempts and backoff are set per job (DELIVERY_RETRY_DELAY_MS); failures are kept a week for the operator.
+    delivery: new Queue('delivery', {
+      connection,
+      prefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 86_400, count: 1000 } }
+    }) as DeliveryQueue
   }
 }
 

@@ -20,6 +20,7 @@ CREATE TABLE "deliveries" (
 	"built_at" timestamp with time zone,
 	"pdf" "bytea",
 	"html" text,
+	"mail" jsonb,
 	"message_count" integer,
 	"action_count" integer,
 	"sent_at" timestamp with time zone,

@@ -34,6 +34,10 @@ export interface Config {
   smtpUrl: string | undefined
   /** the sender of every e-mail Bouteille sends */
   mailFrom: string
+  /** first wait (ms) before a failed dossier e-mail is tried again; each next wait doubles */
+  deliveryRetryDelayMs: number
+  /** tries per dossier e-mail before it is recorded as failed */
+  deliveryAttempts: number
 }
 
 export class ConfigError extends Error {}
@@ -111,7 +115,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 600),
     secret,
     smtpUrl,
-    mailFrom
+    mailFrom,
+    deliveryRetryDelayMs: int('DELIVERY_RETRY_DELAY_MS', 60_000, 100, 86_400_000),
+    deliveryAttempts: int('DELIVERY_ATTEMPTS', 6, 1, 50)
   }
   if (problems.length > 0) {
     throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)

@@ -12,6 +12,8 @@ import { createAuthService } from './services/auth-service.ts'
 import { createTeamService } from './services/team-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
 import { createCampaignCatalog } from './services/campaign-catalog.ts'
+import { createDeliveryService } from './services/delivery-service.ts'
+import { createDossierService } from './services/dossier-service.ts'
 import { createMailer } from './services/mailer.ts'
 import { createProgressHub } from './services/progress-hub.ts'
 import { createProgressService } from './services/progress-service.ts'
@@ -69,6 +71,11 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const audit = createAuditService({ db })
   const team = createTeamService({ db, auth, audit })
   const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
+  const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
+    await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
+  }
+  const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}` })
+  const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
 
   return {
     config,
@@ -92,10 +99,10 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     audit,
     team,
     mailer,
+    dossiers,
+    delivery,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
-    async announceCampaign (slug: string, previousSlug?: string): Promise<void> {
-      await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
-    },
+    announceCampaign,
     async close (): Promise<void> {
       progressHub.close()
       mailer.close()

@@ -211,6 +211,7 @@ export const deliveries = pgTable('deliveries', {
   builtAt: timestamp('built_at', { withTimezone: true }),
   pdf: bytea('pdf'),
   html: text('html'),
+  mail: jsonb('mail').$type<{ subject: string, text: string, html: string }>(),
   messageCount: integer('message_count'),
   actionCount: integer('action_count'),
   sentAt: timestamp('sent_at', { withTimezone: true }),
