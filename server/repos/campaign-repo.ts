@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { campaigns, campaignTexts, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
+import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
 
 export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }
 
@@ -37,6 +37,8 @@ export interface CampaignData {
   /** active message variants, in display order */
   messages: MessageData[]
   messagesById: Map<string, MessageData>
+  /** when the bottle was first delivered (a dossier sent), and to how many targets; absent before */
+  delivered?: { at: Date, targets: number } | null
 }
 
 export type CampaignRepo = ReturnType<typeof createCampaignRepo>
@@ -46,10 +48,12 @@ export function createCampaignRepo (db: Db) {
   async function assemble (rows: Array<typeof campaigns.$inferSelect>): Promise<CampaignData[]> {
     if (rows.length === 0) return []
     const ids = rows.map((r) => r.id)
-    const [texts, targetRows, messageRows] = await Promise.all([
+    const [texts, targetRows, messageRows, delivered] = await Promise.all([
       db.select().from(campaignTexts).where(inArray(campaignTexts.campaignId, ids)),
       db.select().from(targets).where(and(inArray(targets.campaignId, ids), eq(targets.active, true))).orderBy(asc(targets.position), asc(targets.name)),
-      db.select().from(messages).where(and(inArray(messages.campaignId, ids), eq(messages.active, true))).orderBy(asc(messages.position), asc(messages.id))
+      db.select().from(messages).where(and(inArray(messages.campaignId, ids), eq(messages.active, true))).orderBy(asc(messages.position), asc(messages.id)),
+      db.select({ campaignId: deliveries.campaignId, at: sql<Date>`min(${deliveries.sentAt})`.mapWith(deliveries.sentAt), n: sql<number>`count(distinct ${deliveries.targetId})::int` })
+        .from(deliveries).where(and(inArray(deliveries.campaignId, ids), eq(deliveries.status, 'sent'))).groupBy(deliveries.campaignId)
     ])
     return rows.map((c) => {
       const ts = targetRows.filter((t) => t.campaignId === c.id).map((t): TargetData => ({
@@ -72,7 +76,8 @@ export function createCampaignRepo (db: Db) {
         targets: ts,
         targetsById: new Map(ts.map((t) => [t.id, t])),
         messages: ms,
-        messagesById: new Map(ms.map((m) => [m.id, m]))
+        messagesById: new Map(ms.map((m) => [m.id, m])),
+        delivered: ((d) => d ? { at: d.at, targets: Number(d.n) } : null)(delivered.find((d) => d.campaignId === c.id))
       }
     })
   }

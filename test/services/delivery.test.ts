@@ -215,6 +215,15 @@ describe('delivery without mail configured', () => {
     expect(after).toMatchObject({ status: 'failed', reason: 'mailOff' })
   })
 
+  it('refuses a forced resend while a delivery to the target is still on its way', async () => {
+    const c = await seedCampaign(t.deps)
+    const target = c.targets[0]!.id
+    expect(await t.deps.delivery.request(null, c.id, { targetId: target })).toMatchObject({ queued: 1 })
+    expect(await t.deps.delivery.request(null, c.id, { targetId: target, force: true })).toMatchObject({ queued: 0, busy: 1 })
+    expect(await t.deps.delivery.request(null, c.id, { targetId: target })).toMatchObject({ queued: 0, already: 1 })
+    expect(await t.deps.db.select().from(deliveries).where(eq(deliveries.campaignId, c.id))).toHaveLength(1)
+  })
+
   it('answers not found for ids that are not the campaign’s', async () => {
     const c = await seedCampaign(t.deps)
     const other = await seedCampaign(t.deps)

@@ -29,6 +29,18 @@ export function formatMoment (date: Date, locale: string, timeZone: string): str
   return f.format(date)
 }
 
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+/** A day in words on the clocks of the campaign's zone: "10 décembre 2026". */
+export function formatDay (date: Date, locale: string, timeZone: string): string {
+  const key = `${locale}|${timeZone}`
+  let f = dayFormats.get(key)
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone })
+    dayFormats.set(key, f)
+  }
+  return f.format(date)
+}
+
 /** What a campaign page offers now, from the campaign's status and time window (see ActionService.closedReason). */
 export function phaseOf (closedReason: string | null): CampaignPhase {
   if (closedReason === null) return 'open'
@@ -165,6 +177,7 @@ export function buildCampaignPage (args: {
     ...base,
     phase,
     opens: opensAt ? { iso: opensAt.toISOString(), text: formatMoment(opensAt, locale, c.timeZone) } : null,
+    delivered: c.delivered ? { iso: c.delivered.at.toISOString(), text: tr.t('delivery.notice.deliveredTo', { date: formatDay(c.delivered.at, locale, c.timeZone), count: c.delivered.targets }) } : null,
     results: c.targets.map((t) => ({ id: t.id, name: t.name, count: counts.get(t.id) ?? 0 })).sort((a, b) => b.count - a.count),
     campaign: campaignView(c, locale, link),
     progress: p,

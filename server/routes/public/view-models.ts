@@ -73,6 +73,8 @@ export interface CampaignPageView extends PageBase {
   phase: CampaignPhase
   /** when the campaign opens (scheduled): ISO for the countdown script, and as words in the page's language */
   opens: { iso: string, text: string } | null
+  /** once a dossier was sent: "The bottle was delivered on …", with the date for <time> */
+  delivered: { iso: string, text: string } | null
   /** per-target counts, most contacted first (shown when paused or closed) */
   results: Array<{ id: string, name: string, count: number }>
   campaign: CampaignView
