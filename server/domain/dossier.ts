@@ -110,7 +110,7 @@ export function dossierView (data: DossierData, tr: Translator): DossierView {
 // Characters of Windows-1252 above 0x7F outside Latin-1: what the PDF's standard fonts (WinAnsi) can show besides Latin-1.
 const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ')
 const SPACES = /[\u2000-\u200A\u202F\u205F\u3000]/g
-const INVISIBLE = /[\u200B-\u200D\u2060\uFE0F\uFE0E\u00AD]/g
+const INVISIBLE = /[\u200B-\u200D\u2060\u00AD]|\uFE0E|\uFE0F/g
 const PICTOGRAPH = /\p{Extended_Pictographic}(?:\u200D\p{Extended_Pictographic})*/gu
 
 function winAnsi (ch: string): boolean {

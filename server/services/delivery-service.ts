@@ -101,8 +101,20 @@ export function createDeliveryService ({ db, queues, mailer, dossiers, audit, an
         else if (latest.status === 'failed') {
           // Asked again after a failure: the same round (same Message-ID, nothing was delivered), rebuilt with today's messages.
           row = (await tx.update(deliveries).set({
-            status: 'queued', queuedAt: sql`clock_timestamp()`, claimToken: null, claimedAt: null, builtAt: null, pdf: null, html: null, mail: null, reason: null, lastError: null, updatedAt: sql`now()`,
-            requestedBy: opts.user?.id ?? null, requestedByEmail: opts.user?.email ?? 'system', origin: opts.origin
+            status: 'queued',
+            queuedAt: sql`clock_timestamp()`,
+            claimToken: null,
+            claimedAt: null,
+            builtAt: null,
+            pdf: null,
+            html: null,
+            mail: null,
+            reason: null,
+            lastError: null,
+            updatedAt: sql`now()`,
+            requestedBy: opts.user?.id ?? null,
+            requestedByEmail: opts.user?.email ?? 'system',
+            origin: opts.origin
           }).where(and(eq(deliveries.id, latest.id), eq(deliveries.status, 'failed'))).returning({ id: deliveries.id, queuedAt: deliveries.queuedAt }))[0]
         }
         if (row) { result.queued++; result.rows.push(row) } else result.already++
@@ -339,17 +351,35 @@ export function createDeliveryService ({ db, queues, mailer, dossiers, audit, an
       const approved = await db.select({ targetId: bottleMessages.targetId, n: sql<number>`count(*)::int` }).from(bottleMessages)
         .where(and(eq(bottleMessages.campaignId, campaignId), eq(bottleMessages.status, 'approved'))).groupBy(bottleMessages.targetId)
       const cols = {
-        id: deliveries.id, targetId: deliveries.targetId, round: deliveries.round, status: deliveries.status, forced: deliveries.forced, origin: deliveries.origin,
-        attempts: deliveries.attempts, reason: deliveries.reason, lastError: deliveries.lastError, sentAt: deliveries.sentAt, updatedAt: deliveries.updatedAt,
-        toAddress: deliveries.toAddress, requestedByEmail: deliveries.requestedByEmail, builtAt: deliveries.builtAt, messageCount: deliveries.messageCount
+        id: deliveries.id,
+        targetId: deliveries.targetId,
+        round: deliveries.round,
+        status: deliveries.status,
+        forced: deliveries.forced,
+        origin: deliveries.origin,
+        attempts: deliveries.attempts,
+        reason: deliveries.reason,
+        lastError: deliveries.lastError,
+        sentAt: deliveries.sentAt,
+        updatedAt: deliveries.updatedAt,
+        toAddress: deliveries.toAddress,
+        requestedByEmail: deliveries.requestedByEmail,
+        builtAt: deliveries.builtAt,
+        messageCount: deliveries.messageCount
       }
       const latest = await db.selectDistinctOn([deliveries.targetId], cols).from(deliveries).where(eq(deliveries.campaignId, campaignId)).orderBy(deliveries.targetId, desc(deliveries.round))
       const lastSent = await db.selectDistinctOn([deliveries.targetId], { targetId: deliveries.targetId, sentAt: deliveries.sentAt, round: deliveries.round }).from(deliveries)
         .where(and(eq(deliveries.campaignId, campaignId), eq(deliveries.status, 'sent'))).orderBy(deliveries.targetId, desc(deliveries.round))
       const [schedule] = await db.select().from(deliverySchedules).where(eq(deliverySchedules.campaignId, campaignId))
       const log = await db.select({
-        at: deliveryAttempts.at, attempt: deliveryAttempts.attempt, outcome: deliveryAttempts.outcome, reason: deliveryAttempts.reason, detail: deliveryAttempts.detail,
-        round: deliveries.round, targetId: deliveries.targetId, toAddress: deliveries.toAddress
+        at: deliveryAttempts.at,
+        attempt: deliveryAttempts.attempt,
+        outcome: deliveryAttempts.outcome,
+        reason: deliveryAttempts.reason,
+        detail: deliveryAttempts.detail,
+        round: deliveries.round,
+        targetId: deliveries.targetId,
+        toAddress: deliveries.toAddress
       }).from(deliveryAttempts).innerJoin(deliveries, eq(deliveries.id, deliveryAttempts.deliveryId))
         .where(eq(deliveries.campaignId, campaignId)).orderBy(desc(deliveryAttempts.id)).limit(100)
       const approvedBy = new Map(approved.map((a) => [a.targetId, Number(a.n)]))

@@ -58,7 +58,7 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
       scheduleError: opts.scheduleError ?? null,
       targets: overview.targets.map((t) => {
         const d = t.latest
-        const status = !d ? 'none' : d.status === 'queued' && d.attempts > 0 ? 'retrying' : d.status
+        const status = !d ? 'none' : d.status === 'queued' && d.reason ? 'retrying' : d.status
         const file = (ext: 'pdf' | 'html') => `/admin/campaigns/${c.id}/dossiers/${t.id}.${ext}`
         return {
           id: t.id,
