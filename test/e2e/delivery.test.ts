@@ -1,0 +1,63 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorker, type RunningWorker } from '../../jobs/main.ts'
+import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
+import { insertBottleMessage } from '../delivery-fixtures.ts'
+import { buildTestApp, listen, seedCampaign, signIn } from '../helper.ts'
+import { startSmtpSink, type SmtpSink } from '../smtp-sink.ts'
+import { launchBrowser, seriousViolations } from './browser.ts'
+
+// A campaigner delivers the bottle in the browser: the page is accessible before and after, on a phone too.
+describe('delivering the bottle in the browser', () => {
+  let sink: SmtpSink
+  let t: Awaited<ReturnType<typeof buildTestApp>>
+  let worker: RunningWorker
+  let browser: Browser
+  let base: string
+
+  beforeAll(async () => {
+    sink = await startSmtpSink()
+    t = await buildTestApp({ SMTP_URL: sink.url })
+    worker = await startWorker(t.deps, { lifecycleSweepMs: 1000 })
+    base = await listen(t)
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await worker?.close()
+    await t?.close()
+    await sink?.close()
+  })
+
+  it('delivers to every target with one confirmed click, shows the outcome per target, and the public page tells it', async () => {
+    const c = await seedCampaign(t.deps)
+    await insertBottleMessage(t.deps, c.id, c.targets[0]!.id, 'Tenez vos promesses', { featured: true })
+    const editor = await signIn(t.deps, 'editor')
+    const context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 390, height: 844 } })
+    await context.addCookies([{ name: SESSION_COOKIE, value: editor.cookie.split('=').slice(1).join('='), url: base }])
+    const page = await context.newPage()
+    page.on('dialog', (d) => { d.accept().catch(() => {}) })
+
+    await page.goto(`${base}/admin/campaigns/${c.id}/delivery?lang=en`)
+    expect(await page.locator('h1').textContent()).toBe('Delivering the bottle')
+    expect(await seriousViolations(page), 'before').toEqual([])
+
+    await Promise.all([page.waitForURL(/\/delivery$/), page.getByRole('button', { name: 'Deliver to every decision-maker now' }).click()])
+    expect(await page.getByRole('status').textContent()).toContain('3 dossiers queued for delivery.')
+    await sink.waitFor(2)
+    // The page is re-read until every row has its outcome.
+    for (let i = 0; i < 50; i++) {
+      await page.reload()
+      if (await page.locator('tr[data-status="queued"], tr[data-status="sending"]').count() === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(await page.locator('tr[data-status="sent"]').count()).toBe(2)
+    expect(await page.locator('tr[data-status="failed"] [data-testid="reason"]').textContent()).toContain('no public e-mail address')
+    expect(await seriousViolations(page), 'after').toEqual([])
+
+    await page.goto(`${base}/c/${c.slug}?lang=en`)
+    expect(await page.getByTestId('delivered').textContent()).toMatch(/The bottle was delivered on .+ to 2 decision-makers\./)
+    expect(await seriousViolations(page), 'public page').toEqual([])
+    await context.close()
+  })
+})
