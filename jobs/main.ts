@@ -12,7 +12,7 @@ type CountsJob = Job<JobPayloads['counts'][keyof JobPayloads['counts']], unknown
 export interface RunningWorker { close: () => Promise<void> }
 
 /**
- * Starts the consumers (counts, and the campaigns' timed openings and closings). Besides the queued work, each
+ * Starts the consumers (counts, the campaigns' timed openings and closings, and the bottle's delivery). Besides the queued work, each
  * worker sweeps every few seconds for actions no job was queued for (Redis lost or restarted, an enqueue that
  * failed), asks for a reconcile once per interval, and re-plans the timed transitions from PostgreSQL at start
  * and every lifecycleSweepMs (applying any that are overdue).

@@ -399,11 +399,11 @@ export function createDeliveryService ({ db, queues, mailer, dossiers, audit, an
       }
     },
 
-    /** The stored dossier of a target's latest built delivery (what was, or is being, sent), or null. */
+    /** The dossier as last sent to a target (the bytes that went out), or null before any was sent. */
     async storedDossier (campaignId: string, targetId: string): Promise<{ pdf: Buffer, html: string, round: number, sentAt: Date | null } | null> {
       if (!UUID_RE.test(campaignId) || !UUID_RE.test(targetId)) return null
       const [d] = await db.select({ pdf: deliveries.pdf, html: deliveries.html, round: deliveries.round, sentAt: deliveries.sentAt }).from(deliveries)
-        .where(and(eq(deliveries.campaignId, campaignId), eq(deliveries.targetId, targetId), sql`${deliveries.builtAt} IS NOT NULL`)).orderBy(desc(deliveries.round)).limit(1)
+        .where(and(eq(deliveries.campaignId, campaignId), eq(deliveries.targetId, targetId), eq(deliveries.status, 'sent'))).orderBy(desc(deliveries.round)).limit(1)
       return d?.pdf && d.html ? { pdf: d.pdf, html: d.html, round: d.round, sentAt: d.sentAt } : null
     }
   }

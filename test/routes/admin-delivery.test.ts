@@ -155,6 +155,12 @@ describe('admin: delivery of the bottle', () => {
     const pdf = await get(`/admin/campaigns/${c.id}/dossiers/${bongani.id}.pdf`, viewer)
     expect(pdf.headers['content-disposition']).toBe(`attachment; filename="${c.slug}-bongani-dube.pdf"`)
     expect(pdf.rawPayload.equals(mail!.attachments.find((a) => a.contentType === 'application/pdf')!.content)).toBe(true)
+    // A message approved since is not in what was sent, but is in the preview of what would be sent now.
+    await insertBottleMessage(t.deps, c.id, bongani.id, 'Approuvé après la remise')
+    expect(await pdfText((await get(`/admin/campaigns/${c.id}/dossiers/${bongani.id}.pdf`, viewer)).rawPayload)).not.toContain('Approuvé après la remise')
+    const preview = await get(`/admin/campaigns/${c.id}/dossiers/${bongani.id}.html?preview=1`, viewer)
+    expect(preview.headers['content-disposition']).toBe(`inline; filename="${c.slug}-bongani-dube-preview.html"`)
+    expect(preview.body).toContain('Approuvé après la remise')
 
     // Asking again sends nothing; "send again" is the explicit way, and is refused while one is on its way.
     const again = await post(`/admin/campaigns/${c.id}/delivery/deliver`, editor, { target: bongani.id })

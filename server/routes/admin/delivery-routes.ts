@@ -82,7 +82,7 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
           // Nothing yet or failed: deliver (again, same round); sent: only an explicit, confirmed "send again".
           canDeliver: !d || d.status === 'failed',
           canResend: Boolean(d && d.status === 'sent'),
-          version: d?.builtAt ? tr.t('admin.delivery.sentVersion') : tr.t('admin.delivery.previewVersion'),
+          version: t.lastSentAt ? tr.t('admin.delivery.sentVersion') : tr.t('admin.delivery.previewVersion'),
           pdfUrl: file('pdf'),
           htmlUrl: file('html')
         }
@@ -138,7 +138,7 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
     return reply.redirect(base(request.params.id), 303)
   })
 
-  // The dossier a target was (or is being) sent; before any, or with ?preview=1, the one that would be sent now.
+  // The dossier as last sent to the target; before any, or with ?preview=1, the one that would be sent now.
   app.get('/admin/campaigns/:id/dossiers/:file', { config: { access: 'viewer' } }, async (request: FileRequest, reply) => {
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
