@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { and, desc, eq, sql } from 'drizzle-orm'
 import { Eta } from 'eta'
-import PDFDocument from 'pdfkit'
 import type { Db } from '../db/client.ts'
 import { actions, bottleMessages, campaigns, campaignTexts, targets, type Channel } from '../db/schema.ts'
 import { DOSSIER_CHANNELS, DOSSIER_MESSAGE_CAP, dossierView, pdfText, type DossierData, type DossierView } from '../domain/dossier.ts'
@@ -82,7 +81,7 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
         tr.t('delivery.mail.body', vars),
         view.messages.length === 0 ? tr.t('delivery.mail.noMessages') : tr.t('delivery.mail.messages', { ...vars, count: view.messages.length }),
         tr.t('delivery.mail.attachment')
-      ]
+      ].map((p) => p.replace(/ {2,}/g, ' ').replace(/ ,/g, ','))
       const signoff = tr.t('delivery.mail.signoff', vars)
       const text = [...paragraphs, view.link, '', signoff].join('\n\n')
       const html = eta.render('dossier/email', { locale: view.locale, subject, kicker: view.hashtags || tr.t('delivery.dossier.kicker'), title: view.title, paragraphs, link: view.link, signoff })
@@ -108,6 +107,8 @@ const LINE = '#c9d6d8'
 
 /** The dossier as an A4 PDF with pdfkit's standard fonts: a cover with the counts, then the messages, page numbers at the foot. */
 export async function renderPdf (view: DossierView): Promise<Buffer> {
+  // Loaded on first use: pdfkit takes a good half second to import, which the CLI and most web starts never need.
+  const { default: PDFDocument } = await import('pdfkit')
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: 56, bottom: 64, left: 56, right: 56 },
