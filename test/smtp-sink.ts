@@ -5,8 +5,8 @@ import { SMTPServer } from 'smtp-server'
 export interface SmtpSink {
   url: string
   mails: ParsedMail[]
-  /** refuse the next n messages with a temporary error (451), as a flaky server would */
-  failNext: (n: number, message?: string) => void
+  /** refuse the next n messages with a temporary error (451, as a flaky server would) or the given code (550: refused) */
+  failNext: (n: number, message?: string, code?: number) => void
   /** waits until at least n mails have arrived */
   waitFor: (n: number, timeoutMs?: number) => Promise<ParsedMail[]>
   close: () => Promise<void>
@@ -17,6 +17,7 @@ export async function startSmtpSink (): Promise<SmtpSink> {
   const mails: ParsedMail[] = []
   let failing = 0
   let failMessage = 'Try again later'
+  let failCode = 451
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -27,7 +28,7 @@ export async function startSmtpSink (): Promise<SmtpSink> {
       stream.on('end', () => {
         if (failing > 0) {
           failing--
-          const err = Object.assign(new Error(failMessage), { responseCode: 451 })
+          const err = Object.assign(new Error(failMessage), { responseCode: failCode })
           callback(err)
           return
         }
@@ -44,7 +45,7 @@ export async function startSmtpSink (): Promise<SmtpSink> {
   return {
     url: `smtp://127.0.0.1:${addr.port}`,
     mails,
-    failNext (n, message = 'Try again later') { failing = n; failMessage = message },
+    failNext (n, message = 'Try again later', code = 451) { failing = n; failMessage = message; failCode = code },
     async waitFor (n, timeoutMs = 15_000) {
       const until = Date.now() + timeoutMs
       while (mails.length < n) {

@@ -135,6 +135,39 @@ describe('delivery of the bottle, end to end through a real SMTP server', () => 
     await worker.close()
   })
 
+  it('records a refusal of the server (5xx) as failed at once, without retrying', async () => {
+    const worker = await start()
+    const c = await seedCampaign(t.deps)
+    sink.failNext(1, 'No such mailbox', 550)
+    await t.deps.delivery.request(editor.user, c.id, { targetId: c.targets[0]!.id })
+    await eventually(async () => (await rowsOf(c.id))[0]?.status === 'failed', 5000, 'failed')
+    await settle()
+    const [row] = await rowsOf(c.id)
+    expect(row).toMatchObject({ attempts: 1, reason: 'smtpRejected' })
+    expect(row!.lastError).toContain('No such mailbox')
+    expect(sink.mails).toHaveLength(0)
+    await worker.close()
+  })
+
+  it('takes back a send whose worker died (its claim older than the lease) and sends it once', async () => {
+    const c = await seedCampaign(t.deps)
+    await t.deps.delivery.request(editor.user, c.id, { targetId: c.targets[1]!.id })
+    const [row] = await rowsOf(c.id)
+    // As a worker killed mid-send leaves it: claimed long ago, its job gone with Redis.
+    await t.deps.db.update(deliveries).set({ status: 'sending', claimToken: 'dead-worker', claimedAt: new Date(Date.now() - 16 * 60_000), attempts: 1 }).where(eq(deliveries.id, row!.id))
+    await t.deps.queues.delivery.obliterate({ force: true })
+    expect(await t.deps.delivery.run(row!.id, { final: false })).toBe('sent')
+    await sink.waitFor(1)
+    expect((await rowsOf(c.id))[0]).toMatchObject({ attempts: 2, messageId: row!.messageId })
+    // A claim still within the lease is left to its worker.
+    await t.deps.db.update(deliveries).set({ status: 'sending', claimToken: 'live-worker', claimedAt: new Date() }).where(eq(deliveries.id, row!.id))
+    expect(await t.deps.delivery.run(row!.id, { final: false })).toBe('skipped')
+    const worker = await start()
+    await settle()
+    expect(sink.mails).toHaveLength(1)
+    await worker.close()
+  })
+
   it('never sends a duplicate: asking twice, all at once with two workers, one mail per target; a forced resend sends one more', async () => {
     const w1 = await start()
     const w2 = await start()
