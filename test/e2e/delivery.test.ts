@@ -55,6 +55,12 @@ describe('delivering the bottle in the browser', () => {
     expect(await page.locator('tr[data-status="failed"] [data-testid="reason"]').textContent()).toContain('no public e-mail address')
     expect(await seriousViolations(page), 'after').toEqual([])
 
+    // The dossier's web page, as sent: readable and accessible on its own.
+    await page.goto(`${base}/admin/campaigns/${c.id}/dossiers/${c.targets[0]!.id}.html`)
+    expect(await page.locator('h1').textContent()).toBe('Le climat n’attend pas')
+    expect(await page.locator('.message--featured').textContent()).toContain('Tenez vos promesses')
+    expect(await seriousViolations(page), 'dossier page').toEqual([])
+
     await page.goto(`${base}/c/${c.slug}?lang=en`)
     expect(await page.getByTestId('delivered').textContent()).toMatch(/The bottle was delivered on .+ to 2 decision-makers\./)
     expect(await seriousViolations(page), 'public page').toEqual([])
