@@ -12,13 +12,19 @@ export interface JobPayloads {
     /** open (live) or close a campaign at a time; the worker checks against PostgreSQL that it is still due */
     transition: { campaignId: string, to: 'live' | 'closed', at: string }
   }
+  notify: {
+    /** e-mail the team that a campaign reached a milestone; the milestone row says whether it was sent */
+    milestone: { milestoneId: number }
+  }
 }
 
 export type CountsQueue = Queue<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, keyof JobPayloads['counts'] & string>
 
 export type LifecycleQueue = Queue<JobPayloads['lifecycle']['transition'], unknown, 'transition'>
 
-export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue }
+export type NotifyQueue = Queue<JobPayloads['notify']['milestone'], unknown, 'milestone'>
+
+export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, notify: NotifyQueue }
 
 /** Producer side of every queue (the web and the worker both produce). */
 export function createQueues (connection: ConnectionOptions, prefix: string): Queues {
@@ -32,8 +38,18 @@ export function createQueues (connection: ConnectionOptions, prefix: string): Qu
       connection,
       prefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 5, backoff: { type: 'exponential', delay: 1000 } }
-    }) as LifecycleQueue
+    }) as LifecycleQueue,
+    notify: new Queue('notify', {
+      connection,
+      prefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 8, backoff: { type: 'exponential', delay: 2000 } }
+    }) as NotifyQueue
   }
+}
+
+/** Asks for a milestone's e-mail to the team; one waiting job per milestone (the row itself guards against a second send). */
+export async function enqueueMilestoneNotice (queues: Queues, milestoneId: number): Promise<void> {
+  await queues.notify.add('milestone', { milestoneId }, { deduplication: { id: `milestone:${milestoneId}` } })
 }
 
 /**
