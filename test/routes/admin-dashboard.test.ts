@@ -149,7 +149,7 @@ describe('campaign dashboard', () => {
     expect(spark).toBeTruthy()
     const [week] = await sql<{ n: number }>(t, "SELECT count(*)::int AS n FROM actions WHERE campaign_id = $1 AND created_at >= date_trunc('hour', now()) - interval '167 hours'", [c.id])
     expect(spark![1]).toBe(`${week!.n.toLocaleString('en-US')} actions in the last 7 days`)
-    expect(spark![2].split('L')).toHaveLength(168)
+    expect(spark![2]!.split('L')).toHaveLength(168)
   })
 })
 
