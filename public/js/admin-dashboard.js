@@ -10,6 +10,7 @@
   const numbers = new Intl.NumberFormat(config.locale)
   const dates = new Intl.DateTimeFormat(config.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: config.timeZone })
   const times = new Intl.DateTimeFormat(config.locale, { hour: '2-digit', minute: '2-digit', timeZone: config.timeZone })
+  const dayHours = new Intl.DateTimeFormat(config.locale, { weekday: 'short', hour: '2-digit', minute: '2-digit', timeZone: config.timeZone })
   const plural = new Intl.PluralRules(config.locale)
   const field = (name) => root.querySelector('[data-field="' + name + '"]')
 
@@ -138,7 +139,7 @@
     const ink = style.getPropertyValue('--ink-soft').trim() || '#4a6166'
     const grid = style.getPropertyValue('--line').trim() || '#ddd6c8'
     const width = Math.max(240, el.clientWidth)
-    const format = (u, splits) => splits.map((s) => name === 'minutes' ? times.format(new Date(s * 1000)) : dates.format(new Date(s * 1000)))
+    const format = (u, splits) => splits.map((s) => (name === 'minutes' ? times : dayHours).format(new Date(s * 1000)))
     const UPlot = window.uPlot
     charts[name] = new UPlot({
       width,
@@ -147,7 +148,7 @@
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(5, Math.ceil(max * 1.1))] } },
       axes: [
-        { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values: format, space: name === 'minutes' ? 70 : 110 },
+        { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values: format, space: name === 'minutes' ? 70 : 90 },
         { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, values: (u, splits) => splits.map((s) => numbers.format(s)), size: 56 }
       ],
       series: [{}, { label: text('chart.actions'), stroke, width: 2, fill: stroke + '22', points: { show: false } }]
