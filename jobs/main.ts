@@ -79,7 +79,6 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   const sweep = async (): Promise<void> => {
     try {
       for (const id of await deps.actionRepo.campaignsWithUntallied()) await enqueueTally(deps.queues, id, 0)
-      for (const id of await deps.milestoneRepo.pendingMail()) await enqueueMilestoneNotice(deps.queues, id)
     } catch (err) {
       log.warn(`sweep: ${(err as Error).message}`)
     }
@@ -96,14 +95,25 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
       log.warn(`reconcile not queued: ${(err as Error).message}`)
     }
   }
+  // Milestone notices no job was queued for (Redis lost) or whose jobs gave up: not urgent, so less often.
+  const sweepNotices = async (): Promise<void> => {
+    try {
+      for (const id of await deps.milestoneRepo.pendingMail()) await enqueueMilestoneNotice(deps.queues, id)
+    } catch (err) {
+      log.warn(`notice sweep: ${(err as Error).message}`)
+    }
+  }
   await sweep()
+  await sweepNotices()
   const sweepTimer = setInterval(() => { sweep().catch(() => {}) }, sweepMs)
+  const noticeTimer = setInterval(() => { sweepNotices().catch(() => {}) }, Math.max(sweepMs, 30_000))
   const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
 
   log.info(`Worker consuming queues "counts" (concurrency ${concurrency}) and "lifecycle"`)
   return {
     async close () {
       clearInterval(sweepTimer)
+      clearInterval(noticeTimer)
       clearInterval(reconcileTimer)
       clearInterval(lifecycleTimer)
       // Lets running jobs finish, takes no new ones.
