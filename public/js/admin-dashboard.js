@@ -56,7 +56,7 @@
       const td = document.createElement('td')
       td.colSpan = 3
       td.className = 'muted'
-      td.textContent = body.textContent.trim() && body.rows.length === 1 && body.rows[0].cells.length === 1 ? body.rows[0].cells[0].textContent : ''
+      td.textContent = text('split.none')
       tr.appendChild(td)
       out.appendChild(tr)
     }

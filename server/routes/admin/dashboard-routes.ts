@@ -18,7 +18,7 @@ const CLIENT_KEYS = [
   'verdict.reached', 'verdict.onTrack', 'verdict.behind', 'verdict.stalled', 'verdict.noDeadline', 'verdict.projected',
   'milestones.kind.percent', 'milestones.kind.step', 'milestones.kind.count', 'milestones.notice', 'milestones.mail.pending', 'milestones.mail.sent', 'milestones.mail.skipped',
   'rates.trendUp', 'rates.trendDown', 'rates.trendFlat', 'chart.actions', 'live.connected', 'live.reconnecting', 'next.none', 'next.label',
-  'milestones.reachedAt', 'hero.percent', 'split.percent'
+  'milestones.reachedAt', 'hero.percent', 'split.percent', 'split.none'
 ]
 
 const LOCALES_DIR = fileURLToPath(new URL('../../../views/locales', import.meta.url))
