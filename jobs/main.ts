@@ -109,7 +109,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   const noticeTimer = setInterval(() => { sweepNotices().catch(() => {}) }, Math.max(sweepMs, 30_000))
   const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
 
-  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}) and "lifecycle"`)
+  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "notify" and "lifecycle"`)
   return {
     async close () {
       clearInterval(sweepTimer)
