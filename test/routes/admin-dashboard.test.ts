@@ -139,6 +139,13 @@ describe('campaign dashboard', () => {
     expect(audit!.n).toBe(1)
     const page = await get(`/admin/campaigns/${c.id}`, viewer)
     expect(page.body).not.toContain('name="percents"')
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/admin/campaigns/abc/milestones',
+      headers: { ...editor.headers, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: editor.csrf, percents: '10' }).toString()
+    })
+    expect(unknown.statusCode).toBe(404)
   })
 
   it('lists every campaign in the overview with a link to its dashboard and a sparkline of the last days', async () => {
