@@ -2,5 +2,5 @@ import neostandard from 'neostandard'
 
 export default neostandard({
   ts: true,
-  ignores: ['node_modules/**', '.data/**', 'migrations/**', 'bench/results/**', 'coverage/**']
+  ignores: ['node_modules/**', 'public/vendor/**', '.data/**', 'migrations/**', 'bench/results/**', 'coverage/**']
 })

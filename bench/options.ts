@@ -1,5 +1,5 @@
-/** The measurements the bench can run (--only=page,action,sse). */
-export const SCENARIOS = ['page', 'action', 'sse'] as const
+/** The measurements the bench can run (--only=page,action,sse,dashboard). */
+export const SCENARIOS = ['page', 'action', 'sse', 'dashboard'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 /** Everything a bench run is configured with. */
@@ -25,9 +25,9 @@ export interface BenchOptions {
   profile: boolean
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse] [--runs=N] [--profile]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse,dashboard] [--runs=N] [--profile]
   --quick      one run, short durations (smoke check, under 1.5 minutes)
-  --only=...   measure only these (page, action, sse)
+  --only=...   measure only these (page, action, sse, dashboard: 10 million actions, built once and kept)
   --runs=N     baseline/app pairs per throughput measurement (default 3; the median ratio is reported)
   --profile    run the app with --cpu-prof; profiles go to /tmp/bouteille-bench-prof`
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { BenchOptions } from './options.ts'
 import type { Comparison } from './compare.ts'
 import type { ClickToEvent, FixedRate } from './scenarios.ts'
+import type { DashboardResult } from './dashboard.ts'
 
 /** Everything one bench run measured (also written as JSON). */
 export interface Results {
@@ -14,6 +15,7 @@ export interface Results {
   action?: Comparison
   actionLatency?: FixedRate
   sse?: ClickToEvent
+  dashboard?: DashboardResult
   /** measurements that another workload disturbed */
   warnings: string[]
   error?: string
@@ -53,6 +55,16 @@ function rows (r: Results): Row[] {
     out.push(['  p50 all clients; first client p50/p99', `${ms(r.sse.all.p50)}; ${ms(r.sse.first.p50)} / ${ms(r.sse.first.p99)}`, '', ''])
     out.push(['  actions sent / never seen', `${r.sse.actions} / ${r.sse.missing}`, '0 unseen', ''])
   }
+  if (r.dashboard) {
+    const d = r.dashboard
+    const ok = (f: DashboardResult['page']) => f.p95 < d.targetP95Ms
+    out.push([`Dashboard page p95 (${d.actions.toLocaleString('en-US')} actions)`, ms(d.page.p95), '< 200 ms', verdict(ok(d.page))])
+    out.push(['  page p50 / p99', `${ms(d.page.p50)} / ${ms(d.page.p99)}`, '', ''])
+    out.push(['Dashboard JSON p95', ms(d.json.p95), '< 200 ms', verdict(ok(d.json))])
+    out.push(['  JSON p50 / p99', `${ms(d.json.p50)} / ${ms(d.json.p99)}`, '', ''])
+    out.push([`  while ${d.actionsPerSecond} actions/s, ${d.connections} connections`, `${d.page.count} pages, ${d.json.count} JSON`, '', ''])
+    out.push(['  one read of the counters p50 / p95 / p99', `${ms(d.read.p50)} / ${ms(d.read.p95)} / ${ms(d.read.p99)}`, '', ''])
+  }
   return out
 }
 
@@ -78,7 +90,7 @@ export function table (r: Results): string {
 /** True when every measured target passed (a skipped measure does not count). */
 export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
-  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true)
+  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.dashboard?.pass ?? true)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=page,action,sse] [-- --runs=N] [-- --profile]
+// npm run bench [-- --quick] [-- --only=page,action,sse,dashboard] [-- --runs=N] [-- --profile]
 // Measures the app against bare Fastify baselines started here, each server in its own child process; see options.ts.
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -8,6 +8,7 @@ import { stopAll } from './procs.ts'
 import { noiseGuard } from './quiet.ts'
 import { allPassed, table, writeJson, type Results } from './report.ts'
 import { actionScenario, pageScenario, sseScenario } from './scenarios.ts'
+import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
 
@@ -18,6 +19,7 @@ const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url))
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
 let redisPrefix: string | null = null
+const extraPrefixes: string[] = []
 let cleaning: Promise<void> | null = null
 
 /** Stops the servers, then removes the scratch databases and the app's Redis keys (once). */
@@ -25,7 +27,7 @@ function cleanup (): Promise<void> {
   cleaning ??= (async () => {
     await stopAll()
     const steps = [dropDatabase(APP_DB), dropDatabase(BASE_DB)]
-    if (redisPrefix) steps.push(cleanRedisPrefix(redisPrefix).then(() => {}))
+    for (const prefix of [redisPrefix, ...extraPrefixes]) if (prefix) steps.push(cleanRedisPrefix(prefix).then(() => {}))
     for (const r of await Promise.allSettled(steps)) if (r.status === 'rejected') log(`cleanup: ${(r.reason as Error).message}`)
   })()
   return cleaning
@@ -42,25 +44,33 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
   const needBaseline = opts.only.has('page') || opts.only.has('action')
+  const needApp = needBaseline || opts.only.has('sse')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
     await recreateDatabase(BASE_DB)
     await createBaselineSchema(baseDb)
   }
   log('starting the servers…')
-  const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, startApp(appDb, opts.profile)])
-  redisPrefix = app.redisPrefix
-  const pairs = opts.only.has('action') || opts.only.has('sse') ? await findPairs(app.origin, appDb) : []
+  const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, needApp ? startApp(appDb, opts.profile) : null])
+  redisPrefix = app?.redisPrefix ?? null
+  const pairs = app && (opts.only.has('action') || opts.only.has('sse')) ? await findPairs(app.origin, appDb) : []
   const noise = noiseGuard(opts.quietBudgetS * 1000)
   results.warnings = noise.warnings
 
-  if (opts.only.has('page')) results.page = await pageScenario(opts, noise, baseline!.origin, app.origin)
+  if (opts.only.has('page')) results.page = await pageScenario(opts, noise, baseline!.origin, app!.origin)
   if (opts.only.has('action')) {
-    const { throughput, fixedRate } = await actionScenario(opts, noise, baseline!.origin, app.origin, appDb, pairs)
+    const { throughput, fixedRate } = await actionScenario(opts, noise, baseline!.origin, app!.origin, appDb, pairs)
     results.action = throughput
     results.actionLatency = fixedRate
   }
-  if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app.origin, appDb, pairs)
+  if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app!.origin, appDb, pairs)
+  if (opts.only.has('dashboard')) {
+    // Its own app over the kept 10-million-action database; no scheduled rebuild during the measurement.
+    const db = await prepareDashboardDatabase()
+    const dashApp = await startApp(db.url, opts.profile, { RECONCILE_INTERVAL_MS: String(24 * 3_600_000), SEED_DEMO: 'false' })
+    extraPrefixes.push(dashApp.redisPrefix)
+    results.dashboard = await dashboardScenario(opts, noise, dashApp.origin, db)
+  }
 }
 
 /** Runs the bench; prints the table on stdout and writes bench/results/latest.json. */

@@ -23,7 +23,7 @@ export async function startBaseline (databaseUrl: string): Promise<Server> {
 }
 
 /** Starts the real app (`node server/bin.js start all`) with the demo campaign seeded, rate limit off, on loopback. */
-export async function startApp (databaseUrl: string, profile: boolean): Promise<Server & { redisPrefix: string }> {
+export async function startApp (databaseUrl: string, profile: boolean, extraEnv: Record<string, string> = {}): Promise<Server & { redisPrefix: string }> {
   const port = await freePort()
   const redisPrefix = `bench-${randomBytes(4).toString('hex')}`
   const origin = `http://127.0.0.1:${port}`
@@ -37,7 +37,8 @@ export async function startApp (databaseUrl: string, profile: boolean): Promise<
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_URL: origin,
-    SEED_DEMO: 'true'
+    SEED_DEMO: 'true',
+    ...extraEnv
   }, ROOT)
   await waitReady(child, `${origin}/readyz`, 90_000)
   return { child, origin, redisPrefix }

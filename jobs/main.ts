@@ -3,7 +3,8 @@ import type { Deps } from '../server/deps.ts'
 import { campaignAdminFrom } from '../server/services/campaign-admin-service.ts'
 import { runDeliveryJob } from './delivery-job.ts'
 import { runTransitionJob } from './lifecycle-job.ts'
-import { enqueueTally, type JobPayloads } from './queues.ts'
+import { notifyMilestone } from './milestone-job.ts'
+import { enqueueMilestoneNotice, enqueueTally, type JobPayloads } from './queues.ts'
 import { reconcileCounts } from './reconcile-job.ts'
 import { tallyCampaign } from './tally-job.ts'
 
@@ -12,7 +13,7 @@ type CountsJob = Job<JobPayloads['counts'][keyof JobPayloads['counts']], unknown
 export interface RunningWorker { close: () => Promise<void> }
 
 /**
- * Starts the consumers (counts, the campaigns' timed openings and closings, and the bottle's delivery). Besides the queued work, each
+ * Starts the consumers (counts, milestone notices, the campaigns' timed openings and closings, and the bottle's delivery). Besides the queued work, each
  * worker sweeps every few seconds for actions no job was queued for (Redis lost or restarted, an enqueue that
  * failed), asks for a reconcile once per interval, and re-plans the timed transitions from PostgreSQL at start
  * and every lifecycleSweepMs (applying any that are overdue).
@@ -53,6 +54,18 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   })
   lifecycle.on('error', (err) => log.warn(`lifecycle worker: ${err.message}`))
   lifecycle.on('failed', (job, err) => log.warn(`lifecycle job ${job?.id ?? '?'} failed: ${err.message}`))
+  // Milestone e-mails to the team: apart from the counts, so a slow mail server never delays a tally.
+  const notify = new Worker('notify', async (job: Job<JobPayloads['notify']['milestone']>) => {
+    if (job.name === 'milestone') return { result: await notifyMilestone(deps, job.data.milestoneId) }
+    throw new Error(`unknown job ${job.name}`)
+  }, {
+    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    prefix: config.redisPrefix,
+    concurrency: 2
+  })
+  notify.on('error', (err) => log.warn(`notify worker: ${err.message}`))
+  notify.on('failed', (job, err) => log.warn(`milestone notice ${job?.data.milestoneId ?? '?'} failed: ${err.message}`))
+
   const reconcileSchedules = async (): Promise<void> => {
     try {
       await campaignAdmin.reconcileSchedules()
@@ -101,19 +114,30 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
       log.warn(`reconcile not queued: ${(err as Error).message}`)
     }
   }
+  // Milestone notices no job was queued for (Redis lost) or whose jobs gave up: not urgent, so less often.
+  const sweepNotices = async (): Promise<void> => {
+    try {
+      for (const id of await deps.milestoneRepo.pendingMail()) await enqueueMilestoneNotice(deps.queues, id)
+    } catch (err) {
+      log.warn(`notice sweep: ${(err as Error).message}`)
+    }
+  }
   await sweep()
+  await sweepNotices()
   const sweepTimer = setInterval(() => { sweep().catch(() => {}) }, sweepMs)
+  const noticeTimer = setInterval(() => { sweepNotices().catch(() => {}) }, Math.max(sweepMs, 30_000))
   const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
 
-  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "lifecycle" and "delivery"`)
+  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "notify", "lifecycle" and "delivery"`)
   return {
     async close () {
       clearInterval(sweepTimer)
+      clearInterval(noticeTimer)
       clearInterval(reconcileTimer)
       clearInterval(lifecycleTimer)
       clearInterval(deliveryTimer)
       // Lets running jobs finish, takes no new ones.
-      await Promise.all([worker.close(), lifecycle.close(), delivery.close()])
+      await Promise.all([worker.close(), lifecycle.close(), delivery.close(), notify.close()])
     }
   }
 }

@@ -18,6 +18,10 @@ export interface JobPayloads {
     /** a campaign's delivery time has come: queue a delivery to every target not delivered yet */
     scheduled: { campaignId: string, at: string }
   }
+  notify: {
+    /** e-mail the team that a campaign reached a milestone; the milestone row says whether it was sent */
+    milestone: { milestoneId: number }
+  }
 }
 
 export type CountsQueue = Queue<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, keyof JobPayloads['counts'] & string>
@@ -26,7 +30,9 @@ export type LifecycleQueue = Queue<JobPayloads['lifecycle']['transition'], unkno
 
 export type DeliveryQueue = Queue<JobPayloads['delivery'][keyof JobPayloads['delivery']], unknown, keyof JobPayloads['delivery'] & string>
 
-export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delivery: DeliveryQueue }
+export type NotifyQueue = Queue<JobPayloads['notify']['milestone'], unknown, 'milestone'>
+
+export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delivery: DeliveryQueue, notify: NotifyQueue }
 
 /** Producer side of every queue (the web and the worker both produce). */
 export function createQueues (connection: ConnectionOptions, prefix: string): Queues {
@@ -46,8 +52,18 @@ export function createQueues (connection: ConnectionOptions, prefix: string): Qu
       connection,
       prefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 86_400, count: 1000 } }
-    }) as DeliveryQueue
+    }) as DeliveryQueue,
+    notify: new Queue('notify', {
+      connection,
+      prefix,
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 8, backoff: { type: 'exponential', delay: 2000 } }
+    }) as NotifyQueue
   }
+}
+
+/** Asks for a milestone's e-mail to the team; one waiting job per milestone (the row itself guards against a second send). */
+export async function enqueueMilestoneNotice (queues: Queues, milestoneId: number): Promise<void> {
+  await queues.notify.add('milestone', { milestoneId }, { deduplication: { id: `milestone:${milestoneId}` } })
 }
 
 /**

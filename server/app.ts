@@ -12,6 +12,7 @@ import { authRoutes } from './routes/admin/auth-routes.ts'
 import { teamRoutes } from './routes/admin/team-routes.ts'
 import { adminCampaignRoutes } from './routes/admin/campaign-routes.ts'
 import { deliveryRoutes } from './routes/admin/delivery-routes.ts'
+import { dashboardRoutes } from './routes/admin/dashboard-routes.ts'
 import { messageRoutes } from './routes/admin/message-routes.ts'
 import { targetRoutes } from './routes/admin/target-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
@@ -58,6 +59,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(teamRoutes, { deps })
   await app.register(auditRoutes, { deps })
   await app.register(adminCampaignRoutes, { deps })
+  await app.register(dashboardRoutes, { deps })
   await app.register(targetRoutes, { deps })
   await app.register(messageRoutes, { deps })
   await app.register(deliveryRoutes, { deps })

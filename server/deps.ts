@@ -6,6 +6,9 @@ import { createI18n } from './i18n.ts'
 import { createQueues, createTallyRequester } from '../jobs/queues.ts'
 import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
+import { createMilestoneRepo } from './repos/milestone-repo.ts'
+import { createDashboardHub } from './services/dashboard-hub.ts'
+import { createDashboardService } from './services/dashboard-service.ts'
 import { createActionService } from './services/action-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { createAuthService } from './services/auth-service.ts'
@@ -59,6 +62,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const campaignRepo = createCampaignRepo(db)
   const progressService = createProgressService({ db, actionRepo, redis, channels })
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
+  const milestoneRepo = createMilestoneRepo(pool)
+  const dashboardService = createDashboardService({ pool, milestoneRepo })
+  const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
   const actionService = createActionService({
@@ -92,6 +98,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     campaignRepo,
     progressService,
     progressHub,
+    milestoneRepo,
+    dashboardService,
+    dashboardHub,
     catalog,
     rateLimiter,
     actionService,
@@ -105,6 +114,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     announceCampaign,
     async close (): Promise<void> {
       progressHub.close()
+      dashboardHub.close()
       mailer.close()
       await Promise.allSettled(Object.values(queues).map((q) => q.close()))
       redis.disconnect()

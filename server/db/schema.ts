@@ -241,3 +241,34 @@ export const deliverySchedules = pgTable('delivery_schedules', {
   firedAt: timestamp('fired_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 })
+
+// Milestones: which thresholds a campaign announces (percentages of its goal, extra counts, each goal step-up).
+export const milestonePlans = pgTable('milestone_plans', {
+  campaignId: uuid('campaign_id').primaryKey().references(() => campaigns.id, { onDelete: 'cascade' }),
+  percents: smallint('percents').array().notNull().default(sql`'{25,50,75,100}'`),
+  counts: integer('counts').array().notNull().default(sql`'{}'`),
+  stepUps: boolean('step_ups').notNull().default(true),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+export const milestoneMailStatus = pgEnum('milestone_mail_status', ['pending', 'sent', 'skipped'])
+
+// A threshold a campaign's total crossed: written by the tally in its own transaction, once per campaign and threshold.
+export const milestones = pgTable('milestones', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  threshold: integer('threshold').notNull(),
+  // percent: a share of the goal (percent says which); count: a number the team added; step: a goal step-up.
+  kind: text('kind').notNull(),
+  percent: smallint('percent'),
+  goal: integer('goal').notNull(),
+  reachedAt: timestamp('reached_at', { withTimezone: true }).notNull().defaultNow(),
+  // The team's notice: claimed for a while by one worker, marked sent once the SMTP server accepted it.
+  mailStatus: milestoneMailStatus('mail_status').notNull().default('pending'),
+  mailClaimedUntil: timestamp('mail_claimed_until', { withTimezone: true }),
+  mailAttempts: smallint('mail_attempts').notNull().default(0),
+  mailedAt: timestamp('mailed_at', { withTimezone: true })
+}, (t) => [
+  uniqueIndex('milestones_threshold_idx').on(t.campaignId, t.threshold),
+  index('milestones_mail_pending_idx').on(t.id).where(sql`${t.mailStatus} = 'pending'`)
+])

@@ -30,7 +30,11 @@ const AGGREGATE_SQL = `
     UNION ALL SELECT 'locale', locale, count(*) FROM batch GROUP BY locale
     UNION ALL SELECT 'ref', ref, count(*) FROM batch WHERE ref IS NOT NULL GROUP BY ref
     UNION ALL SELECT 'hour', to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*) FROM batch GROUP BY 2
+    UNION ALL SELECT 'minute', to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*) FROM batch GROUP BY 2
   )`
+
+/** Called inside a tally batch's transaction, after the counters moved from before to after (the total). */
+export type OnCounted = (client: pg.PoolClient, campaignId: string, before: number, after: number) => Promise<void>
 
 /** Action rows (the source of truth) and the counters derived from them. */
 export function createActionRepo (pool: pg.Pool) {
@@ -73,13 +77,16 @@ export function createActionRepo (pool: pg.Pool) {
       return { id: Number(found.id), text: found.text, created: false }
     },
 
-    /** Counts not-yet-tallied actions of a campaign into its counters, batch by batch; each batch is one transaction. Returns how many it counted. */
-    async tally (campaignId: string, batchSize: number): Promise<number> {
+    /**
+     * Counts not-yet-tallied actions of a campaign into its counters, batch by batch; each batch is one transaction,
+     * which onCounted joins (milestones are recorded with the counts or not at all). Returns how many it counted.
+     */
+    async tally (campaignId: string, batchSize: number, onCounted?: OnCounted): Promise<number> {
       let counted = 0
       for (;;) {
         const n = await inTransaction(async (client) => {
           await client.query(LOCK_SQL, [campaignId])
-          const res = await client.query<{ n: string }>(`
+          const res = await client.query<{ n: string | null, total: string | null }>(`
             WITH batch AS (
               UPDATE actions SET tallied = true
               WHERE id IN (SELECT id FROM actions WHERE campaign_id = $1 AND NOT tallied ORDER BY id LIMIT $2)
@@ -90,9 +97,13 @@ export function createActionRepo (pool: pg.Pool) {
               INSERT INTO campaign_counts (campaign_id, dimension, key, count)
               SELECT $1, dimension, key, n FROM agg WHERE n > 0
               ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
+              RETURNING dimension, count
             )
-            SELECT n FROM agg WHERE dimension = 'total'`, [campaignId, batchSize])
-          return Number(res.rows[0]?.n ?? 0)
+            SELECT (SELECT n FROM agg WHERE dimension = 'total') AS n, (SELECT count FROM upsert WHERE dimension = 'total') AS total`, [campaignId, batchSize])
+          const n = Number(res.rows[0]?.n ?? 0)
+          const after = Number(res.rows[0]?.total ?? 0)
+          if (n > 0 && onCounted) await onCounted(client, campaignId, after - n, after)
+          return n
         })
         counted += n
         if (n < batchSize) return counted

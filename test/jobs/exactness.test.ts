@@ -17,13 +17,15 @@ async function publishedTotal (t: TestApp, slug: string): Promise<number> {
 async function sqlCounts (t: TestApp, campaignId: string) {
   const q = (sql: string) => t.deps.pool.query(sql, [campaignId]).then((r) => r.rows)
   const [rows] = await q('SELECT count(*)::int AS n, count(DISTINCT key)::int AS keys FROM actions WHERE campaign_id = $1')
-  const counters = Object.fromEntries((await q("SELECT dimension || ':' || key AS k, count::int AS n FROM campaign_counts WHERE campaign_id = $1 AND dimension <> 'hour'")).map((r) => [r.k, r.n]))
+  const counters = Object.fromEntries((await q("SELECT dimension || ':' || key AS k, count::int AS n FROM campaign_counts WHERE campaign_id = $1")).map((r) => [r.k, r.n]))
   const expected = Object.fromEntries((await q(`
     SELECT 'total:' AS k, count(*)::int AS n FROM actions WHERE campaign_id = $1
     UNION ALL SELECT 'target:' || target_id, count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY target_id
     UNION ALL SELECT 'channel:' || channel, count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY channel
     UNION ALL SELECT 'locale:' || locale, count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY locale
-    UNION ALL SELECT 'ref:' || ref, count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY ref`)).map((r) => [r.k, r.n]))
+    UNION ALL SELECT 'ref:' || ref, count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY ref
+    UNION ALL SELECT 'hour:' || to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1
+    UNION ALL SELECT 'minute:' || to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1`)).map((r) => [r.k, r.n]))
   return { rows: rows.n as number, keys: rows.keys as number, counters, expected }
 }
 

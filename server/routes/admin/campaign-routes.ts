@@ -13,6 +13,7 @@ type IdRequest = FastifyRequest<{ Params: { id: string }, Querystring: { done?: 
 type Body = Record<string, unknown>
 
 const FLASHES = ['created', 'saved', 'status'] as const
+const SPARK_HOURS = 7 * 24
 
 /** The campaigns: the list, the editor and the lifecycle (draft → scheduled → live ⇄ paused → closed). */
 export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
@@ -90,6 +91,8 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
   app.get('/admin', { config: { access: 'viewer' } }, async (_request, reply) => {
     const tr = reply.adminTranslator()
     const list = await service.list()
+    // The sparklines: a week of hour buckets for every campaign, in one read of the counters.
+    const lines = await deps.dashboardService.sparklines(list.map((c) => c.id), SPARK_HOURS)
     const campaigns = await Promise.all(list.map(async (c) => {
       // The live count comes from the counters the progress hub holds, never from counting actions.
       const total = (await deps.progressHub.get(c.id))?.progress.total ?? 0
@@ -104,6 +107,8 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
         closes: moment(c.closesAt, tr.locale, c.timeZone),
         timeZone: c.timeZone,
         editUrl: `/admin/campaigns/${c.id}/edit`,
+        dashboardUrl: `/admin/campaigns/${c.id}`,
+        spark: sparkline(lines.get(c.id) ?? []),
         publicUrl: `/c/${c.slug}`,
         previewUrl: c.status === 'draft' ? previewPath(c) : null
       }
@@ -155,4 +160,11 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
     }
     return reply.redirect(`/admin/campaigns/${request.params.id}/edit?done=status`, 303)
   })
+}
+
+/** An inline SVG sparkline's path ("M0 20L1 18…") in a 0–SPARK_HOURS by 0–24 box, and the week's sum. */
+function sparkline (values: number[]): { path: string, sum: number } {
+  const max = Math.max(1, ...values)
+  const path = values.map((v, i) => `${i === 0 ? 'M' : 'L'}${i} ${(23 - (v / max) * 22).toFixed(1)}`).join('')
+  return { path, sum: values.reduce((s, v) => s + v, 0) }
 }

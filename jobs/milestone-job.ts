@@ -1,0 +1,63 @@
+import type { Deps } from '../server/deps.ts'
+import { currentGoal } from '../server/domain/goals.ts'
+import { milestoneLabel } from '../server/domain/milestones.ts'
+
+// Long enough for a slow SMTP exchange; a worker killed mid-send lets another retry after it.
+const LEASE_MS = 5 * 60_000
+
+export type NoticeResult = 'sent' | 'skipped' | 'done'
+
+type NoticeDeps = Pick<Deps, 'milestoneRepo' | 'mailer' | 'pool' | 'i18n' | 'config'>
+
+/**
+ * E-mails the team that a campaign reached a milestone. Safe to run twice and concurrently: the row is claimed
+ * for a lease before sending and marked sent after the SMTP server accepted it. A worker lost between the two
+ * makes the next run send again, with the same Message-ID, so mail clients show it once.
+ */
+export async function notifyMilestone (deps: NoticeDeps, milestoneId: number): Promise<NoticeResult> {
+  const m = await deps.milestoneRepo.claimMail(milestoneId, LEASE_MS)
+  if (!m) return 'done'
+  const team = await deps.pool.query<{ email: string }>('SELECT email FROM users ORDER BY created_at')
+  if (!deps.mailer.enabled || team.rows.length === 0) {
+    await deps.milestoneRepo.finishMail(m.id, 'skipped')
+    return 'skipped'
+  }
+  const c = await deps.pool.query<{ slug: string, default_locale: string, time_zone: string }>('SELECT slug, default_locale, time_zone FROM campaigns WHERE id = $1', [m.campaignId])
+  const campaign = c.rows[0]
+  if (!campaign) {
+    await deps.milestoneRepo.finishMail(m.id, 'skipped')
+    return 'skipped'
+  }
+  const titles = new Map((await deps.pool.query<{ locale: string, title: string }>('SELECT locale, title FROM campaign_texts WHERE campaign_id = $1', [m.campaignId])).rows.map((r) => [r.locale, r.title]))
+  // Team members have no language setting: the campaign's own language first, then the others.
+  const locales = [campaign.default_locale, ...deps.i18n.locales.filter((l) => l !== campaign.default_locale)]
+  const url = `${deps.config.publicUrl}/admin/campaigns/${m.campaignId}`
+  const parts = locales.map((locale) => {
+    const tr = deps.i18n.translator(locale)
+    const title = titles.get(locale) ?? titles.get(campaign.default_locale) ?? campaign.slug
+    const when = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: campaign.time_zone }).format(m.reachedAt)
+    const label = milestoneLabel(tr.t, m)
+    return {
+      subject: tr.t('admin.dashboard.mail.subject', { title, milestone: label }),
+      text: [
+        tr.t('admin.dashboard.mail.reached', { title, milestone: label, date: when }),
+        tr.t('admin.dashboard.mail.goal', { goal: currentGoal(m.threshold, m.goal) }),
+        tr.t('admin.dashboard.mail.link', { url })
+      ].join('\n\n')
+    }
+  })
+  const host = new URL(deps.config.publicUrl).hostname || 'bouteille.local'
+  try {
+    await deps.mailer.send({
+      to: team.rows.map((r) => r.email),
+      subject: parts[0]!.subject,
+      text: parts.map((p) => p.text).join('\n\n——\n\n'),
+      messageId: `<milestone-${m.id}.${m.campaignId}@${host}>`
+    })
+  } catch (err) {
+    await deps.milestoneRepo.releaseMail(m.id)
+    throw err
+  }
+  await deps.milestoneRepo.finishMail(m.id, 'sent')
+  return 'sent'
+}
