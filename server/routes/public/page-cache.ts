@@ -104,7 +104,7 @@ export function createPageCache (max = 500) {
       if (br && (!deflate || c.brotliSize < c.deflateSize)) {
         const rest: Buffer[] = []
         for (let i = 0; i < buffers.length; i++) rest.push(buffers[i]!, c.tail[i]!)
-        return { body: Buffer.concat([c.brotliHead, ...uncompressedMetaBlocks(Buffer.concat(rest)), BROTLI_LAST]), encoding: 'br', formKey }
+        return { body: Buffer.concat([c.brotliHead, ...uncompressedMetaBlocks(rest), BROTLI_LAST]), encoding: 'br', formKey }
       }
       const deflated = c.deflated
       const chunks: Buffer[] = [ZLIB_HEADER, deflated[0]!.data]
@@ -196,16 +196,24 @@ function storedBlock (data: Buffer): Buffer {
 const BROTLI_BLOCK = 65536
 const BROTLI_LAST = Buffer.from([0x03])
 
-/** Bytes as uncompressed brotli meta-blocks; the stream before them ended on a byte boundary. */
-function uncompressedMetaBlocks (data: Buffer): Buffer[] {
+/** Bytes as uncompressed brotli meta-blocks (headers in front of the pieces, not copied); the stream before them ended on a byte boundary. */
+function uncompressedMetaBlocks (pieces: Buffer[]): Buffer[] {
+  const length = pieces.reduce((n, p) => n + p.length, 0)
+  if (length === 0) return []
+  if (length <= BROTLI_BLOCK) return [metaBlockHeader(length), ...pieces]
+  const data = Buffer.concat(pieces)
   const out: Buffer[] = []
   for (let at = 0; at < data.length; at += BROTLI_BLOCK) {
     const chunk = data.subarray(at, at + BROTLI_BLOCK)
-    // ISLAST 0, MNIBBLES 4 (bits 00), MLEN - 1 on 16 bits, ISUNCOMPRESSED 1; the rest of the third byte is padding.
-    const bits = ((chunk.length - 1) << 3) | (1 << 19)
-    out.push(Buffer.from([bits & 0xff, (bits >>> 8) & 0xff, (bits >>> 16) & 0xff]), chunk)
+    out.push(metaBlockHeader(chunk.length), chunk)
   }
   return out
+}
+
+/** ISLAST 0, MNIBBLES 4 (bits 00), MLEN - 1 on 16 bits, ISUNCOMPRESSED 1; the rest of the third byte is padding. */
+function metaBlockHeader (length: number): Buffer {
+  const bits = ((length - 1) << 3) | (1 << 19)
+  return Buffer.from([bits & 0xff, (bits >>> 8) & 0xff, (bits >>> 16) & 0xff])
 }
 
 const BASE = 65521
