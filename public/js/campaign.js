@@ -255,8 +255,7 @@
     const form = document.getElementById('act-form')
     if (!form) return
     const textarea = document.getElementById('text')
-    // The key sits after the form (form="act-form"): elements finds it wherever it is.
-    const keyInput = form.elements.namedItem('key')
+    const keyInput = form.querySelector('input[name="key"]')
     const list = document.getElementById('targets')
     const items = Array.prototype.slice.call(list.querySelectorAll('.target'))
     const variants = Array.prototype.slice.call(document.querySelectorAll('#variants .variant'))

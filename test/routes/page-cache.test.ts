@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { brotliDecompressSync, deflateRawSync, inflateSync } from 'node:zlib'
+import { deflateRawSync, inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { KEY_MARK, NONCE_MARK, acceptsEncoding, adler32, adler32Combine, createPageCache } from '../../server/routes/public/page-cache.ts'
+import { KEY_MARK, NONCE_MARK, acceptsDeflate, adler32, adler32Combine, createPageCache } from '../../server/routes/public/page-cache.ts'
 
 const page = (n: number) => `<html><script nonce="${NONCE_MARK}"></script>${'<p>é climat 🌍</p>'.repeat(n)}<input name="key" value="${KEY_MARK}"><p>fin</p></html>`
 
@@ -11,15 +11,15 @@ describe('page cache', () => {
     let builds = 0
     const build = async () => { builds++; return page(3) }
     const deps = [{}, {}]
-    const a = await cache.render('k', deps, build, 'NONCE1', undefined)
-    const b = await cache.render('k', deps, build, 'NONCE2', undefined)
+    const a = await cache.render('k', deps, build, 'NONCE1', false)
+    const b = await cache.render('k', deps, build, 'NONCE2', false)
     expect(builds).toBe(1)
     expect(a.body).toContain('nonce="NONCE1"')
     expect(a.body).toContain(`value="${a.formKey}"`)
     expect(b.body).toContain(`value="${b.formKey}"`)
     expect(a.formKey).not.toBe(b.formKey)
     expect(String(a.body)).not.toContain(KEY_MARK)
-    await cache.render('k', [deps[0], {}], build, 'N', undefined)
+    await cache.render('k', [deps[0], {}], build, 'N', false)
     expect(builds).toBe(2)
   })
 
@@ -27,8 +27,8 @@ describe('page cache', () => {
     const cache = createPageCache()
     for (const n of [0, 1, 50, 5000]) {
       const html = page(n)
-      const r = await cache.render(`k${n}`, [], async () => html, 'abcNONCE', 'deflate')
-      expect(r.encoding).toBe('deflate')
+      const r = await cache.render(`k${n}`, [], async () => html, 'abcNONCE', true)
+      expect(r.deflated).toBe(true)
       const text = inflateSync(r.body as Buffer).toString()
       expect(text).toBe(html.replace(NONCE_MARK, 'abcNONCE').replace(KEY_MARK, r.formKey))
       if (n === 5000) expect((r.body as Buffer).length).toBeLessThan(Buffer.byteLength(text) / 20)
@@ -40,7 +40,7 @@ describe('page cache', () => {
     // Incompressible on its own, so only a back-reference across the cut can make the second copy cheap.
     const chunk = randomBytes(3000).toString('base64')
     const html = `<p>${chunk}</p><input name="key" value="${KEY_MARK}"><p>${chunk}</p><script nonce="${NONCE_MARK}"></script><p>${chunk}</p>`
-    const r = await cache.render('k', [], async () => html, 'abcNONCE', 'deflate')
+    const r = await cache.render('k', [], async () => html, 'abcNONCE', true)
     const body = r.body as Buffer
     expect(inflateSync(body).toString()).toBe(html.replace(NONCE_MARK, 'abcNONCE').replace(KEY_MARK, r.formKey))
     expect(body.length).toBeLessThan(deflateRawSync(chunk).length * 1.2)
@@ -50,7 +50,7 @@ describe('page cache', () => {
     const cache = createPageCache()
     const html = `<p>${'abc '.repeat(50)}</p><script nonce="${NONCE_MARK}"></script><p>${'abc '.repeat(50)}</p>`
     for (const nonce of ['short', 'a-much-longer-nonce-than-before', 'short']) {
-      const r = await cache.render('k', [], async () => html, nonce, 'deflate')
+      const r = await cache.render('k', [], async () => html, nonce, true)
       expect(inflateSync(r.body as Buffer).toString()).toBe(html.replace(NONCE_MARK, nonce))
     }
   })
@@ -59,7 +59,7 @@ describe('page cache', () => {
     const cache = createPageCache()
     // The same bytes as the page around the key, NULs in the key's place: a dictionary with NULs would match them.
     const html = `<p>#around#${KEY_MARK}#around#</p><p>#around#${'\u0000'.repeat(KEY_MARK.length)}#around#</p>`
-    const r = await cache.render('k', [], async () => html, 'n', 'deflate')
+    const r = await cache.render('k', [], async () => html, 'n', true)
     expect(inflateSync(r.body as Buffer).toString()).toBe(html.replace(KEY_MARK, r.formKey))
   })
 
@@ -67,54 +67,15 @@ describe('page cache', () => {
     const cache = createPageCache(2)
     let builds = 0
     const build = async () => { builds++; return page(1) }
-    await cache.render('a', [], build, 'n', undefined)
-    await cache.render('b', [], build, 'n', undefined)
-    await cache.render('a', [], build, 'n', undefined)
-    await cache.render('c', [], build, 'n', undefined)
+    await cache.render('a', [], build, 'n', false)
+    await cache.render('b', [], build, 'n', false)
+    await cache.render('a', [], build, 'n', false)
+    await cache.render('c', [], build, 'n', false)
     expect(builds).toBe(3)
-    await cache.render('a', [], build, 'n', undefined)
+    await cache.render('a', [], build, 'n', false)
     expect(builds).toBe(3)
-    await cache.render('b', [], build, 'n', undefined)
+    await cache.render('b', [], build, 'n', false)
     expect(builds).toBe(4)
-  })
-})
-
-describe('page cache, brotli', () => {
-  it('serves a valid brotli stream: the page compressed up to the first value, the rest as it is', async () => {
-    const cache = createPageCache()
-    for (const n of [0, 1, 50, 5000]) {
-      const html = `${'<p>é climat 🌍</p>'.repeat(n)}<script nonce="${NONCE_MARK}"></script><input name="key" value="${KEY_MARK}"><p>fin</p>`
-      const r = await cache.render(`k${n}`, [], async () => html, 'abcNONCE', 'gzip, deflate, br')
-      expect(r.encoding).toBe('br')
-      expect(brotliDecompressSync(r.body as Buffer).toString()).toBe(html.replace(NONCE_MARK, 'abcNONCE').replace(KEY_MARK, r.formKey))
-      if (n === 5000) expect((r.body as Buffer).length).toBeLessThan(300)
-    }
-  })
-
-  it('carries a long rest in several uncompressed meta-blocks, and a page with no value at all', async () => {
-    const cache = createPageCache()
-    const rest = randomBytes(150_000).toString('hex')
-    const html = `<p>début</p><input name="key" value="${KEY_MARK}">${rest}`
-    const r = await cache.render('long', [], async () => html, 'n', 'br')
-    expect(r.encoding).toBe('br')
-    expect(brotliDecompressSync(r.body as Buffer).toString()).toBe(html.replace(KEY_MARK, r.formKey))
-    const plain = await cache.render('plain', [], async () => '<p>no value here</p>', 'n', 'br')
-    expect(brotliDecompressSync(plain.body as Buffer).toString()).toBe('<p>no value here</p>')
-  })
-
-  it('sends whichever accepted coding is smaller: deflate when much of the page follows a value', async () => {
-    const cache = createPageCache()
-    const late = `${'<li>une cible</li>'.repeat(400)}<input name="key" value="${KEY_MARK}">`
-    const early = `<input name="key" value="${KEY_MARK}">${'<li>une cible</li>'.repeat(400)}`
-    expect((await cache.render('late', [], async () => late, 'n', 'gzip, deflate, br')).encoding).toBe('br')
-    const r = await cache.render('early', [], async () => early, 'n', 'gzip, deflate, br')
-    expect(r.encoding).toBe('deflate')
-    expect(inflateSync(r.body as Buffer).toString()).toBe(early.replace(KEY_MARK, r.formKey))
-    // A client that takes brotli alone still gets it.
-    const only = await cache.render('early', [], async () => early, 'n', 'br')
-    expect(only.encoding).toBe('br')
-    expect(brotliDecompressSync(only.body as Buffer).toString()).toBe(early.replace(KEY_MARK, only.formKey))
-    expect((await cache.render('early', [], async () => early, 'n', 'gzip')).encoding).toBe(null)
   })
 })
 
@@ -127,17 +88,13 @@ describe('adler32', () => {
   })
 })
 
-describe('acceptsEncoding', () => {
+describe('acceptsDeflate', () => {
   it('reads Accept-Encoding', () => {
-    expect(acceptsEncoding('gzip, deflate, br, zstd', 'deflate')).toBe(true)
-    expect(acceptsEncoding('gzip, deflate, br, zstd', 'br')).toBe(true)
-    expect(acceptsEncoding('deflate;q=0.5', 'deflate')).toBe(true)
-    expect(acceptsEncoding('*', 'deflate')).toBe(true)
-    expect(acceptsEncoding('*', 'br')).toBe(true)
-    expect(acceptsEncoding('gzip, deflate;q=0', 'deflate')).toBe(false)
-    expect(acceptsEncoding('gzip, br;q=0', 'br')).toBe(false)
-    expect(acceptsEncoding('gzip, deflate', 'br')).toBe(false)
-    expect(acceptsEncoding('gzip', 'deflate')).toBe(false)
-    expect(acceptsEncoding(undefined, 'deflate')).toBe(false)
+    expect(acceptsDeflate('gzip, deflate, br, zstd')).toBe(true)
+    expect(acceptsDeflate('deflate;q=0.5')).toBe(true)
+    expect(acceptsDeflate('*')).toBe(true)
+    expect(acceptsDeflate('gzip, deflate;q=0')).toBe(false)
+    expect(acceptsDeflate('gzip')).toBe(false)
+    expect(acceptsDeflate(undefined)).toBe(false)
   })
 })

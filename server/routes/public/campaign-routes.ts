@@ -5,7 +5,7 @@ import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
-import { KEY_MARK, NONCE_MARK, createPageCache } from './page-cache.ts'
+import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache } from './page-cache.ts'
 import type { HomePageView, ThanksPageView } from './view-models.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
@@ -84,10 +84,11 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       return reply.view('public/campaign.eta', view(reply.pageNonce(), key))
     }
     const nonce = reply.pageNonce()
+    const deflate = acceptsDeflate(request.headers['accept-encoding'])
     // An announced change gives the campaign a new object (deps); the phase can change with the clock alone (key).
-    const page = await pages.render(`${c.id}|${phase}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce, request.headers['accept-encoding'])
+    const page = await pages.render(`${c.id}|${phase}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce, deflate)
     reply.header('vary', 'accept-encoding')
-    if (page.encoding) reply.header('content-encoding', page.encoding)
+    if (page.deflated) reply.header('content-encoding', 'deflate')
     return reply.send(page.body)
   }
 
