@@ -251,10 +251,6 @@
     const link = data.link || ''
     const limits = data.limits || {}
     const channels = data.channels || []
-    const targets = new Map()
-    ;(data.targets || []).forEach(function (t) { targets.set(t.id, t) })
-    const messages = new Map()
-    ;(data.messages || []).forEach(function (m) { messages.set(m.id, m) })
 
     const form = document.getElementById('act-form')
     if (!form) return
@@ -263,6 +259,24 @@
     const list = document.getElementById('targets')
     const items = Array.prototype.slice.call(list.querySelectorAll('.target'))
     const variants = Array.prototype.slice.call(document.querySelectorAll('#variants .variant'))
+    // Targets and message templates come from their cards, which the server rendered with everything needed.
+    const targets = new Map()
+    items.forEach(function (li) {
+      const name = li.querySelector('.target-name')
+      const count = li.querySelector('[data-target-count]')
+      targets.set(li.dataset.targetId, {
+        id: li.dataset.targetId,
+        name: name ? name.textContent : '',
+        handles: parseJson(li.dataset.handles, {}),
+        count: count ? Number(count.dataset.targetCount) || 0 : 0,
+        country: li.dataset.country || '',
+        hasEmail: li.dataset.hasEmail === 'true'
+      })
+    })
+    const messages = new Map()
+    variants.forEach(function (v) {
+      messages.set(v.dataset.messageId, { id: v.dataset.messageId, body: v.dataset.body || '', targetId: v.dataset.for || null })
+    })
     const counter = document.getElementById('counter')
     const counterNum = document.getElementById('counter-num')
     const counterMsg = document.getElementById('counter-msg')
@@ -300,14 +314,7 @@
       const el = form.querySelector('input[name="' + name + '"]:checked')
       return el ? el.value : ''
     }
-    function currentTarget () {
-      const t = targets.get(checkedValue('target'))
-      if (t) {
-        const li = list.querySelector('.target[data-target-id="' + cssEscape(t.id) + '"]')
-        if (li && t.hasEmail === undefined) t.hasEmail = li.dataset.hasEmail === 'true'
-      }
-      return t
-    }
+    function currentTarget () { return targets.get(checkedValue('target')) }
     function currentMessage () { return messages.get(checkedValue('message')) }
 
     function cssEscape (s) { return window.CSS && window.CSS.escape ? window.CSS.escape(s) : String(s).replace(/["\\]/g, '\\$&') }
@@ -485,24 +492,23 @@
         }
         if (unit) unit.textContent = plural.select(x.count) === 'one' ? S.countOne : S.countOther
       })
-      // The badge follows the least-contacted target; ties keep it where it is.
+      // The badge (the page has one) moves to the least-contacted target; ties keep it where it is.
+      const badge = list.querySelector('[data-suggested]')
+      if (!badge) return
       let min = Infinity
       items.forEach(function (li) { min = Math.min(min, countOf(li.dataset.targetId)) })
-      const holder = items.find(function (li) { const b = li.querySelector('[data-suggested]'); return b && !b.hidden })
+      const holder = badge.closest('.target')
       if (!holder || countOf(holder.dataset.targetId) !== min) {
         const next = items.find(function (li) { return countOf(li.dataset.targetId) === min })
-        items.forEach(function (li) {
-          const b = li.querySelector('[data-suggested]')
-          if (b) b.hidden = li !== next
-        })
+        const meta = next && next.querySelector('.target-meta')
+        if (meta) meta.appendChild(badge)
       }
     }
 
     // --- country filter, without reloading ---
     function applyCountry (code) {
       // The page may hold only one country's cards (the no-JS filter): then ask the server for the others.
-      const rendered = new Set(items.map(function (li) { return li.dataset.targetId }))
-      const missing = (data.targets || []).some(function (t) { return (!code || t.country === code) && !rendered.has(t.id) })
+      const missing = typeof data.onlyCountry === 'string' && code !== data.onlyCountry
       if (missing && countrySelect && countrySelect.form) {
         countrySelect.form.submit()
         return

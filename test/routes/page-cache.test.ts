@@ -1,4 +1,5 @@
-import { inflateSync } from 'node:zlib'
+import { randomBytes } from 'node:crypto'
+import { deflateRawSync, inflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, adler32, adler32Combine, createPageCache } from '../../server/routes/public/page-cache.ts'
 
@@ -32,6 +33,34 @@ describe('page cache', () => {
       expect(text).toBe(html.replace(NONCE_MARK, 'abcNONCE').replace(KEY_MARK, r.formKey))
       if (n === 5000) expect((r.body as Buffer).length).toBeLessThan(Buffer.byteLength(text) / 20)
     }
+  })
+
+  it('lets each deflated part point back into the parts before it, never into the per-view values', async () => {
+    const cache = createPageCache()
+    // Incompressible on its own, so only a back-reference across the cut can make the second copy cheap.
+    const chunk = randomBytes(3000).toString('base64')
+    const html = `<p>${chunk}</p><input name="key" value="${KEY_MARK}"><p>${chunk}</p><script nonce="${NONCE_MARK}"></script><p>${chunk}</p>`
+    const r = await cache.render('k', [], async () => html, 'abcNONCE', true)
+    const body = r.body as Buffer
+    expect(inflateSync(body).toString()).toBe(html.replace(NONCE_MARK, 'abcNONCE').replace(KEY_MARK, r.formKey))
+    expect(body.length).toBeLessThan(deflateRawSync(chunk).length * 1.2)
+  })
+
+  it('deflates again when a value comes with another length, and stays right', async () => {
+    const cache = createPageCache()
+    const html = `<p>${'abc '.repeat(50)}</p><script nonce="${NONCE_MARK}"></script><p>${'abc '.repeat(50)}</p>`
+    for (const nonce of ['short', 'a-much-longer-nonce-than-before', 'short']) {
+      const r = await cache.render('k', [], async () => html, nonce, true)
+      expect(inflateSync(r.body as Buffer).toString()).toBe(html.replace(NONCE_MARK, nonce))
+    }
+  })
+
+  it('keeps a page that holds NUL bytes right (no back-reference may land on a value)', async () => {
+    const cache = createPageCache()
+    // The same bytes as the page around the key, NULs in the key's place: a dictionary with NULs would match them.
+    const html = `<p>#around#${KEY_MARK}#around#</p><p>#around#${'\u0000'.repeat(KEY_MARK.length)}#around#</p>`
+    const r = await cache.render('k', [], async () => html, 'n', true)
+    expect(inflateSync(r.body as Buffer).toString()).toBe(html.replace(KEY_MARK, r.formKey))
   })
 
   it('evicts the least recently used entry past its size', async () => {

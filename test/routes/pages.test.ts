@@ -136,6 +136,19 @@ describe('public pages', () => {
     }
   })
 
+  it('draws the page’s icons from the self-hosted sprite, which holds every one asked for', async () => {
+    const bad = await t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(actBody(c, { text: 'x'.repeat(300) })).toString() })
+    const html = (await get(`/c/${c.slug}?lang=en`)).body + bad.body
+    const ids = new Set([...html.matchAll(/<use href="\/assets\/img\/icons\.svg#([\w-]+)"\/>/g)].map((m) => m[1]!))
+    for (const id of ['logo', 'x', 'bluesky', 'mastodon', 'threads', 'mail', 'bottle', 'check', 'alert']) expect(ids, id).toContain(id)
+    expect(html.match(/<use /g)?.length).toBe(html.match(/<use href="\/assets\/img\/icons\.svg#/g)?.length)
+    const sprite = await get('/assets/img/icons.svg')
+    expect(sprite.statusCode).toBe(200)
+    expect(sprite.headers['content-type']).toMatch(/^image\/svg\+xml/)
+    expect(sprite.headers['cache-control']).toMatch(/max-age=[1-9]/)
+    for (const id of ids) expect(sprite.body, id).toContain(`<symbol id="${id}" viewBox="`)
+  })
+
   it('thanks the supporter with share links built on fixed bases', async () => {
     const res = await get(`/c/${c.slug}/thanks?lang=en&via=x`)
     expect(res.statusCode).toBe(200)

@@ -164,8 +164,9 @@ export function buildCampaignPage (args: {
     hashtags: texts.hashtags,
     channels: c.channels,
     limits: LIMITS,
-    targets: c.targets.map((t) => ({ id: t.id, name: t.name, handles: t.handles, count: counts.get(t.id) ?? 0, country: t.country, hasEmail: Boolean(t.email) })),
-    messages: variants.map((m) => ({ id: m.id, body: m.body, targetId: m.targetId })),
+    // Targets and messages are read from the page itself (their cards carry handles and templates). When the no-JS
+    // filter left some targets out, choosing another country asks the server again.
+    ...(selection.shown.length < c.targets.length ? { onlyCountry: selection.country } : {}),
     total: p.total,
     goal: p.goal,
     // A draft's preview has no public progress stream to follow.
