@@ -17,7 +17,7 @@ export interface ExportSession {
 export type ExportRepo = ReturnType<typeof createExportRepo>
 
 // Rows fetched per round trip of the cursor: the most an export ever holds in memory at once.
-const CURSOR_BATCH = 1000
+const CURSOR_BATCH = 4000
 
 // Formatted by PostgreSQL: a million Date objects would cost more than the rows themselves.
 const ISO_UTC = 'to_char(created_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\')'
@@ -88,9 +88,10 @@ export function createExportRepo (pool: pg.Pool) {
           },
           async * actions (f) {
             const { clause, values } = where(campaignId, f)
+            // Qualified: a bare "id" in ORDER BY would name the id::text output column and sort ids as text.
             const stream = client.query(new QueryStream(
               `SELECT id::text, ${ISO_UTC}, target_id::text, channel::text, locale, message_id::text, text, ref
-               FROM actions WHERE ${clause} ORDER BY created_at, id`, values, { batchSize: CURSOR_BATCH, rowMode: 'array' }))
+               FROM actions WHERE ${clause} ORDER BY actions.created_at, actions.id`, values, { batchSize: CURSOR_BATCH, rowMode: 'array' }))
             let batch: ActionCells[] = []
             for await (const row of stream) {
               batch.push(row as ActionCells)
