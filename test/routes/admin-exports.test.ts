@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { get as httpGet } from 'node:http'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Channel } from '../../server/db/schema.ts'
 import { ACTION_COLUMNS, COUNT_COLUMNS } from '../../server/services/export-service.ts'
-import { buildTestApp, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, eventually, listen, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
 interface Seed { at: string, target: number, channel: Channel, locale?: string, text: string, ref?: string | null, message?: number | null }
 
@@ -371,6 +372,50 @@ describe('admin: exports', () => {
       expect(page).toContain('exported')
       expect(page).toContain('actions.csv')
       expect(page).toContain('Bongani Dube')
+    })
+  })
+
+  describe('downloads cut short', () => {
+    it('hands the connection back when a download is cancelled, and lets only a few run at once (503 beyond)', async () => {
+      const big = await seedCampaign(t.deps)
+      await t.deps.pool.query(`
+        INSERT INTO actions (campaign_id, target_id, channel, locale, text, key, tallied)
+        SELECT $1, $2, 'x', 'fr', repeat('a long message ', 10) || i, md5(i::text)::uuid, true FROM generate_series(1, 100000) AS i`, [big.id, big.targets[0]!.id])
+      const url = await listen(t)
+      const sessions = async () => Number((await t.deps.pool.query(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND (state LIKE 'idle in transaction%' OR query LIKE '%ORDER BY actions.created_at%')")).rows[0].n)
+      // A browser's download: the response starts, then the person cancels it (the socket is closed).
+      const open = (path: string) => new Promise<{ status: number, firstChunk: () => Promise<void>, cancel: () => void }>((resolve, reject) => {
+        const req = httpGet(`${url}${base(big.id)}/${path}`, { headers: editor.headers }, (res) => {
+          res.pause()
+          res.on('error', () => {})
+          resolve({
+            status: res.statusCode ?? 0,
+            firstChunk: () => new Promise((resolve) => { res.once('data', () => { res.pause(); resolve() }); res.resume() }),
+            cancel: () => req.destroy()
+          })
+        })
+        req.on('error', reject)
+      })
+      // The pool holds 10 connections: two downloads at a time, each reading slower than the database sends.
+      const first = await open('actions.csv')
+      const second = await open('osdi.json')
+      expect([first.status, second.status]).toEqual([200, 200])
+      await first.firstChunk()
+      const third = await get(`${base(big.id)}/actions.csv`, editor)
+      expect(third.statusCode).toBe(503)
+      expect(third.headers['retry-after']).toBe('30')
+      expect(third.headers['content-disposition']).toBeUndefined()
+      expect(pageText(third.body)).toContain('Other downloads are running on this server. Try again in a minute.')
+      // Counts need no long-held connection: always served.
+      expect((await get(`${base(big.id)}/counts.csv`, editor)).statusCode).toBe(200)
+      expect(await sessions()).toBe(2)
+      first.cancel()
+      second.cancel()
+      await eventually(async () => (await sessions()) === 0, 10_000, 'the cancelled exports to give their connections back')
+      const whole = await get(`${base(big.id)}/actions.csv`, editor)
+      expect(whole.statusCode).toBe(200)
+      expect(csv(whole.body)).toHaveLength(100_001)
     })
   })
 })
