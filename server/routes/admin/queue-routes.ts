@@ -1,20 +1,13 @@
 import type { Queue } from 'bullmq'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
-import type { Translator } from '../../i18n.ts'
 import { JOB_ID_RE, QUEUE_STATES, QueuesUnavailable, createQueueHealth } from '../../services/queue-health-service.ts'
-import { formatDateTime } from './format.ts'
+import { formatDateTime, labelOr } from './format.ts'
 
 type QueueRequest = FastifyRequest<{ Params: { queue: string } }>
 type JobRequest = FastifyRequest<{ Params: { queue: string, jobId: string } }>
 
 const PAGE = '/admin/queues'
-
-// A translation when there is one, else the raw word (a queue added to the registry without a label here).
-function label (tr: Translator, key: string, raw: string): string {
-  const text = tr.t(key)
-  return text === key ? raw : text
-}
 
 /** Queue health for owners: every queue of the registry with its jobs per state and latest failures, and retries. */
 export async function queueRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
@@ -47,7 +40,8 @@ export async function queueRoutes (app: FastifyInstance, { deps }: { deps: Deps 
       readAt: formatDateTime(tr.locale, new Date()),
       queues: queues.map((q) => ({
         name: q.name,
-        label: label(tr, `admin.queues.names.${q.name}`, q.name),
+        // A queue added to the registry without a label here shows its name.
+        label: labelOr(tr, `admin.queues.names.${q.name}`, q.name),
         paused: q.paused,
         workers: q.workers,
         states: QUEUE_STATES.map((s) => ({ state: s, label: tr.t(`admin.queues.states.${s}`), count: q.counts[s] })),
