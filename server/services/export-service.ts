@@ -46,7 +46,9 @@ async function started (chunks: AsyncGenerator<string>): Promise<Readable> {
           return
         }
         if (done) { this.push(null); return }
-        const next = await chunks.next()
+        // An empty chunk would leave the stream waiting for a push that never comes: skip to the next one.
+        let next = await chunks.next()
+        while (!next.done && next.value === '') next = await chunks.next()
         if (next.done) { done = true; this.push(null) } else this.push(next.value)
       } catch (err) {
         this.destroy(err as Error)
