@@ -9,6 +9,8 @@ import security from './plugins/security.ts'
 import views from './plugins/views.ts'
 import { auditRoutes } from './routes/admin/audit-routes.ts'
 import { authRoutes } from './routes/admin/auth-routes.ts'
+import { exportRoutes } from './routes/admin/export-routes.ts'
+import { queueRoutes } from './routes/admin/queue-routes.ts'
 import { teamRoutes } from './routes/admin/team-routes.ts'
 import { adminCampaignRoutes } from './routes/admin/campaign-routes.ts'
 import { deliveryRoutes } from './routes/admin/delivery-routes.ts'
@@ -63,6 +65,8 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(targetRoutes, { deps })
   await app.register(messageRoutes, { deps })
   await app.register(deliveryRoutes, { deps })
+  await app.register(exportRoutes, { deps })
+  await app.register(queueRoutes, { deps })
   await app.register(mediaRoutes, { deps })
 
   return app

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import { parse, type CsvError } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify'
+import { neutraliseFormula, unneutraliseFormula } from './csv.ts'
 import { HANDLE_NETWORKS, type HandleNetwork } from './handles.ts'
 import { createDuplicateIndex, validateTarget, type FieldError, type KnownTarget, type TargetValues } from './target-rules.ts'
 
@@ -67,11 +68,6 @@ export function detectDelimiter (text: string): string {
   return best
 }
 
-// A cell exported as '=… (a neutralised formula) comes back as it was.
-function unneutralise (cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell
-}
-
 /**
  * Reads a target file completely and checks every row; writes nothing. A file-level problem (encoding, columns,
  * syntax, size) stops everything; otherwise every row is checked (missing name, bad handle for its network, bad
@@ -124,7 +120,7 @@ export function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { existing
     const row = i + 1
     const cell = (col: CsvColumn): string => {
       const at = columns.indexOf(col)
-      return at < 0 ? '' : unneutralise(record[at] ?? '')
+      return at < 0 ? '' : unneutraliseFormula(record[at] ?? '')
     }
     const { values, errors: fieldErrors } = validateTarget({
       name: cell('name'),
@@ -180,11 +176,6 @@ function duplicateError (dup: { by: 'name' | HandleNetwork, other: KnownTarget }
   return dup.by === 'name'
     ? { field, key: 'admin.targets.csv.errors.duplicateExistingName', vars: { name: dup.other.name } }
     : { field, key: 'admin.targets.csv.errors.duplicateExistingHandle', vars: { name: dup.other.name, network: NETWORK_LABELS[dup.by] } }
-}
-
-/** A cell a spreadsheet would run as a formula (= + - @, or a leading tab or carriage return) gets a leading apostrophe. */
-export function neutraliseFormula (cell: string): string {
-  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell
 }
 
 /** The CSV cells of a target, in CSV_COLUMNS order. */

@@ -1,7 +1,8 @@
 import { buffer } from 'node:stream/consumers'
 import { describe, expect, it } from 'vitest'
 import type { TargetValues } from '../../server/domain/target-rules.ts'
-import { CSV_COLUMNS, CSV_MAX_ROWS, decodeCsv, detectDelimiter, neutraliseFormula, parseTargetCsv, targetsCsvStream } from '../../server/domain/target-csv.ts'
+import { neutraliseFormula } from '../../server/domain/csv.ts'
+import { CSV_COLUMNS, CSV_MAX_ROWS, decodeCsv, detectDelimiter, parseTargetCsv, targetsCsvStream } from '../../server/domain/target-csv.ts'
 
 const HEADER = CSV_COLUMNS.join(',')
 const utf8 = (s: string) => Buffer.from(s, 'utf8')

@@ -2,24 +2,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { auditChanges, shorten, type AuditValue } from '../../domain/audit-diff.ts'
 import type { Translator } from '../../i18n.ts'
-import { formatDateTime, UUID_RE } from './format.ts'
+import { formatDateTime, labelOr, UUID_RE } from './format.ts'
 
 export const AUDIT_PAGE_SIZE = 50
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/
-
-// A translation when there is one, else the raw word (an area may log an action this page has no label for).
-function label (tr: Translator, key: string, raw: string): string {
-  const text = tr.t(key)
-  return text === key ? raw : text
-}
 
 function valueText (tr: Translator, field: string, v: AuditValue | null): string | null {
   if (v === null) return null
   if (typeof v === 'boolean') return tr.t(v ? 'admin.common.yes' : 'admin.common.no')
   if (typeof v === 'number') return tr.n(v)
   const leaf = field.split('.').pop()
-  if (leaf === 'role') return label(tr, `admin.roles.${v}`, v)
-  if (leaf === 'status') return label(tr, `admin.status.${v}`, v)
+  if (leaf === 'role') return labelOr(tr, `admin.roles.${v}`, v)
+  if (leaf === 'status') return labelOr(tr, `admin.status.${v}`, v)
   if (ISO_DATE.test(v)) return formatDateTime(tr.locale, v)
   return shorten(v)
 }
@@ -60,14 +54,14 @@ export async function auditRoutes (app: FastifyInstance, { deps }: { deps: Deps 
       id: e.id,
       when: { text: formatDateTime(tr.locale, e.createdAt), iso: e.createdAt.toISOString() },
       who: e.userId === null && (e.userEmail === 'system' || !e.userEmail) ? tr.t('admin.audit.system') : e.userEmail,
-      action: label(tr, `admin.audit.action.${e.action}`, e.action),
-      entity: label(tr, `admin.audit.entity.${e.entity}`, e.entity),
+      action: labelOr(tr, `admin.audit.action.${e.action}`, e.action),
+      entity: labelOr(tr, `admin.audit.entity.${e.entity}`, e.entity),
       subject: subject(e.before, e.after),
       campaign: e.campaignId ? { id: e.campaignId, slug: campaignSlug ?? e.campaignId.slice(0, 8) } : null,
       changes: auditChanges(e.before, e.after).map((c) => ({
         field: c.field,
         // texts.fr.title → "textes › fr › titre": each known segment named, the rest (a locale, a row number) as it is.
-        label: c.field.split('.').map((part) => label(tr, `admin.audit.field.${part}`, part)).join(' › '),
+        label: c.field.split('.').map((part) => labelOr(tr, `admin.audit.field.${part}`, part)).join(' › '),
         kind: c.kind,
         before: valueText(tr, c.field, c.before),
         after: valueText(tr, c.field, c.after)

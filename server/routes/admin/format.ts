@@ -1,4 +1,5 @@
 // Small presentation helpers shared by admin pages.
+import type { Translator } from '../../i18n.ts'
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -13,4 +14,10 @@ export function formatDateTime (locale: string, date: Date | string): string {
   }
   const d = typeof date === 'string' ? new Date(date) : date
   return Number.isNaN(d.getTime()) ? String(date) : f.format(d)
+}
+
+/** A translation when there is one, else the raw word (an area may log an action, or add a queue, this page has no label for). */
+export function labelOr (tr: Translator, key: string, raw: string): string {
+  const text = tr.t(key)
+  return text === key ? raw : text
 }

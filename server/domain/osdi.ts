@@ -1,0 +1,97 @@
+// OSDI-shaped documents (Open Supporter Data Interface): an advocacy_campaign with its outreaches, in HAL+JSON,
+// so Action Network-style tools can take a campaign's results. https://opensupporter.github.io/osdi-docs/
+
+export const ORIGIN_SYSTEM = 'Bouteille'
+const ID_PREFIX = 'bouteille'
+const CURIES = [{ name: 'osdi', href: 'https://opensupporter.github.io/osdi-docs/{rel}', templated: true }]
+
+/** An OSDI identifier of one of our rows: "bouteille:<id>". */
+export function osdiIdentifier (id: string | number): string {
+  return `${ID_PREFIX}:${id}`
+}
+
+export interface OsdiTargetSource { id: string, name: string, role: Record<string, string>, organisation: string, country: string }
+
+/** A target as OSDI describes one (name, title, organization, ocdid for the country), with our identifier. */
+export function osdiTarget (t: OsdiTargetSource, locale: string): Record<string, unknown> {
+  const title = t.role[locale] ?? Object.values(t.role).find(Boolean) ?? ''
+  return {
+    identifiers: [osdiIdentifier(t.id)],
+    name: t.name,
+    ...(title ? { title } : {}),
+    ...(t.organisation ? { organization: t.organisation } : {}),
+    ...(t.country ? { ocdid: `ocd-division/country:${t.country.toLowerCase()}` } : {})
+  }
+}
+
+export interface OsdiCampaignSource {
+  id: string
+  slug: string
+  title: string
+  description: string
+  createdAt: Date
+  modifiedAt: Date
+  browserUrl: string
+  selfUrl: string
+  targets: readonly OsdiTargetSource[]
+  locale: string
+  totalOutreaches: number
+}
+
+/** The advocacy_campaign fields, everything but its embedded outreaches. */
+export function osdiCampaign (c: OsdiCampaignSource): Record<string, unknown> {
+  return {
+    identifiers: [osdiIdentifier(c.id)],
+    origin_system: ORIGIN_SYSTEM,
+    created_date: c.createdAt.toISOString(),
+    modified_date: c.modifiedAt.toISOString(),
+    name: c.slug,
+    title: c.title,
+    description: c.description,
+    browser_url: c.browserUrl,
+    share_url: c.browserUrl,
+    target_universe: c.targets.map((t) => t.name).join(', '),
+    targets: c.targets.map((t) => osdiTarget(t, c.locale)),
+    total_outreaches: c.totalOutreaches,
+    _links: { self: { href: c.selfUrl }, curies: CURIES }
+  }
+}
+
+/**
+ * The opening of the streamed document, up to the outreaches array; the outreaches then follow, separated by
+ * commas, and OSDI_TAIL closes it. `_embedded` comes last so that everything before it is known up front.
+ */
+export function osdiHead (campaign: Record<string, unknown>): string {
+  const json = JSON.stringify(campaign)
+  return `${json.slice(0, -1)},"_embedded":{"osdi:outreaches":[`
+}
+
+export const OSDI_TAIL = ']}}'
+
+export interface OutreachSource {
+  id: string
+  createdAt: string
+  targetId: string
+  channel: string
+  locale: string
+  text: string
+  ref: string | null
+}
+
+/** One outreach as JSON text; targets maps a target id to its osdiTarget(), subjectOf gives the e-mail subject in a locale. */
+export function osdiOutreach (a: OutreachSource, targets: ReadonlyMap<string, Record<string, unknown>>, campaignHref: string, subjectOf: (locale: string) => string): string {
+  return JSON.stringify({
+    identifiers: [osdiIdentifier(a.id)],
+    origin_system: ORIGIN_SYSTEM,
+    created_date: a.createdAt,
+    modified_date: a.createdAt,
+    action_date: a.createdAt,
+    // OSDI's type is a flexible enum ("email", "phone", … "or another type as needed"): the channel as it is.
+    type: a.channel,
+    ...(a.channel === 'email' ? { subject: subjectOf(a.locale) } : {}),
+    message: a.text,
+    targets: [targets.get(a.targetId) ?? { identifiers: [osdiIdentifier(a.targetId)] }],
+    ...(a.ref ? { referrer_data: { referrer: a.ref } } : {}),
+    _links: { 'osdi:advocacy_campaign': { href: campaignHref } }
+  })
+}
