@@ -6,6 +6,9 @@ import { createI18n } from './i18n.ts'
 import { createQueues, createTallyRequester } from '../jobs/queues.ts'
 import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
+import { createBottleRepo } from './repos/bottle-repo.ts'
+import { createBottleHub } from './services/bottle-hub.ts'
+import { createBottleService } from './services/bottle-service.ts'
 import { createActionService } from './services/action-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { createAuthService } from './services/auth-service.ts'
@@ -59,8 +62,11 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
+  const bottleRepo = createBottleRepo(pool, db)
+  const bottleHub = createBottleHub({ bus, channels })
   const actionService = createActionService({
     actionRepo,
+    bottleRepo,
     requestTally: createTallyRequester(queues, config.tallyIntervalMs, (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)),
     publicUrl: config.publicUrl
   })
@@ -69,6 +75,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const audit = createAuditService({ db })
   const team = createTeamService({ db, auth, audit })
   const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
+  const bottle = createBottleService({
+    db, repo: bottleRepo, audit, redis, channels, announce: async (slug) => { await redis.publish(channels.campaigns, JSON.stringify({ slug })) }
+  })
 
   return {
     config,
@@ -92,12 +101,16 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     audit,
     team,
     mailer,
+    bottleRepo,
+    bottleHub,
+    bottle,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     async announceCampaign (slug: string, previousSlug?: string): Promise<void> {
       await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
     },
     async close (): Promise<void> {
       progressHub.close()
+      bottleHub.close()
       mailer.close()
       await Promise.allSettled(Object.values(queues).map((q) => q.close()))
       redis.disconnect()

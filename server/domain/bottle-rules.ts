@@ -98,6 +98,7 @@ export function bottleText (sent: string, target: MessageTarget, campaignLink: s
 export type FieldResult = { ok: true, value: string | null } | { ok: false, error: string }
 
 // C0 and C1 controls, DEL, and the invisible direction and zero-width marks that can disguise a name.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u
 
 /** Reads an optional signature field (first name or town): trimmed, one line, no control character, at most SIGNATURE_MAX. */

@@ -37,6 +37,8 @@ export interface CampaignData {
   /** active message variants, in display order */
   messages: MessageData[]
   messagesById: Map<string, MessageData>
+  /** words that hold a bottle message for review */
+  blockedWords: string[]
 }
 
 export type CampaignRepo = ReturnType<typeof createCampaignRepo>
@@ -72,7 +74,8 @@ export function createCampaignRepo (db: Db) {
         targets: ts,
         targetsById: new Map(ts.map((t) => [t.id, t])),
         messages: ms,
-        messagesById: new Map(ms.map((m) => [m.id, m]))
+        messagesById: new Map(ms.map((m) => [m.id, m])),
+        blockedWords: c.blockedWords
       }
     })
   }

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis'
 export function channels (prefix: string) {
   return {
     progress: `${prefix}:progress`,
-    campaigns: `${prefix}:campaigns`
+    campaigns: `${prefix}:campaigns`,
+    bottle: `${prefix}:bottle`
   }
 }
 
