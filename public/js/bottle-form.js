@@ -38,6 +38,7 @@
     if (!toBottle || !signed() || consent.checked) return
     e.preventDefault()
     open(false)
+    error.setAttribute('role', 'alert')
     error.hidden = false
     consent.setAttribute('aria-invalid', 'true')
     consent.setAttribute('aria-describedby', 'consent-error consent-privacy')

@@ -83,7 +83,7 @@ describe('the bottle in the browser', () => {
     expect(await wall.locator('[data-testid="wall-count"]').textContent()).toBe('0')
     await admin.close()
     await pages.close()
-  })
+  }, 90_000)
 
   it('works without JavaScript: the signature is there, and the wall is complete', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false })
@@ -99,5 +99,5 @@ describe('the bottle in the browser', () => {
     expect(await wall.locator('h1').textContent()).toBe('Les messages de la bouteille')
     expect(await wall.locator('.wall-filters select').count()).toBe(2)
     await context.close()
-  })
+  }, 60_000)
 })
