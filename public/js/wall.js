@@ -110,6 +110,20 @@
       setCount(count - 1)
       say(S.removedOne)
     })
+    // The server's pub/sub came back after a gap: read this page again and show what changed meanwhile.
+    source.addEventListener('resync', function () {
+      const url = new URL(window.location.href)
+      url.searchParams.delete('lang')
+      fetch(url.pathname + url.search, { headers: { accept: 'application/json' } })
+        .then(function (r) { return r.ok ? r.json() : null })
+        .then(function (page) {
+          if (!page || !Array.isArray(page.items)) return
+          while (list.firstChild) list.removeChild(list.firstChild)
+          page.items.forEach(function (m) { list.appendChild(build(m)) })
+          setCount(page.count)
+        })
+        .catch(function () {})
+    })
     return source
   }
 

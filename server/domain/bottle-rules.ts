@@ -9,7 +9,7 @@ import type { MessageTarget } from './messages.ts'
  */
 export const CONSENT_VERSION = '2026-12-01'
 /** SHA-256 of the French and English consent texts (see consentWordingHash); a test fails when they drift apart. */
-export const CONSENT_WORDING_SHA256 = 'bfdd0056972ef841875b71e5d954e2ddaa54b4d8f9cf3c3d120ab3e184bc0ddc'
+export const CONSENT_WORDING_SHA256 = '20becddd87117831dc94a669915e73f13a5613865dda5ba915f4633f381e7d17'
 
 /** Why a message is held for review instead of waiting as pending. */
 export type HoldReason = 'empty' | 'too_short' | 'too_long' | 'link' | 'blocked_word' | 'duplicate'

@@ -63,6 +63,14 @@ export function createBottleHub ({ bus, channels, heartbeatMs = 25_000 }: { bus:
         if (typeof e?.campaignId !== 'string' || !Array.isArray(e.approved) || !Array.isArray(e.updated) || !Array.isArray(e.removed)) return
         for (const l of listeners) l(e.campaignId)
         fanOut(e)
+      }).then(() => {
+        // Events published while the subscription was down are lost: open walls read their page again.
+        bus.onReconnect(() => {
+          for (const [campaignId, set] of sinks) {
+            for (const l of listeners) l(campaignId)
+            for (const sink of set) sink.write('event: resync\ndata: {}\n\n')
+          }
+        })
       }).catch((err: unknown) => {
         started = null
         throw err

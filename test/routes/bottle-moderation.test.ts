@@ -341,5 +341,24 @@ describe('the bottle: moderation and the public wall', () => {
       onlyBob.close()
       await eventually(async () => t.deps.bottleHub.connections() === 0, 5000, 'streams closed')
     })
+
+    it('asks open walls to read their page again when the pub/sub connection comes back (events may have been missed)', async () => {
+      const fresh = await seedCampaign(t.deps)
+      const s = await openWallStream(base, `/c/${fresh.slug}/wall/events`)
+      try {
+        // Redis drops this process's subscriber connection (only it: other test files share the server).
+        const port = (t.deps.subscriber as unknown as { stream: { localPort: number } }).stream.localPort
+        await t.deps.redis.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`)
+        await eventually(async () => s.events.some((e) => e.event === 'resync'), 10_000, 'resync after reconnect')
+        // And the live wall works again afterwards.
+        const id = await drop(fresh)
+        await eventually(async () => {
+          await post(`${queueUrl(fresh.id)}/moderate`, { one: `approve:${id}` }, editor)
+          return s.events.some((e) => e.event === 'approved' && e.data.id === id)
+        }, 10_000, 'approval after reconnect')
+      } finally {
+        s.close()
+      }
+    })
   })
 })
