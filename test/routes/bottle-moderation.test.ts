@@ -351,10 +351,13 @@ describe('the bottle: moderation and the public wall', () => {
         await t.deps.redis.call('CLIENT', 'KILL', 'ADDR', `127.0.0.1:${port}`)
         await eventually(async () => s.events.some((e) => e.event === 'resync'), 10_000, 'resync after reconnect')
         // And the live wall works again afterwards.
-        const id = await drop(fresh)
+        const approved: number[] = []
         await eventually(async () => {
+          const id = await drop(fresh)
+          approved.push(id)
           await post(`${queueUrl(fresh.id)}/moderate`, { one: `approve:${id}` }, editor)
-          return s.events.some((e) => e.event === 'approved' && e.data.id === id)
+          await new Promise((resolve) => setTimeout(resolve, 100))
+          return s.events.some((e) => e.event === 'approved' && approved.includes(e.data.id))
         }, 10_000, 'approval after reconnect')
       } finally {
         s.close()
