@@ -20,6 +20,8 @@ import { targetRoutes } from './routes/admin/target-routes.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 import { mediaRoutes } from './routes/public/media-routes.ts'
+import { wallRoutes } from './routes/public/wall-routes.ts'
+import { bottleRoutes } from './routes/admin/bottle-routes.ts'
 
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
 
@@ -68,6 +70,8 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(exportRoutes, { deps })
   await app.register(queueRoutes, { deps })
   await app.register(mediaRoutes, { deps })
+  await app.register(wallRoutes, { deps })
+  await app.register(bottleRoutes, { deps })
 
   return app
 }

@@ -9,6 +9,9 @@ import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createMilestoneRepo } from './repos/milestone-repo.ts'
 import { createDashboardHub } from './services/dashboard-hub.ts'
 import { createDashboardService } from './services/dashboard-service.ts'
+import { createBottleRepo } from './repos/bottle-repo.ts'
+import { createBottleHub } from './services/bottle-hub.ts'
+import { createBottleService } from './services/bottle-service.ts'
 import { createActionService } from './services/action-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { createAuthService } from './services/auth-service.ts'
@@ -67,8 +70,11 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
+  const bottleRepo = createBottleRepo(pool, db)
+  const bottleHub = createBottleHub({ bus, channels })
   const actionService = createActionService({
     actionRepo,
+    bottleRepo,
     requestTally: createTallyRequester(queues, config.tallyIntervalMs, (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)),
     publicUrl: config.publicUrl
   })
@@ -82,6 +88,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   }
   const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}` })
   const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
+  const bottle = createBottleService({
+    db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign
+  })
 
   return {
     config,
@@ -110,11 +119,15 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     mailer,
     dossiers,
     delivery,
+    bottleRepo,
+    bottleHub,
+    bottle,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {
       progressHub.close()
       dashboardHub.close()
+      bottleHub.close()
       mailer.close()
       await Promise.allSettled(Object.values(queues).map((q) => q.close()))
       redis.disconnect()

@@ -18,6 +18,13 @@ export interface CountRow { dimension: string, key: string, count: number }
 
 export type ActionRepo = ReturnType<typeof createActionRepo>
 
+/** The idempotent insert of an action and the read of the row a repeat met (shared with the bottle's transaction). */
+export const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (campaign_id, key, target_id, channel) DO NOTHING
+               RETURNING id, text`
+export const FIND_ACTION_SQL = 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4'
+
 // Both the tally and the rebuild take this per-campaign transaction lock, so they never interleave.
 const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' || $1::text, 0))"
 
@@ -58,10 +65,7 @@ export function createActionRepo (pool: pg.Pool) {
     async record (a: NewAction): Promise<RecordedAction> {
       const inserted = await pool.query<{ id: string, text: string }>({
         name: 'action-insert',
-        text: `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-               ON CONFLICT (campaign_id, key, target_id, channel) DO NOTHING
-               RETURNING id, text`,
+        text: INSERT_ACTION_SQL,
         values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key]
       })
       const row = inserted.rows[0]
@@ -69,7 +73,7 @@ export function createActionRepo (pool: pg.Pool) {
       // The conflicting insert has committed (a unique index waits for it), so this read sees it.
       const existing = await pool.query<{ id: string, text: string }>({
         name: 'action-find-by-key',
-        text: 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4',
+        text: FIND_ACTION_SQL,
         values: [a.campaignId, a.key, a.targetId, a.channel]
       })
       const found = existing.rows[0]

@@ -39,6 +39,8 @@ export interface CampaignData {
   messagesById: Map<string, MessageData>
   /** when the bottle was first delivered (a dossier sent), and to how many targets; absent before */
   delivered?: { at: Date, targets: number } | null
+  /** words that hold a bottle message for review */
+  blockedWords: string[]
 }
 
 export type CampaignRepo = ReturnType<typeof createCampaignRepo>
@@ -77,7 +79,8 @@ export function createCampaignRepo (db: Db) {
         targetsById: new Map(ts.map((t) => [t.id, t])),
         messages: ms,
         messagesById: new Map(ms.map((m) => [m.id, m])),
-        delivered: ((d) => d ? { at: d.at, targets: Number(d.n) } : null)(delivered.find((d) => d.campaignId === c.id))
+        delivered: ((d) => d ? { at: d.at, targets: Number(d.n) } : null)(delivered.find((d) => d.campaignId === c.id)),
+        blockedWords: c.blockedWords
       }
     })
   }

@@ -1,7 +1,9 @@
 import type { Channel } from '../db/schema.ts'
 import { buildIntentUrl, parseInstance } from '../domain/intents.ts'
 import { CHANNELS, LIMITS, finalizeText, measureLength, renderMessage } from '../domain/messages.ts'
-import type { ActionRepo } from '../repos/action-repo.ts'
+import { CONSENT_VERSION, SIGNATURE_MAX, bottleText, readSignatureField, ticked } from '../domain/bottle-rules.ts'
+import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
+import type { BottleRepo } from '../repos/bottle-repo.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
 
 /** What a supporter's form (or JSON client) sends to POST /c/:slug/act. */
@@ -13,6 +15,12 @@ export interface ActInput {
   ref?: unknown
   instance?: unknown
   channel?: unknown
+  /** the bottle: an optional signature, published only with publish_consent (an unticked checkbox) */
+  signature_name?: unknown
+  signature_town?: unknown
+  publish_consent?: unknown
+  /** a network send: also put a copy in the bottle (a second action, channel bottle) */
+  bottle_copy?: unknown
 }
 
 /** A refusal: the HTTP status and the i18n key (with its variables) that tells the supporter what to do. */
@@ -26,6 +34,10 @@ export interface ActSuccess {
   created: boolean
   channel: Channel
   locale: string
+  /** how many actions this request added (0 for a repeat; 2 for a network send with its copy in the bottle) */
+  counted: number
+  /** the message put in the bottle, if any */
+  bottle: { id: number, status: string } | null
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
@@ -36,8 +48,9 @@ const MAX_TEXT_INPUT = 5000
 export type ActionService = ReturnType<typeof createActionService>
 
 /** Validates a send against the campaign, records it exactly once, and returns where the supporter goes next. */
-export function createActionService ({ actionRepo, requestTally, publicUrl, now = () => new Date() }: {
+export function createActionService ({ actionRepo, bottleRepo, requestTally, publicUrl, now = () => new Date() }: {
   actionRepo: Pick<ActionRepo, 'record'>
+  bottleRepo: Pick<BottleRepo, 'record'>
   /** asks for a tally of the campaign soon; never throws, never waits */
   requestTally: (campaignId: string) => void
   publicUrl: string
@@ -109,9 +122,40 @@ export function createActionService ({ actionRepo, requestTally, publicUrl, now 
         return { ok: false, status: 400, error: 'errors.textTooLong', vars: { network: channel, count: length, limit: LIMITS[channel], over: length - LIMITS[channel] } }
       }
 
-      const recorded = await actionRepo.record({
-        campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key
-      })
+      // The bottle: the message itself (channel bottle), or a copy of a network send (a second action, channel bottle).
+      const copy = channel !== 'bottle' && ticked(input.bottle_copy)
+      if (copy && !c.channels.includes('bottle')) return { ok: false, status: 400, error: 'bottle.errors.closed' }
+      let signature: { name: string | null, town: string | null, consent: boolean } | null = null
+      if (channel === 'bottle' || copy) {
+        const name = readSignatureField(input.signature_name)
+        if (!name.ok) return { ok: false, status: 400, error: `bottle.errors.name.${name.error}`, vars: { max: SIGNATURE_MAX } }
+        const town = readSignatureField(input.signature_town)
+        if (!town.ok) return { ok: false, status: 400, error: `bottle.errors.town.${town.error}`, vars: { max: SIGNATURE_MAX } }
+        const consent = ticked(input.publish_consent)
+        // A signature is kept only to be published: without the consent there is no reason to store it.
+        if ((name.value || town.value) && !consent) return { ok: false, status: 400, error: 'bottle.consent.required' }
+        signature = { name: name.value, town: town.value, consent }
+      }
+
+      const action: NewAction = { campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key }
+      let recorded: { id: number, text: string, created: boolean }
+      let counted: number
+      let bottle: ActSuccess['bottle'] = null
+      if (signature) {
+        const inBottle = bottleText(text, target, link)
+        const result = await bottleRepo.record({
+          primary: copy ? action : null,
+          action: copy ? { ...action, channel: 'bottle', text: inBottle } : action,
+          message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION },
+          blockedWords: c.blockedWords
+        })
+        recorded = result.primary ?? result.action
+        counted = Number(result.action.created) + Number(result.primary?.created ?? false)
+        bottle = { id: result.messageId, status: result.status }
+      } else {
+        recorded = await actionRepo.record(action)
+        counted = Number(recorded.created)
+      }
       // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
       requestTally(c.id)
 
@@ -121,7 +165,7 @@ export function createActionService ({ actionRepo, requestTally, publicUrl, now 
       })
       // Every input that could make this null was refused above.
       if (!intentUrl) throw new Error(`no intent URL for channel ${channel}`)
-      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale }
+      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale, counted, bottle }
     }
   }
 }

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis'
 export function channels (prefix: string) {
   return {
     progress: `${prefix}:progress`,
-    campaigns: `${prefix}:campaigns`
+    campaigns: `${prefix}:campaigns`,
+    bottle: `${prefix}:bottle`
   }
 }
 
@@ -16,7 +17,8 @@ export type BusHandler = (message: unknown) => void
 export function createBus (subscriber: Redis) {
   const handlers = new Map<string, Set<BusHandler>>()
   const reconnectHandlers = new Set<() => void>()
-  let readyOnce = false
+  // deps connects the subscriber before the bus exists: its first 'ready' has already passed, so the next one is a reconnect.
+  let readyOnce = subscriber.status === 'ready'
 
   subscriber.on('message', (channel: string, raw: string) => {
     const set = handlers.get(channel)

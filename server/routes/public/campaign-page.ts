@@ -7,7 +7,19 @@ import type { CampaignData, CampaignTextData, MessageData, TargetData } from '..
 import type { CampaignPageView, CampaignPhase, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
 
 export interface PageQuery { country?: string, target?: string, message?: string, ref?: string }
-export interface FormEcho { target?: string, message?: string, text?: string, instance?: string, channel?: string, ref?: string, key?: string }
+export interface FormEcho {
+  target?: string
+  message?: string
+  text?: string
+  instance?: string
+  channel?: string
+  ref?: string
+  key?: string
+  signatureName?: string
+  signatureTown?: string
+  publishConsent?: boolean
+  bottleCopy?: boolean
+}
 
 const regionNames = new Map<string, Intl.DisplayNames>()
 function countryName (locale: string, code: string): string {
@@ -190,7 +202,15 @@ export function buildCampaignPage (args: {
     selectedMessageId: selection.messageId,
     key: args.key,
     ref: args.ref,
-    form: { text: echo?.text ?? '', instance: echo?.instance ?? '', channel: (echo?.channel ?? '') as Channel | '' },
+    form: {
+      text: echo?.text ?? '',
+      instance: echo?.instance ?? '',
+      channel: (echo?.channel ?? '') as Channel | '',
+      signatureName: echo?.signatureName ?? '',
+      signatureTown: echo?.signatureTown ?? '',
+      publishConsent: echo?.publishConsent ?? false,
+      bottleCopy: echo?.bottleCopy ?? false
+    },
     error: args.error ?? null,
     limits: LIMITS,
     clientData: JSON.stringify(clientData)

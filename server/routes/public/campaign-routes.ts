@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
+import { ticked } from '../../domain/bottle-rules.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
@@ -123,7 +124,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     if (request.wantsJson()) {
       const known = progressHub.peekTotal(c.id) ?? 0
-      return reply.code(201).send({ id: result.id, intentUrl: result.intentUrl, total: known + (result.created ? 1 : 0) })
+      // A network send with its copy in the bottle counts two actions (see README, "How a send is counted").
+      return reply.code(201).send({ id: result.id, intentUrl: result.intentUrl, total: known + result.counted })
     }
     return reply.code(303).header('location', result.intentUrl).header('cache-control', 'no-store').send()
   })
@@ -193,7 +195,19 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
 
 function echoOf (body: ActInput): FormEcho {
   const s = (v: unknown): string | undefined => typeof v === 'string' ? v.slice(0, 5000) : undefined
-  return { target: s(body.target), message: s(body.message), text: s(body.text), instance: s(body.instance), channel: s(body.channel), ref: s(body.ref), key: s(body.key) }
+  return {
+    target: s(body.target),
+    message: s(body.message),
+    text: s(body.text),
+    instance: s(body.instance),
+    channel: s(body.channel),
+    ref: s(body.ref),
+    key: s(body.key),
+    signatureName: s(body.signature_name)?.slice(0, 200),
+    signatureTown: s(body.signature_town)?.slice(0, 200),
+    publishConsent: ticked(body.publish_consent),
+    bottleCopy: ticked(body.bottle_copy)
+  }
 }
 
 function localeOfMessage (c: CampaignData, message: unknown): string | undefined {

@@ -90,7 +90,7 @@ export interface CampaignPageView extends PageBase {
   key: string
   ref: string
   /** values echoed back after an error */
-  form: { text: string, instance: string, channel: Channel | '' }
+  form: { text: string, instance: string, channel: Channel | '', signatureName: string, signatureTown: string, publishConsent: boolean, bottleCopy: boolean }
   /** translated error message after a rejected send, else null */
   error: string | null
   limits: Record<Channel, number>
