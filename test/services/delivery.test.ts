@@ -7,7 +7,6 @@ import { insertActions, insertBottleMessage } from '../delivery-fixtures.ts'
 import { pdfText } from '../pdf-text.ts'
 import { startSmtpSink, type SmtpSink } from '../smtp-sink.ts'
 
-
 // Goals out of reach: no milestone notice to the team shares the sink (and its refusals) with the dossiers.
 const FAR_GOAL = 1_000_000
 
