@@ -1,0 +1,29 @@
+import type { FastifyReply } from 'fastify'
+import type { Sink } from '../services/progress-hub.ts'
+
+/**
+ * Takes the response over as a Server-Sent Events stream, writes `first` (after the reconnect delay) and returns the
+ * sink a hub writes to. A reader more than maxBuffer bytes behind is dropped rather than held in memory: its browser
+ * reconnects (and catches up: progress and dashboard events are whole documents, walls read their page again).
+ */
+export function openEventStream (reply: FastifyReply, first: string, { maxBuffer = 64 * 1024, cacheControl = 'no-cache, no-transform' } = {}): Sink {
+  reply.hijack()
+  const res = reply.raw
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': cacheControl,
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no'
+  })
+  res.write(`retry: 3000\n\n${first}`)
+  return {
+    write: (chunk) => {
+      if (res.writableLength > maxBuffer) {
+        res.destroy()
+        return false
+      }
+      return res.write(chunk)
+    },
+    end: () => res.end()
+  }
+}
