@@ -110,8 +110,9 @@
       setCount(count - 1)
       say(S.removedOne)
     })
-    // The server's pub/sub came back after a gap: read this page again and show what changed meanwhile.
-    source.addEventListener('resync', function () {
+    // Read this page again and show what changed meanwhile: after the server's pub/sub came back from a gap (resync),
+    // and after this stream itself was cut and reconnected (events sent meanwhile never reached it).
+    function resync () {
       const url = new URL(window.location.href)
       url.searchParams.delete('lang')
       fetch(url.pathname + url.search, { headers: { accept: 'application/json' } })
@@ -123,6 +124,12 @@
           setCount(page.count)
         })
         .catch(function () {})
+    }
+    source.addEventListener('resync', resync)
+    let cut = false
+    source.addEventListener('error', function () { cut = true })
+    source.addEventListener('open', function () {
+      if (cut) { cut = false; resync() }
     })
     return source
   }

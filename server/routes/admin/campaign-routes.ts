@@ -8,6 +8,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import {
   TEXT_LIMITS, campaignAdminFrom, formFromBody, formFromRecord, type CampaignForm, type CampaignRecord, type FieldError, type FieldErrors
 } from '../../services/campaign-admin-service.ts'
+import { formatInZone } from './format.ts'
 
 type IdRequest = FastifyRequest<{ Params: { id: string }, Querystring: { done?: string } }>
 type Body = Record<string, unknown>
@@ -23,17 +24,7 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
 
   const previewPath = (c: { id: string, slug: string }) => `/c/${c.slug}?preview=${previewToken(deps.config.secret, c.id)}`
 
-  const formats = new Map<string, Intl.DateTimeFormat>()
-  function moment (date: Date | null, locale: string, timeZone: string): string | null {
-    if (!date) return null
-    const key = `${locale}|${timeZone}`
-    let f = formats.get(key)
-    if (!f) {
-      f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone })
-      formats.set(key, f)
-    }
-    return f.format(date)
-  }
+  const moment = (date: Date | null, locale: string, timeZone: string): string | null => date ? formatInZone(date, locale, timeZone) : null
 
   const translate = (tr: Translator, e: FieldError): string => tr.t(`admin.campaigns.errors.${e.key}`, e.vars)
 

@@ -7,6 +7,7 @@ import type { Translator } from '../../i18n.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import type { Dashboard } from '../../services/dashboard-service.ts'
 import { UUID_RE } from './format.ts'
+import { openEventStream } from '../event-stream.ts'
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
 type Body = Record<string, unknown>
@@ -127,26 +128,8 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
     const entry = await entryOf(request)
     if (!entry) return notFound(reply)
     const id = entry.data.campaign.id
-    reply.hijack()
-    const res = reply.raw
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no'
-    })
-    res.write(`retry: 3000\n\n${entry.frame}`)
-    const unsubscribe = dashboardHub.subscribe(id, {
-      write: (chunk) => {
-        // A reader that stopped reading is dropped; its browser reconnects and gets the whole document again.
-        if (res.writableLength > 256 * 1024) {
-          res.destroy()
-          return false
-        }
-        return res.write(chunk)
-      },
-      end: () => res.end()
-    })
+    // The whole document in every event: a reader dropped for falling behind reconnects and gets it again.
+    const unsubscribe = dashboardHub.subscribe(id, openEventStream(reply, entry.frame, { maxBuffer: 256 * 1024, cacheControl: 'no-store, no-transform' }))
     request.raw.once('close', unsubscribe)
   })
 

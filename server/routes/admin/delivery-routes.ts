@@ -7,7 +7,7 @@ import type { Translator } from '../../i18n.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import { fileSlug } from '../../services/delivery-service.ts'
 import { type Body, campaignOr404, campaignTitle, notFound, str } from './content-helpers.ts'
-import { UUID_RE } from './format.ts'
+import { UUID_RE, formatInZone } from './format.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string } }>
 type FileRequest = FastifyRequest<{ Params: { id: string, file: string }, Querystring: { preview?: string } }>
@@ -19,16 +19,7 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
   const service = deps.delivery
   const base = (id: string) => `/admin/campaigns/${id}/delivery`
 
-  const formats = new Map<string, Intl.DateTimeFormat>()
-  const moment = (date: Date, locale: string, timeZone: string): string => {
-    const key = `${locale}|${timeZone}`
-    let f = formats.get(key)
-    if (!f) {
-      f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone })
-      formats.set(key, f)
-    }
-    return f.format(date)
-  }
+  const moment = formatInZone
 
   async function render (request: CampaignRequest, reply: FastifyReply, opts: { scheduleValue?: string, scheduleError?: string | null, status?: number } = {}) {
     const c = await campaignOr404(deps, request.params.id, reply)

@@ -10,6 +10,7 @@ import { createExportRepo, type ExportTarget } from '../../repos/export-repo.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import { ACTION_COLUMNS, COUNT_COLUMNS, createExportService, type ExportKind } from '../../services/export-service.ts'
 import { campaignOr404, campaignTitle } from './content-helpers.ts'
+import { formatInZone } from './format.ts'
 
 type ExportRequest = FastifyRequest<{ Params: { id: string }, Querystring: Partial<Record<ExportField, unknown>> }>
 
@@ -30,16 +31,7 @@ export async function exportRoutes (app: FastifyInstance, { deps }: { deps: Deps
   })
   const base = (c: { id: string }) => `/admin/campaigns/${c.id}/exports`
 
-  const formats = new Map<string, Intl.DateTimeFormat>()
-  function moment (date: Date, locale: string, timeZone: string): string {
-    const key = `${locale}|${timeZone}`
-    let f = formats.get(key)
-    if (!f) {
-      f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone })
-      formats.set(key, f)
-    }
-    return f.format(date)
-  }
+  const moment = formatInZone
 
   const fieldMessage = (tr: Translator, e: FilterError) => {
     const vars = { ...e.vars }

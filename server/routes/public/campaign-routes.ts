@@ -8,6 +8,7 @@ import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache } from './page-cache.ts'
 import type { HomePageView, ThanksPageView } from './view-models.ts'
+import { openEventStream } from '../event-stream.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
@@ -169,26 +170,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     if (!c) return reply
     const entry = await progressHub.get(c.id)
     if (!entry) return reply.sendError(404, 'errors.notFound.message')
-    reply.hijack()
-    const res = reply.raw
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no'
-    })
-    res.write(`retry: 3000\n\n${entry.frame}`)
-    const unsubscribe = progressHub.subscribe(c.id, {
-      write: (chunk) => {
-        // A reader that stopped reading only costs memory: drop it; its browser reconnects and gets absolute totals.
-        if (res.writableLength > 64 * 1024) {
-          res.destroy()
-          return false
-        }
-        return res.write(chunk)
-      },
-      end: () => res.end()
-    })
+    // Absolute totals in every event: a reader dropped for falling behind reconnects and loses nothing.
+    const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, entry.frame))
     request.raw.once('close', unsubscribe)
   })
 }

@@ -5,6 +5,7 @@ import type { WallItem } from '../../repos/bottle-repo.ts'
 import { wallEventItem } from '../../services/bottle-service.ts'
 import { textsFor } from './campaign-page.ts'
 import type { PageBase } from './view-models.ts'
+import { openEventStream } from '../event-stream.ts'
 
 type WallRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
@@ -139,28 +140,7 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const f = readFilter(request.query, false)
     if (!f) return reply.sendError(400, 'errors.badRequest.message')
     await bottleHub.ready()
-    reply.hijack()
-    const res = reply.raw
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no'
-    })
-    res.write('retry: 3000\n\n: open\n\n')
-    const unsubscribe = bottleHub.subscribe(c.id, {
-      targetId: f.targetId,
-      locale: f.locale,
-      write: (chunk) => {
-        // A reader that stopped reading only costs memory: drop it; its browser reconnects.
-        if (res.writableLength > 64 * 1024) {
-          res.destroy()
-          return false
-        }
-        return res.write(chunk)
-      },
-      end: () => res.end()
-    })
+    const unsubscribe = bottleHub.subscribe(c.id, { targetId: f.targetId, locale: f.locale, ...openEventStream(reply, ': open\n\n') })
     request.raw.once('close', unsubscribe)
   })
 }
