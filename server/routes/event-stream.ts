@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify'
-import type { Sink } from '../services/progress-hub.ts'
+import type { Sink } from '../services/stream-set.ts'
 
 /**
  * Takes the response over as a Server-Sent Events stream, writes `first` (after the reconnect delay) and returns the

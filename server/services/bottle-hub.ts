@@ -1,18 +1,9 @@
 import type { Bus, Channels } from './bus.ts'
-import type { Sink } from './progress-hub.ts'
+import type { WallItem } from '../repos/bottle-repo.ts'
+import { createStreamSet, type Sink } from './stream-set.ts'
 
 /** A wall item as it travels on the bus and in SSE frames (dates as ISO strings). */
-export interface WallEventItem {
-  id: number
-  text: string
-  locale: string
-  targetId: string
-  targetName: string
-  signatureName: string | null
-  signatureTown: string | null
-  featured: boolean
-  createdAt: string
-}
+export type WallEventItem = Omit<WallItem, 'createdAt'> & { createdAt: string }
 
 /** A message taken off the wall, with what the streams filter on. */
 export interface RemovedItem { id: number, targetId: string, locale: string }
@@ -30,12 +21,12 @@ export type BottleHub = ReturnType<typeof createBottleHub>
  * campaign whose filters they match. Subscribes on the first stream, so a process that serves no wall pays nothing.
  */
 export function createBottleHub ({ bus, channels, heartbeatMs = 25_000 }: { bus: Bus, channels: Channels, heartbeatMs?: number }) {
-  const sinks = new Map<string, Set<WallSink>>()
+  const streams = createStreamSet<WallSink>(heartbeatMs)
   let started: Promise<void> | null = null
   const listeners = new Set<(campaignId: string) => void>()
 
   function fanOut (e: BottleEvent): void {
-    const set = sinks.get(e.campaignId)
+    const set = streams.get(e.campaignId)
     if (!set) return
     const frames: Array<{ item: { targetId: string, locale: string }, frame: string }> = [
       ...e.approved.map((item) => ({ item, frame: `event: approved\ndata: ${JSON.stringify(item)}\n\n` })),
@@ -50,11 +41,6 @@ export function createBottleHub ({ bus, channels, heartbeatMs = 25_000 }: { bus:
     }
   }
 
-  const heartbeat = setInterval(() => {
-    for (const set of sinks.values()) for (const sink of set) sink.write(': ping\n\n')
-  }, heartbeatMs)
-  heartbeat.unref()
-
   return {
     /** Subscribes to the bottle channel (once); resolves when events will be heard. */
     ready (): Promise<void> {
@@ -66,9 +52,9 @@ export function createBottleHub ({ bus, channels, heartbeatMs = 25_000 }: { bus:
       }).then(() => {
         // Events published while the subscription was down are lost: open walls read their page again.
         bus.onReconnect(() => {
-          for (const [campaignId, set] of sinks) {
+          for (const campaignId of streams.campaigns()) {
             for (const l of listeners) l(campaignId)
-            for (const sink of set) sink.write('event: resync\ndata: {}\n\n')
+            for (const sink of streams.get(campaignId) ?? []) sink.write('event: resync\ndata: {}\n\n')
           }
         })
       }).catch((err: unknown) => {
@@ -83,27 +69,12 @@ export function createBottleHub ({ bus, channels, heartbeatMs = 25_000 }: { bus:
       listeners.add(listener)
     },
 
-    subscribe (campaignId: string, sink: WallSink): () => void {
-      let set = sinks.get(campaignId)
-      if (!set) { set = new Set(); sinks.set(campaignId, set) }
-      set.add(sink)
-      return () => {
-        set.delete(sink)
-        if (set.size === 0) sinks.delete(campaignId)
-      }
-    },
-
-    connections (): number {
-      let n = 0
-      for (const set of sinks.values()) n += set.size
-      return n
-    },
+    subscribe: streams.subscribe,
+    connections: streams.connections,
 
     /** Ends every open stream (shutdown). */
     close (): void {
-      clearInterval(heartbeat)
-      for (const set of sinks.values()) for (const sink of set) sink.end()
-      sinks.clear()
+      streams.close()
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Bus, Channels } from './bus.ts'
-import type { Sink } from './progress-hub.ts'
+import { createStreamSet, type Sink } from './stream-set.ts'
 import type { Dashboard } from './dashboard-service.ts'
 import type { ProgressMessage } from './progress-service.ts'
 
@@ -24,11 +24,11 @@ export function createDashboardHub ({ bus, channels, read, maxAgeMs = 2_000, tic
   const loading = new Map<string, Promise<Entry | null>>()
   // Campaigns that changed while a read was running: read once more when it ends.
   const dirty = new Set<string>()
-  const sinks = new Map<string, Set<Sink>>()
+  const streams = createStreamSet<Sink>(heartbeatMs)
   let started: Promise<void> | null = null
 
   function fanOut (campaignId: string, entry: Entry): void {
-    const set = sinks.get(campaignId)
+    const set = streams.get(campaignId)
     if (set) for (const sink of set) sink.write(entry.frame)
   }
 
@@ -52,7 +52,7 @@ export function createDashboardHub ({ bus, channels, read, maxAgeMs = 2_000, tic
   }
 
   function refresh (campaignId: string): void {
-    if (!sinks.has(campaignId)) {
+    if (!streams.has(campaignId)) {
       // Nobody watches: forget the copy, the next request reads afresh.
       entries.delete(campaignId)
       return
@@ -67,56 +67,37 @@ export function createDashboardHub ({ bus, channels, read, maxAgeMs = 2_000, tic
         const m = message as ProgressMessage
         if (typeof m?.campaignId === 'string') refresh(m.campaignId)
       })
-      bus.onReconnect(() => { for (const id of sinks.keys()) refresh(id) })
+      bus.onReconnect(() => { for (const id of streams.campaigns()) refresh(id) })
     })()
     return started
   }
 
-  const tick = setInterval(() => { for (const id of sinks.keys()) refresh(id) }, tickMs)
+  const tick = setInterval(() => { for (const id of streams.campaigns()) refresh(id) }, tickMs)
   tick.unref()
-  const heartbeat = setInterval(() => {
-    for (const set of sinks.values()) for (const sink of set) sink.write(': ping\n\n')
-  }, heartbeatMs)
-  heartbeat.unref()
 
   return {
     /** The campaign's dashboard: the shared copy while it is fresh or watched, else one read shared by concurrent callers. */
     async get (campaignId: string): Promise<Entry | null> {
       await start()
       const e = entries.get(campaignId)
-      if (e && (sinks.has(campaignId) || Date.now() - e.at < maxAgeMs)) return e
+      if (e && (streams.has(campaignId) || Date.now() - e.at < maxAgeMs)) return e
       return load(campaignId)
     },
 
     /** Drops the shared copy after a change outside the counters (the plan); open streams get a fresh one. */
     async invalidate (campaignId: string): Promise<void> {
       entries.delete(campaignId)
-      if (sinks.has(campaignId)) await load(campaignId).catch(() => null)
+      if (streams.has(campaignId)) await load(campaignId).catch(() => null)
     },
 
     /** Adds an open stream; it hears every new document of the campaign. */
-    subscribe (campaignId: string, sink: Sink): () => void {
-      let set = sinks.get(campaignId)
-      if (!set) { set = new Set(); sinks.set(campaignId, set) }
-      set.add(sink)
-      return () => {
-        set.delete(sink)
-        if (set.size === 0 && sinks.get(campaignId) === set) sinks.delete(campaignId)
-      }
-    },
-
-    connections (): number {
-      let n = 0
-      for (const set of sinks.values()) n += set.size
-      return n
-    },
+    subscribe: streams.subscribe,
+    connections: streams.connections,
 
     /** Ends every open stream (shutdown). */
     close (): void {
       clearInterval(tick)
-      clearInterval(heartbeat)
-      for (const set of sinks.values()) for (const sink of set) sink.end()
-      sinks.clear()
+      streams.close()
     }
   }
 }

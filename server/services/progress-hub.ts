@@ -1,11 +1,11 @@
 import type { Progress } from '../domain/progress.ts'
 import type { Bus, Channels } from './bus.ts'
 import type { ProgressMessage } from './progress-service.ts'
+import { createStreamSet, type Sink } from './stream-set.ts'
 
 interface Entry { progress: Progress, json: string, frame: string }
 
-/** Where an SSE stream writes; false from write means the socket buffer is full. */
-export interface Sink { write: (chunk: string) => boolean, end: () => void }
+export type { Sink } from './stream-set.ts'
 
 export type ProgressHub = ReturnType<typeof createProgressHub>
 
@@ -21,7 +21,7 @@ export function createProgressHub ({ bus, channels, read, heartbeatMs = 25_000 }
 }) {
   const entries = new Map<string, Entry>()
   const loading = new Map<string, Promise<Entry | null>>()
-  const sinks = new Map<string, Set<Sink>>()
+  const streams = createStreamSet<Sink>(heartbeatMs)
 
   function store (campaignId: string, progress: Progress): Entry {
     const current = entries.get(campaignId)
@@ -34,7 +34,7 @@ export function createProgressHub ({ bus, channels, read, heartbeatMs = 25_000 }
   }
 
   function fanOut (campaignId: string, entry: Entry): void {
-    const set = sinks.get(campaignId)
+    const set = streams.get(campaignId)
     if (!set) return
     for (const sink of set) sink.write(entry.frame)
   }
@@ -47,11 +47,6 @@ export function createProgressHub ({ bus, channels, read, heartbeatMs = 25_000 }
     }
     return p
   }
-
-  const heartbeat = setInterval(() => {
-    for (const set of sinks.values()) for (const sink of set) sink.write(': ping\n\n')
-  }, heartbeatMs)
-  heartbeat.unref()
 
   return {
     async start (): Promise<void> {
@@ -82,27 +77,12 @@ export function createProgressHub ({ bus, channels, read, heartbeatMs = 25_000 }
       return entries.get(campaignId)?.progress.total
     },
 
-    subscribe (campaignId: string, sink: Sink): () => void {
-      let set = sinks.get(campaignId)
-      if (!set) { set = new Set(); sinks.set(campaignId, set) }
-      set.add(sink)
-      return () => {
-        set.delete(sink)
-        if (set.size === 0) sinks.delete(campaignId)
-      }
-    },
-
-    connections (): number {
-      let n = 0
-      for (const set of sinks.values()) n += set.size
-      return n
-    },
+    subscribe: streams.subscribe,
+    connections: streams.connections,
 
     /** Ends every open stream (shutdown). */
     close (): void {
-      clearInterval(heartbeat)
-      for (const set of sinks.values()) for (const sink of set) sink.end()
-      sinks.clear()
+      streams.close()
     }
   }
 }
