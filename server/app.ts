@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
-import { adminScope } from './plugins/admin.ts'
+import { adminRoot, adminScope } from './plugins/admin.ts'
 import pages from './plugins/pages.ts'
 import security from './plugins/security.ts'
 import views from './plugins/views.ts'
@@ -42,7 +42,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(formbody, { bodyLimit: 32 * 1024 })
   await app.register(views)
   await app.register(pages, { i18n: deps.i18n })
-  await app.register(adminScope, { auth: deps.auth, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
+  await app.register(adminRoot, { i18n: deps.i18n })
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
@@ -54,24 +54,25 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
     if (status === 500) return reply.sendError(500, 'errors.server.message')
     return reply.sendError(status, 'errors.badRequest.message')
   })
-  app.setNotFoundHandler(async (_request, reply) => reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } }))
+  app.setNotFoundHandler(async (request, reply) => {
+    // An unknown /admin address answers in the admin's language too (it ran none of the admin's hooks).
+    request.settledLocale ??= app.adminLocaleOf(request)
+    return reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } })
+  })
 
   // Application routes.
   await app.register(healthRoutes, { deps })
   await app.register(campaignRoutes, { deps })
-  await app.register(authRoutes, { deps })
-  await app.register(teamRoutes, { deps })
-  await app.register(auditRoutes, { deps })
-  await app.register(adminCampaignRoutes, { deps })
-  await app.register(dashboardRoutes, { deps })
-  await app.register(targetRoutes, { deps })
-  await app.register(messageRoutes, { deps })
-  await app.register(deliveryRoutes, { deps })
-  await app.register(exportRoutes, { deps })
-  await app.register(queueRoutes, { deps })
   await app.register(mediaRoutes, { deps })
   await app.register(wallRoutes, { deps })
-  await app.register(bottleRoutes, { deps })
+
+  // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
+  await app.register(async (admin) => {
+    await admin.register(adminScope, { auth: deps.auth, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
+    for (const routes of [authRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes]) {
+      await admin.register(routes, { deps })
+    }
+  })
 
   return app
 }

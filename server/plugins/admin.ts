@@ -44,6 +44,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every /admin route with the least role that may call it: the table the guard enforces. */
     adminRoutes: readonly AdminRoute[]
+    /** The admin's language for a request to an /admin address (null elsewhere): error pages outside the admin context use it. */
+    adminLocaleOf: (request: FastifyRequest) => string | null
   }
   interface FastifyContextConfig {
     /** required on every /admin route: the least role that may call it */
@@ -72,22 +74,61 @@ function formPage (request: FastifyRequest): string {
   return '/admin'
 }
 
-/**
- * The admin scope's guard. Every route registered in it must declare `config.access` (the app refuses to
- * start otherwise); a request without the right session goes to the login page (403 when signed in with too
- * small a role); every state-changing request must carry the CSRF token of its session.
- */
-export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }: { auth: AuthService, i18n: I18n, secure: boolean }) => {
-  if (!app.hasDecorator('parseCookie')) await app.register(cookie)
-  app.decorateRequest('user', null)
+// ?lang=, else the remembered language, else Accept-Language. Cookies are parsed in the admin context only:
+// elsewhere (the 404 page of an unknown /admin address) the header is read here.
+function adminLocale (request: FastifyRequest, i18n: I18n): string {
+  const q = request.query as Record<string, unknown> | undefined
+  const remembered = request.cookies
+    ? request.cookies[LANG_COOKIE]
+    : (request.headers.cookie ? cookie.fastifyCookie.parse(request.headers.cookie)[LANG_COOKIE] : undefined)
+  return i18n.negotiate(typeof q?.lang === 'string' ? q.lang : remembered, request.headers['accept-language'], 'fr')
+}
 
+const ADMIN_URL = /^\/admin(?:[/?#]|$)/
+const kGuarded = Symbol('bouteille.adminGuarded')
+
+/**
+ * What the admin needs at the root: the table of every /admin route, the check (at ready) that each one was
+ * registered inside the admin context — so each is behind the guard — and error pages of unknown /admin
+ * addresses in the admin's language. Public routes run none of the admin's hooks, cookies included.
+ */
+export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n }) => {
   const table: AdminRoute[] = []
+  const guarded = new Set<string>()
+  const seen: string[] = []
   app.decorate('adminRoutes', table)
+  app.decorate(kGuarded, guarded)
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/admin')) return
     const access = (route.config as { access?: Access } | undefined)?.access
     if (!access) throw new Error(`admin route ${String(route.method)} ${route.url} declares no access`)
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, access })
+    for (const method of [route.method].flat()) {
+      seen.push(`${method} ${route.url}`)
+      table.push({ method, url: route.url, access })
+    }
+  })
+  app.addHook('onReady', async () => {
+    const outside = seen.filter((r) => !guarded.has(r))
+    if (outside.length > 0) throw new Error(`admin routes registered outside the admin context (no guard): ${outside.join(', ')}`)
+  })
+  app.decorateRequest('user', null)
+  app.decorate('adminLocaleOf', (request: FastifyRequest): string | null => ADMIN_URL.test(request.url) ? adminLocale(request, i18n) : null)
+}, { name: 'admin-root', dependencies: ['pages'] })
+
+
+/**
+ * The admin scope's guard, for the encapsulated context that holds every /admin route. Each route must declare
+ * `config.access` (the app refuses to start otherwise); a request without the right session goes to the login
+ * page (403 when signed in with too small a role); every state-changing request must carry the CSRF token of
+ * its session.
+ */
+export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }: { auth: AuthService, i18n: I18n, secure: boolean }) => {
+  await app.register(cookie)
+  const guarded = (app as unknown as Record<symbol, Set<string>>)[kGuarded]
+  if (!guarded) throw new Error('register adminRoot at the root before the admin context')
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/admin')) throw new Error(`route ${String(route.method)} ${route.url} is in the admin context but not under /admin`)
+    for (const method of [route.method].flat()) guarded.add(`${method} ${route.url}`)
   })
 
   const binding = (request: FastifyRequest): string => request.user
@@ -104,15 +145,8 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
     return auth.csrfToken(binding(this.request))
   })
 
-  // ?lang=, else the remembered language, else Accept-Language.
-  const adminLocale = (request: FastifyRequest): string => {
-    const q = request.query as Record<string, unknown> | undefined
-    const chosen = typeof q?.lang === 'string' ? q.lang : request.cookies[LANG_COOKIE]
-    return i18n.negotiate(chosen, request.headers['accept-language'], 'fr')
-  }
-
   app.decorateReply('adminTranslator', function (this: FastifyReply) {
-    return i18n.translator(adminLocale(this.request))
+    return i18n.translator(adminLocale(this.request, i18n))
   })
 
   app.decorateReply('flash', function (this: FastifyReply, flash: Flash) {
@@ -139,9 +173,9 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
   // Who may call is checked on request, before the body is even read: a stranger's upload is never parsed.
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access
-    // Error pages (401, 403, 404, 500) speak the admin's language too, even an unknown /admin address's 404.
-    if (access || /^\/admin(?:[/?#]|$)/.test(request.url)) request.settledLocale = adminLocale(request)
-    if (!access) return // not an admin route, or the 404 handler
+    // Error pages (401, 403, 404, 500) speak the admin's language too.
+    request.settledLocale = adminLocale(request, i18n)
+    if (!access) return // cannot happen: onRoute refused such a route
     request.user = await auth.userFromCookie(request.cookies[SESSION_COOKIE])
     const q = request.query as Record<string, unknown> | undefined
     if (typeof q?.lang === 'string' && i18n.locales.includes(q.lang) && q.lang !== request.cookies[LANG_COOKIE]) {
@@ -157,7 +191,6 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
 
   // The CSRF token travels in the body: checked once it is parsed, before any handler runs.
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.routeOptions.config.access) return
     if (request.method === 'GET' || request.method === 'HEAD') return
     const body = request.body as Record<string, unknown> | undefined
     // A multipart form (file upload) may carry its fields as { value } objects.
@@ -165,4 +198,4 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
     const token = (field && typeof field === 'object' && 'value' in field ? (field as { value: unknown }).value : field) ?? request.headers['x-csrf-token']
     if (!auth.csrfValid(binding(request), token)) return reply.sendError(403, 'admin.errors.csrf', { back: { href: formPage(request), labelKey: 'admin.errors.reload' } })
   })
-}, { name: 'admin-scope', dependencies: ['pages'] })
+}, { name: 'admin-scope', dependencies: ['admin-root'] })

@@ -1,7 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AdminRoute } from '../../server/plugins/admin.ts'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { I18n } from '../../server/i18n.ts'
+import { adminRoot, adminScope, type AdminRoute } from '../../server/plugins/admin.ts'
+import type { AuthService } from '../../server/services/auth-service.ts'
 import { buildTestApp, signIn, type SignedIn } from '../helper.ts'
 
 // The only routes a stranger may call: signing in, and the one-time links (set-up and invitations).
@@ -123,5 +127,47 @@ describe('access to every /admin route', () => {
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(403)
     }
     expect(await counts()).toEqual(before)
+  })
+})
+
+describe('the admin context', () => {
+  // The plugins alone, over a stand-in for the pages plugin they depend on (nothing here serves a request).
+  const app = async () => {
+    const f = Fastify({ logger: false })
+    await f.register(fp(async () => {}, { name: 'pages' }))
+    await f.register(adminRoot, { i18n: {} as I18n })
+    return f
+  }
+  const context = (f: FastifyInstance, routes: (admin: FastifyInstance) => void) => f.register(async (admin) => {
+    await admin.register(adminScope, { auth: {} as AuthService, i18n: {} as I18n, secure: false })
+    routes(admin)
+  })
+
+  it('refuses to start when an /admin route declares no access', async () => {
+    const f = await app()
+    await expect(context(f, (admin) => { admin.get('/admin/x', async () => 'x') })).rejects.toThrow(/GET \/admin\/x declares no access/)
+    await f.close()
+  })
+
+  it('refuses to start when an /admin route is registered outside the admin context (it would have no guard)', async () => {
+    const f = await app()
+    f.get('/admin/stray', { config: { access: 'owner' } }, async () => 'x')
+    await context(f, (admin) => { admin.get('/admin/fine', { config: { access: 'owner' } }, async () => 'x') })
+    await expect(f.ready()).rejects.toThrow(/outside the admin context.*GET \/admin\/stray/)
+    await f.close()
+  })
+
+  it('keeps the admin context to /admin routes', async () => {
+    const f = await app()
+    await expect(context(f, (admin) => { admin.get('/public', async () => 'x') })).rejects.toThrow(/GET \/public is in the admin context/)
+    await f.close()
+  })
+
+  it('starts when every /admin route is inside it, and lists them', async () => {
+    const f = await app()
+    await context(f, (admin) => { admin.get('/admin/fine', { config: { access: 'viewer' } }, async () => 'x') })
+    await f.ready()
+    expect(f.adminRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /admin/fine', 'HEAD /admin/fine'])
+    await f.close()
   })
 })
