@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
 import { adminRoot, adminScope } from './plugins/admin.ts'
+import { lazyChildLogger } from './plugins/lazy-logger.ts'
 import pages from './plugins/pages.ts'
 import security from './plugins/security.ts'
 import views from './plugins/views.ts'
@@ -32,6 +33,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   const app = Fastify({
     loggerInstance: opts.loggerInstance,
     logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
+    childLoggerFactory: lazyChildLogger,
     // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address).
     trustProxy: deps.config.trustProxy as boolean,
     bodyLimit: 64 * 1024
