@@ -32,7 +32,7 @@ const csp = (nonce?: string): string => nonce ? `${BEFORE_NONCE} 'nonce-${nonce}
 // Nonces are cut from a buffer of random bytes refilled when used up: one system call per 256 pages.
 const pool = Buffer.alloc(16 * 256)
 let offset = pool.length
-function nextNonce (): string {
+export function nextNonce (): string {
   if (offset >= pool.length) {
     randomFillSync(pool)
     offset = 0
@@ -59,15 +59,30 @@ function helmetHeaders (): Record<string, string> {
   return headers
 }
 
+const HELMET = helmetHeaders()
+const HELMET_LIST = Object.entries(HELMET).flat()
+
+/**
+ * The security headers and the CSP with a page's nonce as a flat [name, value, …] list, for a response written
+ * straight to Node (the cached campaign page): Node takes such a list faster than an object.
+ */
+export function securityHeaderList (nonce: string): string[] {
+  return [...HELMET_LIST, 'content-security-policy', csp(nonce)]
+}
+/** The Content-Security-Policy value with a page's nonce. */
+export const cspWithNonce = (nonce: string): string => csp(nonce)
+
 /** Security headers on every response (helmet's set) and a strict CSP; pages add a nonce. */
 export default fp(async (app) => {
-  const headers = { ...helmetHeaders(), 'content-security-policy': csp() }
+  const headers = { ...HELMET, 'content-security-policy': csp() }
   app.decorateReply('pageNonce', function () {
     const nonce = nextNonce()
     this.header('content-security-policy', csp(nonce))
     return nonce
   })
-  app.addHook('onRequest', async (_request, reply) => {
+  // A callback hook, not an async one: it runs on every response, and needs no promise.
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers)
+    done()
   })
 }, { name: 'security' })
