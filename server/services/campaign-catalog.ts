@@ -46,6 +46,15 @@ export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, mi
     loading.delete(slug)
   }
 
+  function peek (slug: string): CampaignData | null | undefined {
+    const hit = bySlug.get(slug)
+    if (!hit) return undefined
+    if (now() - hit.at < (hit.data ? ttlMs : missTtlMs)) return hit.data
+    if (!hit.data) return undefined
+    load(slug).catch(() => {})
+    return hit.data
+  }
+
   return {
     async start (): Promise<void> {
       await bus.on(channels.campaigns, (message) => {
@@ -60,18 +69,15 @@ export function createCampaignCatalog ({ repo, bus, channels, ttlMs = 30_000, mi
       })
     },
 
+    /**
+     * The campaign from memory without waiting: null for a slug known to be unknown, undefined when it has to be
+     * read (get() does). Content past its time is still served, and refreshed behind the response.
+     */
+    peek,
+
     async get (slug: string): Promise<CampaignData | null> {
-      const hit = bySlug.get(slug)
-      if (hit) {
-        const age = now() - hit.at
-        if (age < (hit.data ? ttlMs : missTtlMs)) return hit.data
-        if (hit.data) {
-          // Serve what we have; refresh behind the response.
-          load(slug).catch(() => {})
-          return hit.data
-        }
-      }
-      return load(slug)
+      const known = peek(slug)
+      return known !== undefined ? known : load(slug)
     },
 
     /** Campaigns shown on the home page (live first). */

@@ -72,6 +72,11 @@ export function createProgressHub ({ bus, channels, read, heartbeatMs = 25_000 }
       return entries.get(campaignId) ?? load(campaignId)
     },
 
+    /** The campaign's progress from memory, if it is there, without waiting. */
+    peek (campaignId: string): Entry | undefined {
+      return entries.get(campaignId)
+    },
+
     /** The in-memory total, if known, without waiting. */
     peekTotal (campaignId: string): number | undefined {
       return entries.get(campaignId)?.progress.total

@@ -129,6 +129,52 @@ describe('public pages', () => {
     expect(res.body).not.toMatch(/style="/)
   })
 
+  it('sends a cached page view with the same security headers as every other response', async () => {
+    const warm = await get(`/c/${c.slug}?lang=en`)
+    const hot = await get(`/c/${c.slug}?lang=en`)
+    const other = await get('/healthz')
+    expect(warm.statusCode).toBe(200)
+    expect(hot.statusCode).toBe(200)
+    for (const [name, value] of Object.entries(other.headers)) {
+      if (['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'content-security-policy'].includes(name)) continue
+      expect(hot.headers[name], name).toBe(value)
+    }
+    // The same policy, with this view's own nonce.
+    const policy = (h: unknown) => String(h).replace(/ 'nonce-[^']+'/, '')
+    expect(policy(hot.headers['content-security-policy'])).toBe(policy(other.headers['content-security-policy']))
+    expect(hot.headers['content-security-policy']).not.toBe(warm.headers['content-security-policy'])
+    expect(Number(hot.headers['content-length'])).toBe(hot.rawPayload.length)
+  })
+
+  it('takes turns with the message variants from one view to the next', async () => {
+    const selected = async () => /<input class="variant-radio"[^>]*id="m-([0-9a-f-]{36})"[^>]*checked/.exec((await get(`/c/${c.slug}?lang=en`)).body)?.[1]
+    const english = c.messages.filter((m) => m.locale === 'en' && m.targetId === null).map((m) => m.id)
+    expect(english.length).toBeGreaterThan(1)
+    const seen = new Set<string>()
+    for (let i = 0; i < english.length * 2; i++) seen.add((await selected())!)
+    expect([...seen].sort()).toEqual([...english].sort())
+  })
+
+  it('ignores tracking parameters: the page and its links are the same, and carry none of them', async () => {
+    const strip = (html: string) => html.replace(/nonce="[^"]+"/g, '').replace(/name="key" value="[^"]+"/, '')
+    const a = await get(`/c/${c.slug}?lang=en&message=${c.messages.find((m) => m.locale === 'en')!.id}&utm_source=newsletter&fbclid=AAA111`)
+    const b = await get(`/c/${c.slug}?lang=en&message=${c.messages.find((m) => m.locale === 'en')!.id}&fbclid=BBB222`)
+    expect(a.statusCode).toBe(200)
+    expect(strip(a.body)).toBe(strip(b.body))
+    for (const mark of ['utm_source', 'fbclid', 'AAA111', 'BBB222']) expect(a.body).not.toContain(mark)
+    // What the page does read is kept in its language links.
+    expect(a.body).toContain(`href="/c/${c.slug}?message=${c.messages.find((m) => m.locale === 'en')!.id}&amp;lang=fr"`)
+  })
+
+  it('answers HEAD on a cached page with the headers and no body', async () => {
+    await get(`/c/${c.slug}`)
+    const res = await t.app.inject({ method: 'HEAD', url: `/c/${c.slug}` })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/text\/html/)
+    expect(Number(res.headers['content-length'])).toBeGreaterThan(10_000)
+    expect(res.rawPayload.length).toBe(0)
+  })
+
   it('serves the self-hosted assets', async () => {
     for (const path of ['/assets/css/app.css', '/assets/js/campaign.js', '/assets/img/favicon.svg']) {
       const res = await get(path)

@@ -93,14 +93,16 @@ export interface PageSelection {
   target: TargetData | undefined
   /** message variants of the page's language */
   variants: MessageData[]
+  /** the variant shown selected */
   messageId: string
+  /** the variants views take turns with (the supporter's own choice alone, when they made one) */
+  rotation: string[]
 }
-
-let rotation = 0
 
 /**
  * What a page view shows selected: the country filter, the least-contacted target (the suggestion) unless the
- * supporter chose one, and the next message variant in rotation so identical posts do not pile up.
+ * supporter chose one, and the message variants views take turns with so identical posts do not pile up (the first is selected; the page
+ * cache moves the selection along the rotation from view to view).
  */
 export function selectForPage (c: CampaignData, progress: Progress | undefined, locale: string, query: PageQuery, echo?: FormEcho): PageSelection {
   const counts = new Map((progress?.targets ?? []).map((t) => [t.id, t.count]))
@@ -118,8 +120,9 @@ export function selectForPage (c: CampaignData, progress: Progress | undefined, 
   if (variants.length === 0) variants = c.messages.filter((m) => m.locale === c.defaultLocale)
   const forSelected = variants.filter((m) => m.targetId === null || m.targetId === target?.id)
   const wantedMessage = echo?.message ?? query.message
-  const message = forSelected.find((m) => m.id === wantedMessage) ?? forSelected[rotation++ % Math.max(1, forSelected.length)]
-  return { country: visible.length > 0 ? country : '', shown, filtered: visible.length > 0 && Boolean(country), suggestedId: suggested?.id, target, variants, messageId: message?.id ?? '' }
+  const wantedOne = forSelected.find((m) => m.id === wantedMessage)
+  const rotation = wantedOne ? [wantedOne.id] : forSelected.map((m) => m.id)
+  return { country: visible.length > 0 ? country : '', shown, filtered: visible.length > 0 && Boolean(country), suggestedId: suggested?.id, target, variants, messageId: rotation[0] ?? '', rotation }
 }
 
 /** Builds the campaign page's view model for a selection. */

@@ -6,9 +6,10 @@ import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
-import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache } from './page-cache.ts'
-import type { HomePageView, ThanksPageView } from './view-models.ts'
+import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
+import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
 import { openEventStream } from '../event-stream.ts'
+import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/security.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
@@ -55,49 +56,84 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
 
   const pages = createPageCache()
 
+  // The query fields a campaign page reads; the rest of a URL (utm_…, fbclid…) changes nothing on the page.
+  const pageQuery = (query: Record<string, string | undefined>, phase: CampaignPhase): PageQuery & { preview?: string } => ({
+    country: typeof query.country === 'string' ? query.country : undefined,
+    target: typeof query.target === 'string' ? query.target : undefined,
+    message: typeof query.message === 'string' ? query.message : undefined,
+    ref: sanitizeRef(query.ref) || undefined,
+    preview: phase === 'preview' && typeof query.preview === 'string' ? query.preview : undefined
+  })
+
+  // One cache slot per campaign, phase, language and page query (the phase can change with the clock alone).
+  const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: PageQuery): string =>
+    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}`
+
+  /**
+   * Sends a cached page with a fresh nonce and idempotency key. The response is written straight to Node with its
+   * headers as a flat list (the security plugin's, then the page's): on the hottest route that costs a fifth less
+   * than Fastify's send, which hands Node an object of ~20 headers.
+   */
+  function sendPage (request: SlugRequest, reply: FastifyReply, page: CachedPage, phase: CampaignPhase): void {
+    const nonce = nextNonce()
+    const view = pages.serve(page, nonce, acceptsDeflate(request.headers['accept-encoding']))
+    const headers = pageHeaders(nonce, view.body.length, view.deflated, phase === 'preview')
+    reply.hijack()
+    reply.raw.writeHead(200, headers)
+    reply.raw.end(view.body)
+  }
+
   async function renderPage (request: SlugRequest, reply: FastifyReply, c: CampaignData, echo?: FormEcho, error?: string | null, locale?: string): Promise<FastifyReply> {
     const tr = i18n.translator(locale ?? request.locale(c.defaultLocale))
     const texts = textsFor(c, tr.locale)
     const link = actionService.campaignLink(c)
     const progress = (await progressHub.get(c.id))?.progress
-    const query = request.query as PageQuery
-    const selection = selectForPage(c, progress, tr.locale, query, echo)
     // From the status and the clock: a page cached while open must not outlive the closing time.
     const phase = phaseOf(actionService.closedReason(c))
-    const view = (nonce: string, key: string) => buildCampaignPage({
-      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : undefined }),
+    const query = pageQuery(request.query, phase)
+    const selection = selectForPage(c, progress, tr.locale, query, echo)
+    // The page's own links (language switch) carry only what the page reads, whatever else the URL held.
+    const search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined)).toString()
+    const path = `/c/${c.slug}${search ? `?${search}` : ''}`
+    const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
+      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
       tr,
       campaign: c,
       progress,
       link,
-      selection,
+      selection: { ...selection, messageId },
       key,
       ref: sanitizeRef(echo?.ref ?? query.ref),
       echo,
       error,
       phase
     })
-    // The page holds a one-time idempotency key: never serve it from a shared cache.
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
-    if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
     if (echo) {
       // A form shown again after an error is the supporter's own: rendered for them alone, with their key.
       const key = echo.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID()
-      return reply.view('public/campaign.eta', view(reply.pageNonce(), key))
+      reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
+      if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
+      return reply.view('public/campaign.eta', view(reply.pageNonce(), key, selection.messageId))
     }
-    const nonce = reply.pageNonce()
-    const deflate = acceptsDeflate(request.headers['accept-encoding'])
-    // An announced change gives the campaign a new object (deps); the phase can change with the clock alone (key).
-    const page = await pages.render(`${c.id}|${phase}|${tr.locale}|${selection.messageId}|${request.url}`, [c, progress], () => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK)), nonce, deflate)
-    reply.header('vary', 'accept-encoding')
-    if (page.deflated) reply.header('content-encoding', 'deflate')
-    return reply.send(page.body)
+    // An announced change gives the campaign a new object (deps): its slots are rendered again.
+    const page = await pages.take(slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
+      (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId)))
+    sendPage(request, reply, page, phase)
+    return reply
   }
 
-  app.get('/c/:slug', async (request: SlugRequest, reply) => {
-    const c = await publicCampaign(request, reply, true)
-    if (!c) return reply
-    return renderPage(request, reply, c)
+  // The hot path: a page already rendered for this campaign, phase, language and query is sent with no await.
+  app.get('/c/:slug', (request: SlugRequest, reply) => {
+    const slug = request.params.slug
+    const c = SLUG_RE.test(slug) ? catalog.peek(slug) : undefined
+    const progress = c && c.status !== 'draft' ? progressHub.peek(c.id)?.progress : undefined
+    if (c && progress) {
+      const locale = request.locale(c.defaultLocale)
+      const phase = phaseOf(actionService.closedReason(c))
+      const page = pages.next(slotKey(c, phase, locale, pageQuery(request.query, phase)), [c, progress])
+      if (page) return sendPage(request, reply, page, phase)
+    }
+    return publicCampaign(request, reply, true).then((found) => found ? renderPage(request, reply, found) : reply)
   })
 
   app.post('/c/:slug/act', { bodyLimit: 32 * 1024 }, async (request: SlugRequest, reply) => {
@@ -195,4 +231,26 @@ function echoOf (body: ActInput): FormEcho {
 
 function localeOfMessage (c: CampaignData, message: unknown): string | undefined {
   return typeof message === 'string' ? c.messagesById.get(message)?.locale : undefined
+}
+
+// The campaign page's headers as flat lists, one per kind of view, with the CSP and the length left to fill.
+const PAGE_HEADERS = new Map<string, { list: string[], csp: number, length: number }>()
+
+/** The headers of a campaign page view: the security plugin's, then the page's own (see sendPage). */
+function pageHeaders (nonce: string, length: number, deflated: boolean, preview: boolean): string[] {
+  const kind = `${deflated ? 'd' : 'p'}${preview ? 'v' : ''}`
+  let t = PAGE_HEADERS.get(kind)
+  if (!t) {
+    const list = securityHeaderList(nonce)
+    // The page holds a one-time idempotency key: never serve it from a shared cache.
+    list.push('cache-control', 'no-store', 'content-type', 'text/html; charset=utf-8', 'vary', 'accept-encoding', 'content-length', '')
+    if (deflated) list.push('content-encoding', 'deflate')
+    if (preview) list.push('x-robots-tag', 'noindex, nofollow')
+    t = { list, csp: list.indexOf('content-security-policy') + 1, length: list.indexOf('content-length') + 1 }
+    PAGE_HEADERS.set(kind, t)
+  }
+  const headers = t.list.slice()
+  headers[t.csp] = cspWithNonce(nonce)
+  headers[t.length] = String(length)
+  return headers
 }

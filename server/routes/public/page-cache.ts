@@ -8,19 +8,38 @@ const SPLIT = new RegExp(`(${NONCE_MARK}|${KEY_MARK})`)
 
 interface DeflatedPart { data: Buffer, adler: number, length: number }
 
-interface Entry {
+/** A page's bytes with a hole for each per-view value: a view copies it and writes its values in. */
+interface Template {
+  bytes: Buffer
+  /** where each value goes */
+  holes: number[]
+  /** the byte lengths of the values it was built for */
+  lengths: number[]
+  /** deflated only: each static part's Adler-32 and length, and where the stream's Adler-32 goes */
+  adlers?: Array<{ adler: number, length: number }>
+}
+
+/** A rendered page whose only per-view values are the CSP nonce and the idempotency key. */
+export interface CachedPage {
   parts: string[]
+  /** which value goes between parts i and i+1 */
   slots: string[]
+  plain: Template | null
+  deflated: Template | null
+}
+
+interface Slot {
   deps: readonly unknown[]
-  /** each part as its own raw deflate run ending on a byte boundary, with its Adler-32 and length (built on the first deflated view) */
-  deflated: DeflatedPart[] | null
-  /** the byte lengths of the per-view values the runs were built for (their back-references skip over them) */
-  valueLengths: number[]
+  /** the choices (message variants) the slot's views take turns with */
+  rotation: string[]
+  turn: number
+  pages: Map<string, CachedPage>
+  building: Map<string, Promise<CachedPage>>
 }
 
 export interface RenderedPage {
-  /** the page as a string, or, when deflate was asked for, the zlib-wrapped deflate stream */
-  body: string | Buffer
+  /** the page, or, when deflate was asked for, the zlib-wrapped deflate stream */
+  body: Buffer
   deflated: boolean
   formKey: string
 }
@@ -29,75 +48,173 @@ export type PageCache = ReturnType<typeof createPageCache>
 
 /**
  * Keeps rendered pages whose only per-view values are the CSP nonce and the idempotency key, so a page view
- * costs two random values and a join. Each static part is also kept deflated: a compressed view is the parts'
- * deflate runs with the per-view values in stored blocks between them, and an Adler-32 combined from the
+ * costs two random values and one copy. A slot (a campaign page in one phase, language and selection) rotates
+ * over its message variants, one cached page each. Each page is also kept deflated: a compressed view is the
+ * parts' deflate runs with the per-view values in stored blocks between them, and an Adler-32 combined from the
  * parts' — no compression work per view. Each run may refer back to the parts before it (see deflateParts), so
- * cutting the page costs next to nothing in size. An entry is rebuilt when any of its deps (the campaign's
- * content, its progress document) is no longer the same object.
+ * cutting the page costs next to nothing in size. A slot is dropped when any of its deps (the campaign's
+ * content, its progress document) is no longer the same object; past maxPages, the least recently used go.
  */
-export function createPageCache (max = 500) {
-  const entries = new Map<string, Entry>()
-  const building = new Map<string, Promise<Entry>>()
+export function createPageCache (maxPages = 500) {
+  const slots = new Map<string, Slot>()
+  let pages = 0
 
-  function lookup (key: string, deps: readonly unknown[]): Entry | undefined {
-    const entry = entries.get(key)
-    if (!entry || entry.deps.length !== deps.length || entry.deps.some((d, i) => d !== deps[i])) return undefined
-    // Re-inserted last: the Map's order is the eviction order (least recently used first).
-    entries.delete(key)
-    entries.set(key, entry)
-    return entry
+  function current (key: string, deps: readonly unknown[]): Slot | undefined {
+    const slot = slots.get(key)
+    if (!slot) return undefined
+    if (slot.deps.length === deps.length && slot.deps.every((d, i) => d === deps[i])) return slot
+    drop(key, slot)
+    return undefined
   }
 
-  function store (key: string, deps: readonly unknown[], html: string): Entry {
-    const pieces = html.split(SPLIT)
-    const parts = pieces.filter((_, i) => i % 2 === 0)
-    const entry: Entry = { parts, slots: pieces.filter((_, i) => i % 2 === 1), deps, deflated: null, valueLengths: [] }
-    entries.delete(key)
-    if (entries.size >= max) entries.delete(entries.keys().next().value!)
-    entries.set(key, entry)
-    return entry
+  function drop (key: string, slot: Slot): void {
+    slots.delete(key)
+    pages -= slot.pages.size
+  }
+
+  // The Map's order is the eviction order: a slot is moved last when used, once the cache is half full
+  // (below that nothing is evicted, so the order does not matter and views skip the move).
+  function touch (key: string, slot: Slot): void {
+    if (pages * 2 < maxPages) return
+    slots.delete(key)
+    slots.set(key, slot)
+  }
+
+  function keep (slot: Slot, choice: string, page: CachedPage): void {
+    slot.pages.set(choice, page)
+    pages++
+    for (const [k, s] of slots) {
+      if (pages <= maxPages) break
+      if (s !== slot) drop(k, s)
+    }
   }
 
   return {
-    async render (key: string, deps: readonly unknown[], build: () => Promise<string>, nonce: string, deflate: boolean): Promise<RenderedPage> {
-      let entry = lookup(key, deps)
-      if (!entry) {
-        // Views arriving together while the page renders share one render.
-        let pending = building.get(key)
-        if (!pending) {
-          pending = build().then((html) => store(key, deps, html)).finally(() => building.delete(key))
-          building.set(key, pending)
-        }
-        entry = await pending
-      }
-      const formKey = randomUUID()
-      const values = entry.slots.map((s) => s === NONCE_MARK ? nonce : formKey)
-      if (!deflate) {
-        let html = entry.parts[0]!
-        for (let i = 0; i < values.length; i++) html += values[i]! + entry.parts[i + 1]!
-        return { body: html, deflated: false, formKey }
-      }
-      const buffers = values.map((v) => Buffer.from(v))
-      // Nonces and keys keep their length from view to view; should one change, the runs are built again for it.
-      if (!entry.deflated || buffers.some((b, i) => b.length !== entry!.valueLengths[i])) {
-        entry.valueLengths = buffers.map((b) => b.length)
-        entry.deflated = deflateParts(entry.parts, entry.valueLengths)
-      }
-      const deflated = entry.deflated
-      const chunks: Buffer[] = [ZLIB_HEADER, deflated[0]!.data]
-      let adler = deflated[0]!.adler
-      for (let i = 0; i < buffers.length; i++) {
-        const value = buffers[i]!
-        chunks.push(storedBlock(value), deflated[i + 1]!.data)
-        adler = adler32Combine(adler32Combine(adler, adler32(value), value.length), deflated[i + 1]!.adler, deflated[i + 1]!.length)
-      }
-      const trailer = Buffer.alloc(4)
-      trailer.writeUInt32BE(adler >>> 0)
-      chunks.push(FINAL_BLOCK, trailer)
-      return { body: Buffer.concat(chunks), deflated: true, formKey }
+    /** The slot's next page when it is current and built: the view's hot path, with no await and no render. */
+    next (key: string, deps: readonly unknown[]): CachedPage | undefined {
+      const slot = current(key, deps)
+      if (!slot) return undefined
+      const page = slot.pages.get(slot.rotation[slot.turn % slot.rotation.length]!)
+      if (!page) return undefined
+      slot.turn++
+      touch(key, slot)
+      return page
     },
-    size: () => entries.size
+
+    /**
+     * The slot's next page, rendered by build(choice) when it is not cached yet (views arriving together share
+     * one render). rotation() gives the choices when the slot is (re)made; an empty list means one page.
+     */
+    async take (key: string, deps: readonly unknown[], rotation: () => string[], build: (choice: string) => Promise<string>): Promise<CachedPage> {
+      let slot = current(key, deps)
+      if (!slot) {
+        const choices = rotation()
+        slot = { deps, rotation: choices.length > 0 ? choices : [''], turn: 0, pages: new Map(), building: new Map() }
+        // Slots whose render failed hold no page: they are bounded apart.
+        if (slots.size >= maxPages * 2) drop(slots.keys().next().value!, slots.values().next().value!)
+        slots.set(key, slot)
+      }
+      const choice = slot.rotation[slot.turn++ % slot.rotation.length]!
+      const cached = slot.pages.get(choice)
+      if (cached) return cached
+      let pending = slot.building.get(choice)
+      if (!pending) {
+        const s = slot
+        pending = build(choice).then((html) => {
+          const page = parse(html)
+          if (slots.get(key) === s) keep(s, choice, page)
+          return page
+        }).finally(() => s.building.delete(choice))
+        slot.building.set(choice, pending)
+      }
+      return pending
+    },
+
+    /** The page with a fresh idempotency key and the given nonce in, deflated when asked. */
+    serve (page: CachedPage, nonce: string, deflate: boolean): RenderedPage {
+      const formKey = randomUUID()
+      const values = page.slots.map((s) => s === NONCE_MARK ? nonce : formKey)
+      const template = deflate ? deflatedTemplate(page, values) : plainTemplate(page, values)
+      const body = carve(template.bytes.length)
+      template.bytes.copy(body)
+      for (let i = 0; i < values.length; i++) body.write(values[i]!, template.holes[i]!, 'latin1')
+      if (template.adlers) {
+        let adler = template.adlers[0]!.adler
+        for (let i = 0; i < values.length; i++) {
+          const next = template.adlers[i + 1]!
+          adler = adler32Combine(adler32Combine(adler, adler32Ascii(values[i]!), values[i]!.length), next.adler, next.length)
+        }
+        body.writeUInt32BE(adler >>> 0, body.length - 4)
+      }
+      return { body, deflated: deflate, formKey }
+    },
+
+    /** How many pages are kept. */
+    size: () => pages
   }
+}
+
+// Views' bodies are cut from shared slabs, as Node's own pool does for small buffers: a page-sized allocation
+// of its own costs a view more than the copy into it. A slab is freed once the last body cut from it is sent
+// and dropped; every byte of a body is written before it is sent.
+const SLAB_SIZE = 512 * 1024
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+let slabUsed = 0
+
+function carve (length: number): Buffer {
+  if (length > SLAB_SIZE / 8) return Buffer.allocUnsafe(length)
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE)
+    slabUsed = 0
+  }
+  const body = slab.subarray(slabUsed, slabUsed + length)
+  // Keep the next body 8-byte aligned.
+  slabUsed = (slabUsed + length + 7) & ~7
+  return body
+}
+
+function parse (html: string): CachedPage {
+  const pieces = html.split(SPLIT)
+  return { parts: pieces.filter((_, i) => i % 2 === 0), slots: pieces.filter((_, i) => i % 2 === 1), plain: null, deflated: null }
+}
+
+// Nonces and keys are ASCII: one character a byte. Should a value change length, its template is built again.
+const sameLengths = (t: Template | null, values: string[]): t is Template => t !== null && values.every((v, i) => v.length === t.lengths[i])
+
+function plainTemplate (page: CachedPage, values: string[]): Template {
+  if (sameLengths(page.plain, values)) return page.plain
+  const chunks: Buffer[] = []
+  const holes: number[] = []
+  let at = 0
+  page.parts.forEach((part, i) => {
+    const bytes = Buffer.from(part)
+    chunks.push(bytes)
+    at += bytes.length
+    if (i < values.length) {
+      holes.push(at)
+      chunks.push(Buffer.alloc(values[i]!.length))
+      at += values[i]!.length
+    }
+  })
+  page.plain = { bytes: Buffer.concat(chunks), holes, lengths: values.map((v) => v.length) }
+  return page.plain
+}
+
+function deflatedTemplate (page: CachedPage, values: string[]): Template {
+  if (sameLengths(page.deflated, values)) return page.deflated
+  const lengths = values.map((v) => v.length)
+  const runs = deflateParts(page.parts, lengths)
+  const chunks: Buffer[] = [ZLIB_HEADER, runs[0]!.data]
+  const holes: number[] = []
+  let at = ZLIB_HEADER.length + runs[0]!.data.length
+  for (let i = 0; i < values.length; i++) {
+    chunks.push(storedBlockHead(lengths[i]!), Buffer.alloc(lengths[i]!), runs[i + 1]!.data)
+    holes.push(at + 5)
+    at += 5 + lengths[i]! + runs[i + 1]!.data.length
+  }
+  chunks.push(FINAL_BLOCK, Buffer.alloc(4))
+  page.deflated = { bytes: Buffer.concat(chunks), holes, lengths, adlers: runs.map((r) => ({ adler: r.adler, length: r.length })) }
+  return page.deflated
 }
 
 const WINDOW = 32 * 1024
@@ -121,9 +238,21 @@ function deflateParts (parts: string[], valueLengths: number[]): DeflatedPart[] 
   })
 }
 
-/** Whether an Accept-Encoding header takes "deflate" (named, or "*", with a quality above 0). */
+const deflateAnswers = new Map<string, boolean>()
+
+/** Whether an Accept-Encoding header takes "deflate" (named, or "*", with a quality above 0). Browsers send a handful of distinct headers: each is read once. */
 export function acceptsDeflate (header: string | undefined): boolean {
   if (!header) return false
+  let answer = deflateAnswers.get(header)
+  if (answer === undefined) {
+    answer = readAcceptEncoding(header)
+    if (deflateAnswers.size >= 256) deflateAnswers.clear()
+    deflateAnswers.set(header, answer)
+  }
+  return answer
+}
+
+function readAcceptEncoding (header: string): boolean {
   for (const item of header.split(',')) {
     const [name = '', ...params] = item.trim().toLowerCase().split(';')
     if (name.trim() !== 'deflate' && name.trim() !== '*') continue
@@ -137,13 +266,13 @@ export function acceptsDeflate (header: string | undefined): boolean {
 const ZLIB_HEADER = Buffer.from([0x78, 0x9c])
 const FINAL_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff])
 
-/** A non-final stored (uncompressed) deflate block: the previous run ended on a byte boundary (sync flush). */
-function storedBlock (data: Buffer): Buffer {
+/** The head of a non-final stored (uncompressed) deflate block of `length` bytes (the run before it ended on a byte boundary). */
+function storedBlockHead (length: number): Buffer {
   const head = Buffer.alloc(5)
   head[0] = 0x00
-  head.writeUInt16LE(data.length, 1)
-  head.writeUInt16LE(~data.length & 0xffff, 3)
-  return Buffer.concat([head, data])
+  head.writeUInt16LE(length, 1)
+  head.writeUInt16LE(~length & 0xffff, 3)
+  return head
 }
 
 const BASE = 65521
@@ -163,6 +292,18 @@ export function adler32 (data: Buffer): number {
     b %= BASE
   }
   return ((b << 16) | a) >>> 0
+}
+
+/** Adler-32 of a short ASCII string (a nonce, a key): no byte buffer needed. */
+function adler32Ascii (text: string): number {
+  if (text.length > 3800) return adler32(Buffer.from(text, 'latin1'))
+  let a = 1
+  let b = 0
+  for (let i = 0; i < text.length; i++) {
+    a += text.charCodeAt(i)
+    b += a
+  }
+  return (((b % BASE) << 16) | (a % BASE)) >>> 0
 }
 
 /** The Adler-32 of two buffers one after the other, from each one's Adler-32 and the second one's length (zlib's adler32_combine). */
