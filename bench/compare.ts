@@ -1,4 +1,4 @@
-import { maxThroughput, type LoadResult, type Target } from './load.ts'
+import { maxThroughput, type Client, type LoadResult, type Target, type Throughput } from './load.ts'
 import type { BenchOptions } from './options.ts'
 import type { NoiseGuard } from './quiet.ts'
 import { checkpoint } from './scratch.ts'
@@ -22,6 +22,8 @@ export interface Comparison {
   target: number
   pass: boolean
   problems: string[]
+  /** the load generator */
+  client: Client
 }
 
 /** Progress lines go to stderr; the table goes to stdout. */
@@ -36,7 +38,7 @@ export function unexpected (r: LoadResult, ok: string): string | null {
 }
 
 /** Alternates baseline and app measurements (each after a warm-up) and reports the median ratio of the undisturbed pairs. */
-export async function compare ({ name, opts, noise, baseline, reference, app, ok, target, between }: {
+export async function compare ({ name, opts, noise, baseline, reference, app, ok, target, between, client = 'autocannon', load = maxThroughput }: {
   name: string
   opts: BenchOptions
   noise: NoiseGuard
@@ -50,6 +52,9 @@ export async function compare ({ name, opts, noise, baseline, reference, app, ok
   target: number
   /** run after each measurement (e.g. let the worker catch up) */
   between?: () => Promise<void>
+  /** the load generator (autocannon unless told), and its closed-loop measurement */
+  client?: Client
+  load?: Throughput
 }): Promise<Comparison> {
   const runs: PairRun[] = []
   const problems: string[] = []
@@ -59,8 +64,8 @@ export async function compare ({ name, opts, noise, baseline, reference, app, ok
     const measure = async (t: Target, label: string): Promise<Metered<LoadResult>> => {
       await checkpoint()
       await noise.quiet()
-      await maxThroughput(t, opts.connections, opts.warmupS)
-      const r = await noise.meter(() => maxThroughput(t, opts.connections, opts.durationS))
+      await load(t, opts.connections, opts.warmupS)
+      const r = await noise.meter(() => load(t, opts.connections, opts.durationS))
       const bad = unexpected(r, ok)
       if (bad) problems.push(`${label} run ${i + 1}: ${bad}`)
       await between?.()
@@ -89,7 +94,8 @@ export async function compare ({ name, opts, noise, baseline, reference, app, ok
     ...(reference ? { referenceRps: median(used.map((r) => r.reference!.rps)), referenceRatio: median(used.map((r) => r.referenceRatio!)) } : {}),
     target,
     pass: ratio >= target && problems.length === 0,
-    problems
+    problems,
+    client
   }
 }
 

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process'
+import { access, constants } from 'node:fs/promises'
 import http from 'node:http'
 import { performance } from 'node:perf_hooks'
 import autocannon, { type Options, type Result } from 'autocannon'
@@ -54,6 +56,66 @@ function toLoadResult (r: Result): LoadResult {
 /** Closed loop at full speed with autocannon: `connections` requests in flight for durationS seconds. */
 export async function maxThroughput (t: Target, connections: number, durationS: number): Promise<LoadResult> {
   return toLoadResult(await autocannon(autocannonOptions(t, connections, durationS)))
+}
+
+/** The load generators a throughput comparison can use. */
+export type Client = 'autocannon' | 'wrk'
+
+/** A closed-loop throughput measurement: `connections` requests in flight for durationS seconds. */
+export type Throughput = (t: Target, connections: number, durationS: number) => Promise<LoadResult>
+
+/** The path of wrk when it is installed (Debian: apt-get install wrk), else null. */
+export async function findWrk (): Promise<string | null> {
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    const path = `${dir}/wrk`
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return path
+  }
+  return null
+}
+
+const UNITS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 }
+const toMs = (value: string, unit: string): number => Number(value) * (UNITS[unit] ?? Number.NaN)
+
+/** Reads wrk's report (run with --latency). Exported for its test. */
+export function parseWrk (out: string, ok: string): LoadResult {
+  const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? Number.NaN)
+  const done = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(out)
+  if (!done) throw new Error(`wrk printed no result:\n${out}`)
+  const requests = Number(done[1])
+  const seconds = toMs(done[2]!, done[3]!) / 1000
+  const bad = /Non-2xx or 3xx responses: (\d+)/.test(out) ? num(/Non-2xx or 3xx responses: (\d+)/) : 0
+  const errors = [...(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1) ?? [])].reduce((a, b) => a + Number(b), 0)
+  const at = (p: number): number => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out)
+    return m ? toMs(m[1]!, m[2]!) : Number.NaN
+  }
+  const max = /Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s|m)/.exec(out)
+  // wrk counts 2xx and 3xx together: the route measured answers no redirect (the bench checks it before).
+  const statuses: Record<string, number> = { [ok]: requests - bad }
+  if (bad > 0) statuses['non-2xx/3xx'] = bad
+  return {
+    rps: (requests - bad) / seconds,
+    requests,
+    statuses,
+    errors,
+    latency: { p50: at(50), p90: at(90), p99: at(99), max: max ? toMs(max[1]!, max[2]!) : Number.NaN, count: requests }
+  }
+}
+
+/**
+ * The same closed loop with wrk (one thread): a C client that costs the machine far less per response than
+ * autocannon, whose JavaScript parsing of large bodies would otherwise be what the page measurement measures.
+ * GET only (a fresh body per request would need a Lua script).
+ */
+export function wrkThroughput (wrk: string, ok: string): Throughput {
+  return async (t, connections, durationS) => {
+    if (t.method !== 'GET') throw new Error('wrkThroughput measures GET requests only')
+    const args = ['-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', '10s', '--latency']
+    for (const [k, v] of Object.entries(t.headers ?? {})) args.push('-H', `${k}: ${v}`)
+    args.push(`${t.origin}${t.path}`)
+    const out = await new Promise<string>((resolve, reject) => execFile(wrk, args, { timeout: (durationS + 30) * 1000 }, (err, stdout, stderr) => err ? reject(new Error(`wrk: ${err.message}\n${stderr}`)) : resolve(stdout)))
+    return parseWrk(out, ok)
+  }
 }
 
 /**

@@ -43,7 +43,9 @@ async function processes (): Promise<Map<number, Proc>> {
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
       const cmdline = comm === 'postgres' ? (await readFile(`/proc/${name}/cmdline`, 'utf8')).replaceAll('\0', ' ') : ''
-      out.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), comm, cmdline })
+      // The bench's own line also holds its children that have ended (a wrk run): their time is ours too.
+      const ended = Number(name) === process.pid ? Number(f[13]) + Number(f[14]) : 0
+      out.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + ended, comm, cmdline })
     } catch {
       // the process ended meanwhile
     }

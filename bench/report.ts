@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { BenchOptions } from './options.ts'
 import type { Comparison } from './compare.ts'
-import type { ClickToEvent, FixedRate } from './scenarios.ts'
+import type { ClickToEvent, FixedRate, PageComparison } from './scenarios.ts'
 import type { DashboardResult } from './dashboard.ts'
 
 /** Everything one bench run measured (also written as JSON). */
@@ -11,7 +11,7 @@ export interface Results {
   machine: { cpus: number, node: string, platform: string }
   options: Omit<BenchOptions, 'only'> & { only: string[] }
   durationS?: number
-  page?: Comparison | { skipped: string }
+  page?: PageComparison | { skipped: string }
   action?: Comparison
   actionLatency?: FixedRate
   sse?: ClickToEvent
@@ -33,10 +33,15 @@ function rows (r: Results): Row[] {
   const out: Row[] = []
   if (r.page && 'skipped' in r.page) out.push(['Campaign page / hello GET', 'skipped', '≥ 60 %', 'SKIP'])
   else if (r.page) {
-    out.push(['Campaign page / hello GET', pct(r.page.ratio), '≥ 60 %', verdict(r.page.pass)])
+    out.push([`Campaign page / hello GET (${r.page.client})`, pct(r.page.ratio), '≥ 60 %', verdict(r.page.pass)])
     out.push(['  page, hello (median req/s)', `${rps(r.page.appRps)}, ${rps(r.page.baselineRps)} ${pairs(r.page)}`, '', ''])
     if (r.page.referenceRatio !== undefined) {
       out.push(['  page / its bytes replayed by bare Fastify', `${pct(r.page.referenceRatio)} (${rps(r.page.referenceRps!)})`, '(ceiling)', ''])
+    }
+    const ac = r.page.autocannon
+    if (ac) {
+      out.push(['  with autocannon: page / hello', `${pct(ac.ratio)} (${rps(ac.appRps)}, ${rps(ac.baselineRps)})`, '(reference)', ''])
+      if (ac.referenceRps !== undefined) out.push(['  with autocannon: same bytes / hello', pct(ac.referenceRps / ac.baselineRps), '(client limit)', ''])
     }
   }
   if (r.action) {
@@ -82,6 +87,7 @@ export function table (r: Results): string {
     ...(r.page && !('skipped' in r.page) ? r.page.problems : []).map((p) => `page: ${p}`),
     ...(r.action?.problems ?? []).map((p) => `action: ${p}`),
     ...(r.page && 'skipped' in r.page ? [`page skipped: ${r.page.skipped}`] : []),
+    ...(r.page && !('skipped' in r.page) && r.page.note ? [`page: ${r.page.note}`] : []),
     ...(r.warnings.length ? ['warning: other processes were using the CPUs, so these figures are unreliable:', ...r.warnings.map((w) => `  ${w}`)] : []),
     ...(r.error ? [`error: ${r.error}`] : [])
   ].join('\n')
