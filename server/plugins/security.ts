@@ -63,26 +63,34 @@ const HELMET = helmetHeaders()
 const HELMET_LIST = Object.entries(HELMET).flat()
 
 /**
- * The security headers and the CSP with a page's nonce as a flat [name, value, …] list, for a response written
- * straight to Node (the cached campaign page): Node takes such a list faster than an object.
+ * The security headers and the CSP (with a page's nonce, if it has one) as a flat [name, value, …] list, for a
+ * response written straight to Node (the cached campaign page, event streams): Node takes such a list faster
+ * than an object.
  */
-export function securityHeaderList (nonce: string): string[] {
+export function securityHeaderList (nonce?: string): string[] {
   return [...HELMET_LIST, 'content-security-policy', csp(nonce)]
 }
 /** The Content-Security-Policy value with a page's nonce. */
 export const cspWithNonce = (nonce: string): string => csp(nonce)
 
-/** Security headers on every response (helmet's set) and a strict CSP; pages add a nonce. */
+const HELMET_ENTRIES = Object.entries(HELMET)
+const DEFAULT_CSP = csp()
+
+/**
+ * Security headers (helmet's set) and a strict CSP on every response Fastify sends; pages add a nonce. They are
+ * set when the response goes out (onSend), so a response a route writes to Node itself pays nothing here and
+ * carries the same list (securityHeaderList).
+ */
 export default fp(async (app) => {
-  const headers = { ...HELMET, 'content-security-policy': csp() }
   app.decorateReply('pageNonce', function () {
     const nonce = nextNonce()
     this.header('content-security-policy', csp(nonce))
     return nonce
   })
   // A callback hook, not an async one: it runs on every response, and needs no promise.
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers)
-    done()
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    for (let i = 0; i < HELMET_ENTRIES.length; i++) reply.header(HELMET_ENTRIES[i]![0], HELMET_ENTRIES[i]![1])
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DEFAULT_CSP)
+    done(null, payload)
   })
 }, { name: 'security' })

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify'
+import { securityHeaderList } from '../plugins/security.ts'
 import type { Sink } from '../services/stream-set.ts'
 
 /**
@@ -9,12 +10,14 @@ import type { Sink } from '../services/stream-set.ts'
 export function openEventStream (reply: FastifyReply, first: string, { maxBuffer = 64 * 1024, cacheControl = 'no-cache, no-transform' } = {}): Sink {
   reply.hijack()
   const res = reply.raw
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': cacheControl,
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no'
-  })
+  // Written straight to Node: the security headers come with it, as on every other response.
+  res.writeHead(200, [
+    ...securityHeaderList(),
+    'content-type', 'text/event-stream; charset=utf-8',
+    'cache-control', cacheControl,
+    'connection', 'keep-alive',
+    'x-accel-buffering', 'no'
+  ])
   res.write(`retry: 3000\n\n${first}`)
   return {
     write: (chunk) => {

@@ -54,6 +54,10 @@ describe('GET /c/:slug/events', () => {
     const b = await openStream(base, `/c/${c.slug}/events`)
     expect(a.res.statusCode).toBe(200)
     expect(a.res.headers['content-type']).toMatch(/^text\/event-stream/)
+    // Written straight to Node, the stream still carries the security headers of every response.
+    expect(a.res.headers['x-content-type-options']).toBe('nosniff')
+    expect(a.res.headers['content-security-policy']).toContain("default-src 'self'")
+    expect(a.res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin')
     await eventually(async () => a.events.length >= 1 && b.events.length >= 1, 5000, 'first events')
     expect(a.events[0]).toMatchObject({ slug: c.slug, total: 0 })
     const res = await fetch(`${base}/c/${c.slug}/act`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(actBody(c)) })
