@@ -134,18 +134,27 @@ export function createPageCache (maxPages = 500) {
     serve (page: CachedPage, nonce: string, deflate: boolean): RenderedPage {
       const formKey = randomUUID()
       const values = page.slots.map((s) => s === NONCE_MARK ? nonce : formKey)
+      if (nonce.length > 1000) throw new Error('a page nonce is a short ASCII value')
       const template = deflate ? deflatedTemplate(page, values) : plainTemplate(page, values)
       const body = carve(template.bytes.length)
       template.bytes.copy(body)
-      for (let i = 0; i < values.length; i++) body.write(values[i]!, template.holes[i]!, 'latin1')
-      if (template.adlers) {
-        let adler = template.adlers[0]!.adler
-        for (let i = 0; i < values.length; i++) {
-          const next = template.adlers[i + 1]!
-          adler = adler32Combine(adler32Combine(adler, adler32Ascii(values[i]!), values[i]!.length), next.adler, next.length)
+      const adlers = template.adlers
+      let adler = adlers ? adlers[0]!.adler : 0
+      for (let i = 0; i < values.length; i++) {
+        // The values are short ASCII: written and summed in one pass.
+        const value = values[i]!
+        const at = template.holes[i]!
+        let a = 1
+        let b = 0
+        for (let j = 0; j < value.length; j++) {
+          const byte = value.charCodeAt(j)
+          body[at + j] = byte
+          a += byte
+          b += a
         }
-        body.writeUInt32BE(adler >>> 0, body.length - 4)
+        if (adlers) adler = adler32Combine(adler32Combine(adler, (((b % BASE) << 16) | (a % BASE)) >>> 0, value.length), adlers[i + 1]!.adler, adlers[i + 1]!.length)
       }
+      if (adlers) body.writeUInt32BE(adler >>> 0, body.length - 4)
       return { body, deflated: deflate, formKey }
     },
 
@@ -178,7 +187,8 @@ function parse (html: string): CachedPage {
   return { parts: pieces.filter((_, i) => i % 2 === 0), slots: pieces.filter((_, i) => i % 2 === 1), plain: null, deflated: null }
 }
 
-// Nonces and keys are ASCII: one character a byte. Should a value change length, its template is built again.
+// Nonces and keys are short ASCII (one character a byte, and short enough for Adler-32's sums to need no
+// modulo on the way). Should a value change length, its template is built again.
 const sameLengths = (t: Template | null, values: string[]): t is Template => t !== null && values.every((v, i) => v.length === t.lengths[i])
 
 function plainTemplate (page: CachedPage, values: string[]): Template {
@@ -292,18 +302,6 @@ export function adler32 (data: Buffer): number {
     b %= BASE
   }
   return ((b << 16) | a) >>> 0
-}
-
-/** Adler-32 of a short ASCII string (a nonce, a key): no byte buffer needed. */
-function adler32Ascii (text: string): number {
-  if (text.length > 3800) return adler32(Buffer.from(text, 'latin1'))
-  let a = 1
-  let b = 0
-  for (let i = 0; i < text.length; i++) {
-    a += text.charCodeAt(i)
-    b += a
-  }
-  return (((b % BASE) << 16) | (a % BASE)) >>> 0
 }
 
 /** The Adler-32 of two buffers one after the other, from each one's Adler-32 and the second one's length (zlib's adler32_combine). */
