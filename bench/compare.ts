@@ -7,7 +7,7 @@ import { median } from './stats.ts'
 /** A measurement, with the share of all CPUs that other processes used during it. */
 export type Metered<T> = T & { foreignCpu: number | null }
 
-/** One baseline-then-app pair of throughput measurements (and, between them, the optional reference route). */
+/** One baseline-then-app pair of throughput measurements (and, after them, the optional reference route). */
 export interface PairRun { baseline: Metered<LoadResult>, reference?: Metered<LoadResult>, app: Metered<LoadResult>, ratio: number, referenceRatio?: number }
 
 /** A throughput comparison: every pair, and the medians (referenceRatio: app / the same bytes served by bare Fastify). */
@@ -71,9 +71,10 @@ export async function compare ({ name, opts, noise, baseline, reference, app, ok
       await between?.()
       return r
     }
+    // The judged pair back to back (this machine's noise drifts over seconds), the reference after it.
     const b = await measure(baseline, 'baseline')
-    const ref = reference ? await measure(reference, 'reference') : undefined
     const a = await measure(app, 'app')
+    const ref = reference ? await measure(reference, 'reference') : undefined
     const ratio = a.rps / b.rps
     runs.push({ baseline: b, reference: ref, app: a, ratio, referenceRatio: ref ? a.rps / ref.rps : undefined })
     const others = Math.round(Math.max(b.foreignCpu ?? 0, ref?.foreignCpu ?? 0, a.foreignCpu ?? 0) * 100)

@@ -28,7 +28,7 @@ export interface BenchOptions {
 const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse,dashboard] [--runs=N] [--profile]
   --quick      one run, short durations (smoke check, under 1.5 minutes)
   --only=...   measure only these (page, action, sse, dashboard: 10 million actions, built once and kept)
-  --runs=N     baseline/app pairs per throughput measurement (default 5; the median ratio is reported)
+  --runs=N     baseline/app pairs per throughput measurement (default 7; the median ratio is reported)
   --profile    run the app with --cpu-prof; profiles go to /tmp/bouteille-bench-prof`
 
 /** Reads the command-line flags; throws with the usage text on a bad flag. */
@@ -49,14 +49,14 @@ export function parseOptions (argv: string[]): BenchOptions {
       only.add(name as Scenario)
     }
   }
-  const runs = flags.get('runs') ? Number(flags.get('runs')) : quick ? 1 : 5
+  const runs = flags.get('runs') ? Number(flags.get('runs')) : quick ? 1 : 7
   if (!Number.isInteger(runs) || runs < 1 || runs > 15) throw new Error(`--runs must be a whole number from 1 to 15\n${USAGE}`)
   return {
     quick,
     only,
     runs,
     warmupS: quick ? 1 : 2,
-    durationS: quick ? 3 : 5,
+    durationS: quick ? 3 : 4,
     connections: 50,
     rate: 1000,
     rateDurationS: quick ? 4 : 10,
