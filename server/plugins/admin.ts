@@ -115,7 +115,6 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
   app.decorate('adminLocaleOf', (request: FastifyRequest): string | null => ADMIN_URL.test(request.url) ? adminLocale(request, i18n) : null)
 }, { name: 'admin-root', dependencies: ['pages'] })
 
-
 /**
  * The admin scope's guard, for the encapsulated context that holds every /admin route. Each route must declare
  * `config.access` (the app refuses to start otherwise); a request without the right session goes to the login
