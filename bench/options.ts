@@ -1,5 +1,5 @@
-/** The measurements the bench can run (--only=page,action,sse,dashboard). */
-export const SCENARIOS = ['page', 'action', 'sse', 'dashboard'] as const
+/** The measurements the bench can run (--only=page,action,sse,streams,dashboard). */
+export const SCENARIOS = ['page', 'action', 'sse', 'streams', 'dashboard'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 /** Everything a bench run is configured with. */
@@ -17,6 +17,8 @@ export interface BenchOptions {
   sseClients: number
   sseIntervalMs: number
   sseDurationS: number
+  /** open event streams held by one web process in the streams measurement */
+  streams: number
   /** extra pairs allowed when another workload disturbed some (this is a shared machine) */
   extraRuns: number
   /** longest total wait, over the whole bench, for other workloads to calm down before measurements */
@@ -25,9 +27,9 @@ export interface BenchOptions {
   profile: boolean
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse,dashboard] [--runs=N] [--profile]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse,streams,dashboard] [--runs=N] [--profile]
   --quick      one run, short durations (smoke check, under 1.5 minutes)
-  --only=...   measure only these (page, action, sse, dashboard: 10 million actions, built once and kept)
+  --only=...   measure only these (page, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept)
   --runs=N     baseline/app pairs per throughput measurement (default 7; the median ratio is reported)
   --profile    run the app with --cpu-prof; profiles go to /tmp/bouteille-bench-prof`
 
@@ -63,6 +65,7 @@ export function parseOptions (argv: string[]): BenchOptions {
     sseClients: 20,
     sseIntervalMs: quick ? 100 : 150,
     sseDurationS: quick ? 4 : 10,
+    streams: quick ? 2_000 : 10_000,
     extraRuns: quick ? 0 : 1,
     quietBudgetS: quick ? 10 : 45,
     profile: flags.has('profile')

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { BenchOptions } from './options.ts'
 import type { Comparison } from './compare.ts'
-import type { ClickToEvent, FixedRate, PageComparison } from './scenarios.ts'
+import type { ClickToEvent, FixedRate, OpenStreams, PageComparison } from './scenarios.ts'
 import type { DashboardResult } from './dashboard.ts'
 
 /** Everything one bench run measured (also written as JSON). */
@@ -15,6 +15,7 @@ export interface Results {
   action?: Comparison
   actionLatency?: FixedRate
   sse?: ClickToEvent
+  streams?: OpenStreams
   dashboard?: DashboardResult
   /** measurements that another workload disturbed */
   warnings: string[]
@@ -60,6 +61,14 @@ function rows (r: Results): Row[] {
     out.push(['  p50 all clients; first client p50/p99', `${ms(r.sse.all.p50)}; ${ms(r.sse.first.p50)} / ${ms(r.sse.first.p99)}`, '', ''])
     out.push(['  actions sent / never seen', `${r.sse.actions} / ${r.sse.missing}`, '0 unseen', ''])
   }
+  if (r.streams) {
+    const st = r.streams
+    out.push([`${st.clients.toLocaleString('en-US')} open streams, every one told p99`, ms(st.all.p99), '< 1 s', verdict(st.pass)])
+    out.push(['  p50; actions sent / not seen by all', `${ms(st.all.p50)}; ${st.actions} / ${st.missing}`, '0 unseen', ''])
+    if (st.rssBeforeMiB !== null && st.rssOpenMiB !== null) {
+      out.push(['  web process memory, idle → streams open', `${st.rssBeforeMiB.toFixed(0)} → ${st.rssOpenMiB.toFixed(0)} MiB (${(((st.rssOpenMiB - st.rssBeforeMiB) * 1024) / st.clients).toFixed(1)} KiB a stream)`, '', ''])
+    }
+  }
   if (r.dashboard) {
     const d = r.dashboard
     const ok = (f: DashboardResult['page']) => f.p95 < d.targetP95Ms
@@ -96,7 +105,7 @@ export function table (r: Results): string {
 /** True when every measured target passed (a skipped measure does not count). */
 export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
-  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.dashboard?.pass ?? true)
+  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=page,action,sse,dashboard] [-- --runs=N] [-- --profile]
+// npm run bench [-- --quick] [-- --only=page,action,sse,streams,dashboard] [-- --runs=N] [-- --profile]
 // Measures the app against bare Fastify baselines started here, each server in its own child process; see options.ts.
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -7,7 +7,7 @@ import { parseOptions, type BenchOptions } from './options.ts'
 import { stopAll } from './procs.ts'
 import { noiseGuard } from './quiet.ts'
 import { allPassed, table, writeJson, type Results } from './report.ts'
-import { actionScenario, pageScenario, sseScenario } from './scenarios.ts'
+import { actionScenario, pageScenario, sseScenario, streamsScenario } from './scenarios.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
@@ -44,7 +44,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
   const needBaseline = opts.only.has('page') || opts.only.has('action')
-  const needApp = needBaseline || opts.only.has('sse')
+  const needApp = needBaseline || opts.only.has('sse') || opts.only.has('streams')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
     await recreateDatabase(BASE_DB)
@@ -53,7 +53,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
   log('starting the servers…')
   const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, needApp ? startApp(appDb, opts.profile) : null])
   redisPrefix = app?.redisPrefix ?? null
-  const pairs = app && (opts.only.has('action') || opts.only.has('sse')) ? await findPairs(app.origin, appDb) : []
+  const pairs = app && (opts.only.has('action') || opts.only.has('sse') || opts.only.has('streams')) ? await findPairs(app.origin, appDb) : []
   const noise = noiseGuard(opts.quietBudgetS * 1000)
   results.warnings = noise.warnings
 
@@ -64,6 +64,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     results.actionLatency = fixedRate
   }
   if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app!.origin, appDb, pairs)
+  if (opts.only.has('streams')) results.streams = await streamsScenario(opts, noise, app!.origin, app!.child.proc.pid, appDb, pairs)
   if (opts.only.has('dashboard')) {
     // Its own app over the kept 10-million-action database; no scheduled rebuild during the measurement.
     const db = await prepareDashboardDatabase()

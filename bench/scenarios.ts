@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { compare, log, once, unexpected, type Comparison, type Metered } from './compare.ts'
 import { autocannonRate, findWrk, paced, wrkThroughput, type LoadResult, type PacedResult, type Target } from './load.ts'
@@ -89,6 +90,39 @@ export async function actionScenario (opts: BenchOptions, noise: NoiseGuard, bas
     throughput,
     fixedRate: { rate: opts.rate, durationS: opts.rateDurationS, paced: open, autocannon: ac, all201, targetP99Ms: 25, pass: all201 && open.latency.p99 < 25 }
   }
+}
+
+/** Many open event streams on one web process: all told every new total, and what they cost in memory. */
+export type OpenStreams = Metered<SseResult> & { rssBeforeMiB: number | null, rssOpenMiB: number | null, targetP99Ms: number, pass: boolean }
+
+const rssMiB = async (pid: number | undefined): Promise<number | null> => {
+  if (!pid) return null
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
+  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1])
+  return Number.isFinite(kib) ? kib / 1024 : null
+}
+
+/** Opens opts.streams SSE clients on the app (one web process) and times POST → every stream told, one action a second. */
+export async function streamsScenario (opts: BenchOptions, noise: NoiseGuard, app: string, appPid: number | undefined, appDb: string, pairs: Pair[]): Promise<OpenStreams> {
+  log(`open streams: ${opts.streams.toLocaleString('en-US')} SSE clients on one web process, one action a second for 5 s:`)
+  const body = actionBody(pairs)
+  const mem: { before: number | null, open: number | null } = { before: null, open: null }
+  const r = await once('open streams', opts, noise, async () => {
+    mem.before = await rssMiB(appPid)
+    return clickToEvent({
+      origin: app,
+      path: `/c/${SLUG}/events`,
+      clients: opts.streams,
+      intervalMs: 1000,
+      durationS: 5,
+      afterOpen: async () => { mem.open = await rssMiB(appPid) },
+      base: async () => (await settle(app, appDb)).total,
+      send: async () => await postAction(app, body()) === 201
+    })
+  })
+  const per = mem.before !== null && mem.open !== null ? ` (${(((mem.open - mem.before) * 1024) / opts.streams).toFixed(1)} KiB a stream)` : ''
+  log(`  every stream told: p50 ${r.all.p50.toFixed(0)} ms, p99 ${r.all.p99.toFixed(0)} ms; missing ${r.missing}; web process ${mem.before?.toFixed(0) ?? '?'} → ${mem.open?.toFixed(0) ?? '?'} MiB${per}`)
+  return { ...r, rssBeforeMiB: mem.before, rssOpenMiB: mem.open, targetP99Ms: 1000, pass: r.missing === 0 && r.failedPosts === 0 && r.all.p99 < 1000 }
 }
 
 /** Opens SSE clients and times POST → progress event carrying the new total. */

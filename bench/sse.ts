@@ -68,17 +68,25 @@ export interface SseResult {
  * says whether it was accepted) and times, per action, POST → a progress frame whose total counts it. The campaign
  * must be quiet: `base` is its total before the first send.
  */
-export async function clickToEvent ({ origin, path, clients: n, intervalMs, durationS, base, send }: {
+export async function clickToEvent ({ origin, path, clients: n, intervalMs, durationS, base, send, openBatch = 500, afterOpen }: {
   origin: string
   path: string
   clients: number
+  /** streams opened at once (thousands at once would overflow the server's listen backlog) */
+  openBatch?: number
+  /** called once every stream is open, before the first send */
+  afterOpen?: () => Promise<void>
   intervalMs: number
   durationS: number
   base: () => Promise<number>
   send: () => Promise<boolean>
 }): Promise<SseResult> {
-  const clients = await Promise.all(Array.from({ length: n }, () => openSse(origin, path)))
+  const clients: SseClient[] = []
   try {
+    for (let i = 0; i < n; i += openBatch) {
+      clients.push(...await Promise.all(Array.from({ length: Math.min(openBatch, n - i) }, () => openSse(origin, path))))
+    }
+    await afterOpen?.()
     const start = await base()
     interface Pending { expected: number, sentAt: number, seen: number, first: number, all: number }
     const pending: Pending[] = []
