@@ -113,3 +113,15 @@ function flatten (obj: Record<string, unknown>, prefix = '', out: Catalog = {}):
   }
   return out
 }
+
+const regionNames = new Map<string, Intl.DisplayNames>()
+/** A country's name in a language ('FR' → 'France'), or the code when unknown; '' for no code. */
+export function countryName (locale: string, code: string): string {
+  if (!code) return ''
+  let names = regionNames.get(locale)
+  if (!names) {
+    names = new Intl.DisplayNames([locale], { type: 'region' })
+    regionNames.set(locale, names)
+  }
+  try { return names.of(code.toUpperCase()) ?? code } catch { return code }
+}

@@ -18,6 +18,22 @@ export function createDb (url: string, max = 10): { pool: pg.Pool, db: Db } {
   return { pool, db: drizzle(pool, { schema }) }
 }
 
+/** Runs fn in one transaction on a client of the pool: committed when fn resolves, rolled back when it throws. */
+export async function inTransaction<T> (pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const out = await fn(client)
+    await client.query('COMMIT')
+    return out
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}
+
 /** Applies the committed SQL migrations under a PostgreSQL advisory lock. */
 export async function runMigrations (pool: pg.Pool): Promise<void> {
   const client = await pool.connect()

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { inTransaction } from '../db/client.ts'
 import type { Channel } from '../db/schema.ts'
 
 export interface NewAction {
@@ -18,12 +19,34 @@ export interface CountRow { dimension: string, key: string, count: number }
 
 export type ActionRepo = ReturnType<typeof createActionRepo>
 
-/** The idempotent insert of an action and the read of the row a repeat met (shared with the bottle's transaction). */
-export const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
+const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (campaign_id, key, target_id, channel) DO NOTHING
                RETURNING id, text`
-export const FIND_ACTION_SQL = 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4'
+const FIND_ACTION_SQL = 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4'
+
+/**
+ * Inserts an action once per idempotency key; a repeat returns the first row. On the pool it is committed when it
+ * resolves; on a client it joins that client's transaction (the bottle records its action so).
+ */
+export async function insertAction (db: pg.Pool | pg.PoolClient, a: NewAction): Promise<RecordedAction> {
+  const inserted = await db.query<{ id: string, text: string }>({
+    name: 'action-insert',
+    text: INSERT_ACTION_SQL,
+    values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key]
+  })
+  const row = inserted.rows[0]
+  if (row) return { id: Number(row.id), text: row.text, created: true }
+  // The conflicting insert has committed (a unique index waits for it), so this read sees it.
+  const existing = await db.query<{ id: string, text: string }>({
+    name: 'action-find-by-key',
+    text: FIND_ACTION_SQL,
+    values: [a.campaignId, a.key, a.targetId, a.channel]
+  })
+  const found = existing.rows[0]
+  if (!found) throw new Error('idempotent insert found no row')
+  return { id: Number(found.id), text: found.text, created: false }
+}
 
 // Both the tally and the rebuild take this per-campaign transaction lock, so they never interleave.
 const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' || $1::text, 0))"
@@ -45,41 +68,9 @@ export type OnCounted = (client: pg.PoolClient, campaignId: string, before: numb
 
 /** Action rows (the source of truth) and the counters derived from them. */
 export function createActionRepo (pool: pg.Pool) {
-  async function inTransaction<T> (fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
-      const out = await fn(client)
-      await client.query('COMMIT')
-      return out
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw err
-    } finally {
-      client.release()
-    }
-  }
-
   return {
     /** Inserts an action once per idempotency key; a repeat returns the first row. Committed when it resolves. */
-    async record (a: NewAction): Promise<RecordedAction> {
-      const inserted = await pool.query<{ id: string, text: string }>({
-        name: 'action-insert',
-        text: INSERT_ACTION_SQL,
-        values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key]
-      })
-      const row = inserted.rows[0]
-      if (row) return { id: Number(row.id), text: row.text, created: true }
-      // The conflicting insert has committed (a unique index waits for it), so this read sees it.
-      const existing = await pool.query<{ id: string, text: string }>({
-        name: 'action-find-by-key',
-        text: FIND_ACTION_SQL,
-        values: [a.campaignId, a.key, a.targetId, a.channel]
-      })
-      const found = existing.rows[0]
-      if (!found) throw new Error('idempotent insert found no row')
-      return { id: Number(found.id), text: found.text, created: false }
-    },
+    record: (a: NewAction): Promise<RecordedAction> => insertAction(pool, a),
 
     /**
      * Counts not-yet-tallied actions of a campaign into its counters, batch by batch; each batch is one transaction,
@@ -88,7 +79,7 @@ export function createActionRepo (pool: pg.Pool) {
     async tally (campaignId: string, batchSize: number, onCounted?: OnCounted): Promise<number> {
       let counted = 0
       for (;;) {
-        const n = await inTransaction(async (client) => {
+        const n = await inTransaction(pool, async (client) => {
           await client.query(LOCK_SQL, [campaignId])
           const res = await client.query<{ n: string | null, total: string | null }>(`
             WITH batch AS (
@@ -116,7 +107,7 @@ export function createActionRepo (pool: pg.Pool) {
 
     /** Rebuilds every counter of a campaign from its action rows, in one transaction. */
     async rebuild (campaignId: string): Promise<void> {
-      await inTransaction(async (client) => {
+      await inTransaction(pool, async (client) => {
         await client.query(LOCK_SQL, [campaignId])
         await client.query('UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied', [campaignId])
         await client.query('DELETE FROM campaign_counts WHERE campaign_id = $1', [campaignId])

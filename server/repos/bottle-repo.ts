@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import type pg from 'pg'
-import type { Db } from '../db/client.ts'
+import { inTransaction, type Db } from '../db/client.ts'
 import { actions, bottleMessages, targets, users, type BottleStatus, type Channel } from '../db/schema.ts'
 import { fingerprint, holdReasons, type HoldReason } from '../domain/bottle-rules.ts'
-import { FIND_ACTION_SQL, INSERT_ACTION_SQL, type NewAction, type RecordedAction } from './action-repo.ts'
+import { insertAction, type NewAction, type RecordedAction } from './action-repo.ts'
 
 /** What a bottle message adds to its action: the text as it goes in the bottle and the signature given with consent. */
 export interface NewBottleMessage {
@@ -84,16 +84,6 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
     )
   }
 
-  async function insertAction (client: pg.PoolClient, a: NewAction): Promise<RecordedAction> {
-    const values = [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key]
-    const inserted = await client.query<{ id: string, text: string }>(INSERT_ACTION_SQL, values)
-    const row = inserted.rows[0]
-    if (row) return { id: Number(row.id), text: row.text, created: true }
-    const found = (await client.query<{ id: string, text: string }>(FIND_ACTION_SQL, [a.campaignId, a.key, a.targetId, a.channel])).rows[0]
-    if (!found) throw new Error('idempotent insert found no row')
-    return { id: Number(found.id), text: found.text, created: false }
-  }
-
   return {
     /**
      * Records a bottle message with the action that counts it (and the network send it copies, if any) in one
@@ -101,39 +91,28 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
      * key returns the first recording and adds nothing.
      */
     async record (args: { primary: NewAction | null, action: NewAction, message: NewBottleMessage, blockedWords: readonly string[] }): Promise<RecordedBottle> {
-      const client = await pool.connect()
-      try {
-        await client.query('BEGIN')
+      return inTransaction(pool, async (client): Promise<RecordedBottle> => {
         const primary = args.primary ? await insertAction(client, args.primary) : null
         const action = await insertAction(client, args.action)
-        let out: RecordedBottle
         if (!action.created) {
           const existing = (await client.query<{ id: string, status: BottleStatus, hold_reasons: HoldReason[] }>(
             'SELECT id, status, hold_reasons FROM bottle_messages WHERE action_id = $1', [action.id])).rows[0]
           if (!existing) throw new Error('bottle action without its message')
-          out = { primary, action, messageId: Number(existing.id), status: existing.status, holdReasons: existing.hold_reasons }
-        } else {
-          const m = args.message
-          const fp = fingerprint(m.text)
-          const same = (await client.query<{ n: string }>(
-            'SELECT count(*) AS n FROM bottle_messages WHERE campaign_id = $1 AND fingerprint = $2', [args.action.campaignId, fp])).rows[0]
-          const signature = [m.signatureName, m.signatureTown].filter(Boolean).join(' ')
-          const reasons = holdReasons({ text: m.text, signature, blockedWords: args.blockedWords, sameFingerprint: Number(same?.n ?? 0) })
-          const status: BottleStatus = reasons.length ? 'held' : 'pending'
-          const inserted = await client.query<{ id: string }>(
-            `INSERT INTO bottle_messages (action_id, campaign_id, target_id, locale, text, signature_name, signature_town, publish_consent, consent_version, status, hold_reasons, fingerprint)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-            [action.id, args.action.campaignId, args.action.targetId, args.action.locale, m.text, m.signatureName, m.signatureTown, m.publishConsent, m.consentVersion, status, reasons, fp])
-          out = { primary, action, messageId: Number(inserted.rows[0]!.id), status, holdReasons: reasons }
+          return { primary, action, messageId: Number(existing.id), status: existing.status, holdReasons: existing.hold_reasons }
         }
-        await client.query('COMMIT')
-        return out
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {})
-        throw err
-      } finally {
-        client.release()
-      }
+        const m = args.message
+        const fp = fingerprint(m.text)
+        const same = (await client.query<{ n: string }>(
+          'SELECT count(*) AS n FROM bottle_messages WHERE campaign_id = $1 AND fingerprint = $2', [args.action.campaignId, fp])).rows[0]
+        const signature = [m.signatureName, m.signatureTown].filter(Boolean).join(' ')
+        const reasons = holdReasons({ text: m.text, signature, blockedWords: args.blockedWords, sameFingerprint: Number(same?.n ?? 0) })
+        const status: BottleStatus = reasons.length ? 'held' : 'pending'
+        const inserted = await client.query<{ id: string }>(
+          `INSERT INTO bottle_messages (action_id, campaign_id, target_id, locale, text, signature_name, signature_town, publish_consent, consent_version, status, hold_reasons, fingerprint)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+          [action.id, args.action.campaignId, args.action.targetId, args.action.locale, m.text, m.signatureName, m.signatureTown, m.publishConsent, m.consentVersion, status, reasons, fp])
+        return { primary, action, messageId: Number(inserted.rows[0]!.id), status, holdReasons: reasons }
+      })
     },
 
     /** Approved messages for the wall, newest first, limit + 1 read so the caller knows whether there are older ones. */

@@ -4,7 +4,7 @@ import { Eta } from 'eta'
 import type { Db } from '../db/client.ts'
 import { actions, bottleMessages, campaigns, campaignTexts, targets, type Channel } from '../db/schema.ts'
 import { DOSSIER_CHANNELS, DOSSIER_MESSAGE_CAP, dossierView, pdfText, type DossierData, type DossierView } from '../domain/dossier.ts'
-import type { I18n, Translator } from '../i18n.ts'
+import { countryName, type I18n, type Translator } from '../i18n.ts'
 
 const VIEWS = fileURLToPath(new URL('../../views', import.meta.url))
 
@@ -90,14 +90,6 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
 
     translatorFor
   }
-}
-
-const regionNames = new Map<string, Intl.DisplayNames>()
-function countryName (locale: string, code: string): string {
-  if (!code) return ''
-  let names = regionNames.get(locale)
-  if (!names) { names = new Intl.DisplayNames([locale], { type: 'region' }); regionNames.set(locale, names) }
-  try { return names.of(code.toUpperCase()) ?? code } catch { return code }
 }
 
 const INK = '#10262b'

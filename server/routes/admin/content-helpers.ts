@@ -46,15 +46,3 @@ export function formErrors (tr: Translator, errors: readonly FieldError[]): { by
 export function campaignTitle (c: CampaignData, locale: string): string {
   return c.texts[locale]?.title ?? c.texts[c.defaultLocale]?.title ?? c.slug
 }
-
-const regionNames = new Map<string, Intl.DisplayNames>()
-/** A country's name in a language ('FR' → 'France'), or the code when unknown. */
-export function countryName (locale: string, code: string): string {
-  if (!code) return ''
-  let names = regionNames.get(locale)
-  if (!names) {
-    names = new Intl.DisplayNames([locale], { type: 'region' })
-    regionNames.set(locale, names)
-  }
-  try { return names.of(code) ?? code } catch { return code }
-}

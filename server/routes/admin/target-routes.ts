@@ -9,7 +9,8 @@ import { createTargetRepo, type TargetRow } from '../../repos/target-repo.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import { PHOTO_MAX_BYTES, ROLE_LOCALES, createTargetService } from '../../services/target-service.ts'
 import { initials } from '../public/campaign-page.ts'
-import { type Body, campaignOr404, campaignTitle, countryName, formErrors, notFound, str, translateError } from './content-helpers.ts'
+import { countryName } from '../../i18n.ts'
+import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str, translateError } from './content-helpers.ts'
 import { UUID_RE } from './format.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string }, Querystring: { q?: string, page?: string, show?: string } }>

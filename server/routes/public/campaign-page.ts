@@ -2,7 +2,7 @@ import type { Channel } from '../../db/schema.ts'
 import { percentOf } from '../../domain/goals.ts'
 import { LIMITS, renderMessage } from '../../domain/messages.ts'
 import type { Progress } from '../../domain/progress.ts'
-import type { Translator } from '../../i18n.ts'
+import { countryName, type Translator } from '../../i18n.ts'
 import type { CampaignData, CampaignTextData, MessageData, TargetData } from '../../repos/campaign-repo.ts'
 import type { CampaignPageView, CampaignPhase, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
 
@@ -19,14 +19,6 @@ export interface FormEcho {
   signatureTown?: string
   publishConsent?: boolean
   bottleCopy?: boolean
-}
-
-const regionNames = new Map<string, Intl.DisplayNames>()
-function countryName (locale: string, code: string): string {
-  if (!code) return ''
-  let names = regionNames.get(locale)
-  if (!names) { names = new Intl.DisplayNames([locale], { type: 'region' }); regionNames.set(locale, names) }
-  try { return names.of(code.toUpperCase()) ?? code } catch { return code }
 }
 
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
