@@ -66,9 +66,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   })
 
   // One cache slot per campaign, phase, language and page query (the phase can change with the clock alone).
-  // Read from the request's query as pageQuery would (a view needs no query object of its own).
-  const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: Record<string, string | undefined>): string =>
-    `${c.id}|${phase}|${locale}|${typeof q.country === 'string' ? q.country : ''}|${typeof q.target === 'string' ? q.target : ''}|${typeof q.message === 'string' ? q.message : ''}|${sanitizeRef(q.ref)}`
+  const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: PageQuery): string =>
+    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}`
 
   /**
    * Sends a cached page with a fresh nonce and idempotency key. The response is written straight to Node with its
@@ -117,7 +116,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       return reply.view('public/campaign.eta', view(reply.pageNonce(), key, selection.messageId))
     }
     // An announced change gives the campaign a new object (deps): its slots are rendered again.
-    const page = await pages.take(slotKey(c, phase, tr.locale, request.query), [c, progress], () => selection.rotation,
+    const page = await pages.take(slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
       (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId)))
     sendPage(request, reply, page, phase)
     return reply
@@ -131,7 +130,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     if (c && progress) {
       const locale = request.locale(c.defaultLocale)
       const phase = phaseOf(actionService.closedReason(c))
-      const page = pages.next(slotKey(c, phase, locale, request.query), [c, progress])
+      const page = pages.next(slotKey(c, phase, locale, pageQuery(request.query, phase)), [c, progress])
       if (page) return sendPage(request, reply, page, phase)
     }
     return publicCampaign(request, reply, true).then((found) => found ? renderPage(request, reply, found) : reply)
