@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { startWorker, type RunningWorker } from '../../jobs/main.ts'
+import { buildTestApp, listen } from '../helper.ts'
 
 /** Debian's Chromium, headless, with nothing that reaches the network by itself. */
 export async function launchBrowser (): Promise<Browser> {
@@ -21,4 +24,36 @@ export async function seriousViolations (page: Page): Promise<Array<{ id: string
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }))
+}
+
+/** What a browser test drives: the app and its worker, listening on a port, and Chromium. */
+export interface BrowserStack {
+  t: Awaited<ReturnType<typeof buildTestApp>>
+  /** may be replaced by the test (a restarted worker); the one here at the end is closed */
+  worker: RunningWorker
+  base: string
+  browser: Browser
+}
+
+/**
+ * Starts the stack before the file's tests and stops it after them, last started first stopped (also after a
+ * start that failed half way). The object is filled once the file's tests run. env() is read at start, so it may
+ * use what an earlier beforeAll made (an SMTP sink's address).
+ */
+export function browserStack (opts: { env?: () => Record<string, string>, worker?: Parameters<typeof startWorker>[1] } = {}): BrowserStack {
+  const stack = {} as BrowserStack
+  const stops: Array<() => Promise<unknown>> = []
+  beforeAll(async () => {
+    stack.t = await buildTestApp(opts.env?.())
+    stops.push(() => stack.t.close())
+    stack.worker = await startWorker(stack.t.deps, opts.worker)
+    stops.push(() => stack.worker.close())
+    stack.base = await listen(stack.t)
+    stack.browser = await launchBrowser()
+    stops.push(() => stack.browser.close())
+  })
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop()
+  })
+  return stack
 }

@@ -1,30 +1,19 @@
 import { eq } from 'drizzle-orm'
 import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type RunningWorker } from '../../jobs/main.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { startWorker } from '../../jobs/main.ts'
 import { campaigns } from '../../server/db/schema.ts'
 import { previewToken } from '../../server/domain/campaign-rules.ts'
 import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
-import { buildTestApp, seedCampaign, signIn, listen } from '../helper.ts'
-import { launchBrowser, seriousViolations } from './browser.ts'
+import { seedCampaign, signIn } from '../helper.ts'
+import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
 
 describe('campaigns in the browser: the editor and what the public sees per status', () => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>
-  let worker: RunningWorker
+  const stack = browserStack()
+  let t: BrowserStack['t']
   let browser: Browser
   let base: string
-
-  beforeAll(async () => {
-    t = await buildTestApp()
-    worker = await startWorker(t.deps)
-    base = await listen(t)
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await worker?.close()
-    await t?.close()
-  })
+  beforeAll(() => { ({ t, browser, base } = stack) })
 
   async function editorContext (opts: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
     const { user } = await signIn(t.deps, 'editor')
@@ -71,8 +60,8 @@ describe('campaigns in the browser: the editor and what the public sees per stat
     const soon = new Date(Date.now() + 2500)
     await t.deps.db.update(campaigns).set({ opensAt: soon }).where(eq(campaigns.id, c.id))
     await t.deps.announceCampaign(c.slug)
-    await worker.close()
-    worker = await startWorker(t.deps)
+    await stack.worker.close()
+    stack.worker = await startWorker(t.deps)
 
     const page = await browser.newPage({ locale: 'en-GB' })
     await page.goto(`${base}/c/${c.slug}?lang=en`)

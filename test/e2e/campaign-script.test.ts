@@ -1,28 +1,18 @@
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, listen, seedCampaign, type SeededCampaign } from '../helper.ts'
-import { launchBrowser } from './browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { actBody, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { browserStack, type BrowserStack } from './browser.ts'
 
 // The page's script reads targets (handles, e-mail, counts) and message templates from the cards themselves.
 describe('the campaign page script, working from the page it is given', () => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>
-  let worker: RunningWorker
+  const stack = browserStack()
+  let t: BrowserStack['t']
   let browser: Browser
   let c: SeededCampaign
   let base: string
-
   beforeAll(async () => {
-    t = await buildTestApp()
-    worker = await startWorker(t.deps)
+    ({ t, browser, base } = stack)
     c = await seedCampaign(t.deps)
-    base = await listen(t)
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await worker?.close()
-    await t?.close()
   })
 
   const open = async (query: string): Promise<Page> => {

@@ -1,8 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { buildTestApp, eventually, listen } from '../helper.ts'
-import { launchBrowser, seriousViolations } from './browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../helper.ts'
+import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
 
 // The campaigner's whole day, through the real admin only: sign in, write the campaign, its targets and its
 // messages, schedule it; the worker opens it on time; a supporter acts on it and the count moves.
@@ -21,23 +20,12 @@ function localDateTime (date: Date, timeZone: string): string {
 }
 
 describe('a campaigner in the browser: from signing in to the first action', () => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>
-  let worker: RunningWorker
+  // The delayed job opens the campaign; the sweep every second is the backstop should it be late.
+  const stack = browserStack({ worker: { lifecycleSweepMs: 1000 } })
+  let t: BrowserStack['t']
   let browser: Browser
   let base: string
-
-  beforeAll(async () => {
-    t = await buildTestApp()
-    // The delayed job opens the campaign; the sweep every second is the backstop should it be late.
-    worker = await startWorker(t.deps, { lifecycleSweepMs: 1000 })
-    base = await listen(t)
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await worker?.close()
-    await t?.close()
-  })
+  beforeAll(() => { ({ t, browser, base } = stack) })
 
   const query = async <T>(sql: string, params: unknown[]): Promise<T[]> => (await t.deps.pool.query(sql, params)).rows as T[]
 

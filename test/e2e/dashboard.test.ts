@@ -1,25 +1,14 @@
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, listen, seedCampaign, signIn } from '../helper.ts'
-import { launchBrowser, seriousViolations } from './browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { actBody, seedCampaign, signIn } from '../helper.ts'
+import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
 
 describe('the campaign dashboard in the browser', () => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>
-  let worker: RunningWorker
+  const stack = browserStack()
+  let t: BrowserStack['t']
   let browser: Browser
   let base: string
-  beforeAll(async () => {
-    t = await buildTestApp()
-    worker = await startWorker(t.deps)
-    base = await listen(t)
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await worker?.close()
-    await t?.close()
-  })
+  beforeAll(() => { ({ t, browser, base } = stack) })
 
   it('moves its total, its chart and its leaderboard while supporters act, under the strict CSP', async () => {
     const c = await seedCampaign(t.deps, { goal: 8 })

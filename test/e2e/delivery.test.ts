@@ -1,33 +1,21 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type RunningWorker } from '../../jobs/main.ts'
 import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
 import { insertBottleMessage } from '../delivery-fixtures.ts'
-import { buildTestApp, listen, seedCampaign, signIn } from '../helper.ts'
+import { seedCampaign, signIn } from '../helper.ts'
 import { startSmtpSink, type SmtpSink } from '../smtp-sink.ts'
-import { launchBrowser, seriousViolations } from './browser.ts'
+import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
 
 // A campaigner delivers the bottle in the browser: the page is accessible before and after, on a phone too.
 describe('delivering the bottle in the browser', () => {
   let sink: SmtpSink
-  let t: Awaited<ReturnType<typeof buildTestApp>>
-  let worker: RunningWorker
+  beforeAll(async () => { sink = await startSmtpSink() })
+  afterAll(async () => { await sink?.close() })
+  const stack = browserStack({ env: () => ({ SMTP_URL: sink.url }), worker: { lifecycleSweepMs: 1000 } })
+  let t: BrowserStack['t']
   let browser: Browser
   let base: string
-
-  beforeAll(async () => {
-    sink = await startSmtpSink()
-    t = await buildTestApp({ SMTP_URL: sink.url })
-    worker = await startWorker(t.deps, { lifecycleSweepMs: 1000 })
-    base = await listen(t)
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await worker?.close()
-    await t?.close()
-    await sink?.close()
-  })
+  beforeAll(() => { ({ t, browser, base } = stack) })
 
   it('delivers to every target with one confirmed click, shows the outcome per target, and the public page tells it', async () => {
     const c = await seedCampaign(t.deps)

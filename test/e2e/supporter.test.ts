@@ -1,27 +1,17 @@
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, eventually, seedCampaign, type SeededCampaign, listen } from '../helper.ts'
-import { launchBrowser, seriousViolations } from './browser.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { actBody, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
 
 describe('a supporter in the browser', () => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>
-  let worker: RunningWorker
+  const stack = browserStack()
+  let t: BrowserStack['t']
   let browser: Browser
   let c: SeededCampaign
   let base: string
-
   beforeAll(async () => {
-    t = await buildTestApp()
-    worker = await startWorker(t.deps)
+    ({ t, browser, base } = stack)
     c = await seedCampaign(t.deps)
-    base = await listen(t)
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await worker?.close()
-    await t?.close()
   })
 
   const rowsFor = async (targetId: string, channel: string) =>
