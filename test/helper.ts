@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
@@ -192,4 +193,38 @@ export async function listen (t: { app: Awaited<ReturnType<typeof buildTestApp>>
 /** The text of an HTML page without tags, entities decoded for the few we write. */
 export function pageText (html: string): string {
   return html.replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, '\'').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\s+/g, ' ')
+}
+
+/**
+ * Opens a Server-Sent Events stream over real HTTP and collects its frames as they arrive: with `only`, the parsed
+ * data of that event's frames; without, { event, data } for every frame. Resolves on the response, or with
+ * firstData once its first bytes came (the stream is subscribed then).
+ */
+export function readEventStream<T> (base: string, path: string, { only, cookie, firstData = false }: { only?: string, cookie?: string, firstData?: boolean } = {}): Promise<{ events: T[], res: IncomingMessage, close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { headers: { accept: 'text/event-stream', ...(cookie ? { cookie } : {}) } }, (res) => {
+      const events: T[] = []
+      let buffer = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        buffer += chunk
+        let i
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, i)
+          buffer = buffer.slice(i + 2)
+          const event = /^event: (.+)$/m.exec(frame)?.[1]
+          const data = /^data: (.+)$/m.exec(frame)?.[1]
+          if (!event || !data) continue
+          if (only === undefined) events.push({ event, data: JSON.parse(data) } as T)
+          else if (event === only) events.push(JSON.parse(data) as T)
+        }
+      })
+      res.on('error', () => {})
+      const stream = { events, res, close: () => req.destroy() }
+      if (firstData) res.once('data', () => resolve(stream))
+      else resolve(stream)
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }

@@ -1,8 +1,7 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
 import { tallyCampaign } from '../../jobs/tally-job.ts'
-import { actBody, buildTestApp, eventually, listen, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { actBody, buildTestApp, eventually, listen, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn, readEventStream } from '../helper.ts'
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>
 
@@ -161,29 +160,7 @@ describe('campaign dashboard', () => {
 })
 
 /** Opens an SSE stream with a session cookie and collects its dashboard events. */
-function openStream (base: string, path: string, cookie: string): Promise<{ events: Array<{ total: number }>, res: IncomingMessage, close: () => void }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { headers: { accept: 'text/event-stream', cookie } }, (res) => {
-      const events: Array<{ total: number }> = []
-      let buffer = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        buffer += chunk
-        let i
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, i)
-          buffer = buffer.slice(i + 2)
-          const data = /^data: (.+)$/m.exec(frame)?.[1]
-          if (/^event: dashboard$/m.test(frame) && data) events.push(JSON.parse(data))
-        }
-      })
-      res.on('error', () => {})
-      resolve({ events, res, close: () => req.destroy() })
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+const openStream = (base: string, path: string, cookie: string) => readEventStream<{ total: number }>(base, path, { only: 'dashboard', cookie })
 
 describe('GET /admin/campaigns/:id/events', () => {
   let t: TestApp

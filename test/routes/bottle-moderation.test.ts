@@ -1,38 +1,14 @@
-import { request as httpRequest } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, bottleMessages } from '../../server/db/schema.ts'
-import { actBody, buildTestApp, eventually, listen, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { actBody, buildTestApp, eventually, listen, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn, readEventStream } from '../helper.ts'
 
 type Fields = Record<string, string | string[]>
 
-/** Opens a wall's SSE stream and collects its events. */
-function openWallStream (base: string, path: string): Promise<{ events: Array<{ event: string, data: { id: number, [k: string]: unknown } }>, close: () => void }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { headers: { accept: 'text/event-stream' } }, (res) => {
-      const events: Array<{ event: string, data: { id: number } }> = []
-      let buffer = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        buffer += chunk
-        let i
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, i)
-          buffer = buffer.slice(i + 2)
-          const event = /^event: (.+)$/m.exec(frame)?.[1]
-          const data = /^data: (.+)$/m.exec(frame)?.[1]
-          if (event && data) events.push({ event, data: JSON.parse(data) })
-        }
-      })
-      res.on('error', () => {})
-      // The stream's first bytes mean it is subscribed.
-      res.once('data', () => resolve({ events, close: () => req.destroy() }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+/** Opens a wall's SSE stream and collects its events, once it is subscribed. */
+const openWallStream = (base: string, path: string) =>
+  readEventStream<{ event: string, data: { id: number, [k: string]: unknown } }>(base, path, { firstData: true })
 
 describe('the bottle: moderation and the public wall', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>

@@ -1,37 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, eventually, listen, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { actBody, buildTestApp, eventually, listen, seedCampaign, type SeededCampaign, readEventStream } from '../helper.ts'
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>
 
 /** Opens an SSE stream and collects its progress events. */
-function openStream (base: string, path: string): Promise<{ events: Array<{ total: number }>, res: IncomingMessage, close: () => void }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { headers: { accept: 'text/event-stream' } }, (res) => {
-      const events: Array<{ total: number }> = []
-      let buffer = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        buffer += chunk
-        let i
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, i)
-          buffer = buffer.slice(i + 2)
-          const event = /^event: (.+)$/m.exec(frame)?.[1]
-          const data = /^data: (.+)$/m.exec(frame)?.[1]
-          if (event === 'progress' && data) events.push(JSON.parse(data))
-        }
-      })
-      res.on('error', () => {})
-      resolve({ events, res, close: () => req.destroy() })
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
+const openStream = (base: string, path: string) => readEventStream<{ total: number }>(base, path, { only: 'progress' })
 
 describe('GET /c/:slug/events', () => {
   let t: TestApp
