@@ -22,12 +22,12 @@ describe('the reconcile under a steady stream of sends', () => {
       SELECT $1, $2, $3, 'x', 'fr', 'text', gen_random_uuid(), true FROM generate_series(1, 30000)`, [c.id, c.targets[0]!.id, c.messages[0]!.id])
     await t.deps.actionRepo.rebuild(c.id)
 
-    let running = true
+    const stream = { running: true }
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     // About 100 sends a second, each its own committed insert, as web processes make them.
     const sends = (async () => {
       let i = 0
-      while (running) {
+      while (stream.running) {
         await Promise.all(Array.from({ length: 5 }, () => t.deps.actionRepo.record({
           campaignId: c.id, targetId: c.targets[i++ % 3]!.id, messageId: c.messages[0]!.id, channel: 'x', locale: 'fr', text: 'text', ref: null, key: crypto.randomUUID()
         })))
@@ -35,13 +35,13 @@ describe('the reconcile under a steady stream of sends', () => {
       }
     })()
     const tallies = (async () => {
-      while (running) {
+      while (stream.running) {
         await t.deps.actionRepo.tally(c.id, 1000)
         await sleep(100)
       }
     })()
     const reconciles = (async () => {
-      while (running) {
+      while (stream.running) {
         await t.deps.actionRepo.rebuild(c.id)
         await sleep(1000)
       }
@@ -55,7 +55,7 @@ describe('the reconcile under a steady stream of sends', () => {
       if (s.published > s.rows) over.push(s)
       await sleep(100)
     }
-    running = false
+    stream.running = false
     await Promise.all([sends, tallies, reconciles])
     await t.deps.actionRepo.tally(c.id, 1000)
 
