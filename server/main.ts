@@ -78,14 +78,46 @@ export async function start (role: Role): Promise<void> {
     }
   }
 
-  closeWithGrace({ delay: config.shutdownGraceSeconds * 1000 }, async ({ signal, err }) => {
+  const graceMs = config.shutdownGraceSeconds * 1000
+  let stopping = false
+  closeWithGrace({
+    // The grace for requests and jobs, then a few seconds for PostgreSQL and Redis if we started them.
+    delay: graceMs + 10_000,
+    onSecondSignal: (signal) => {
+      // Asked twice: stop now, but leave no server we started behind.
+      logger.warn(`${signal} again: stopping now`)
+      for (const s of services) s.kill()
+      process.exit(1)
+    }
+  }, async ({ signal, err }) => {
+    if (stopping) return
+    stopping = true
     if (err) logger.error({ err }, 'stopping after an error')
     else logger.info(`${signal ?? 'stop'}: closing`)
-    // Open SSE streams would hold the server open: end them first, then stop taking requests.
+    try {
+      await withTimeout(stopInOrder(), graceMs)
+    } catch (e) {
+      logger.error({ err: e }, 'shutdown did not finish in time')
+    } finally {
+      // Last, whatever happened above: nothing we started outlives us.
+      for (const s of [...services].reverse()) await s.stop().catch(() => s.kill())
+      logger.info('stopped')
+    }
+  })
+
+  /** Streams end (browsers reconnect elsewhere), requests stop coming and in-flight ones finish, then jobs, then connections. */
+  async function stopInOrder (): Promise<void> {
     deps.progressHub.close()
+    deps.dashboardHub.close()
+    deps.bottleHub.close()
     if (app) await app.close()
     if (worker) await worker.close()
     await deps.close()
-    for (const s of services.reverse()) await s.stop()
-  })
+  }
+}
+
+function withTimeout (p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([p, new Promise<void>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms) })])
+    .finally(() => clearTimeout(timer))
 }

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { createServer } from 'node:net'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
@@ -180,6 +181,16 @@ export async function signIn (deps: Pick<Deps, 'auth'>, role: UserRole, email = 
   const cookie = `${SESSION_COOKIE}=${deps.auth.sessionCookie(user)}`
   const csrf = deps.auth.csrfToken(`u:${user.id}.${user.sessionVersion}`)
   return { user, cookie, csrf, headers: { cookie } }
+}
+
+/** A loopback port nothing listens on now (for a process the test starts). */
+export function freePort (): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port
+      srv.close(() => resolve(p))
+    })
+  })
 }
 
 /** Makes the app listen on a free loopback port; returns its base URL (for browsers and plain HTTP clients). */

