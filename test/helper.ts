@@ -183,6 +183,28 @@ export async function signIn (deps: Pick<Deps, 'auth'>, role: UserRole, email = 
   return { user, cookie, csrf, headers: { cookie } }
 }
 
+/**
+ * Counts, as they are made, the queries sent through a pool (pool.query, drizzle included, and every client taken
+ * with pool.connect for a transaction); restore() puts the pool back. PostgreSQL's own statistics lag by a second.
+ */
+export function countPoolQueries (pool: pg.Pool): { count: () => number, restore: () => void } {
+  let n = 0
+  let inQuery = false
+  const query = pool.query
+  const connect = pool.connect
+  pool.query = function (this: pg.Pool, ...args: unknown[]) {
+    n++
+    // pool.query takes its client with this.connect, synchronously: that one is the same query.
+    inQuery = true
+    try { return (query as (...a: unknown[]) => unknown).apply(this, args) } finally { inQuery = false }
+  } as typeof pool.query
+  pool.connect = function (this: pg.Pool, ...args: unknown[]) {
+    if (!inQuery) n++
+    return (connect as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof pool.connect
+  return { count: () => n, restore: () => { pool.query = query; pool.connect = connect } }
+}
+
 /** A loopback port nothing listens on now (for a process the test starts). */
 export function freePort (): Promise<number> {
   return new Promise((resolve) => {
