@@ -8,7 +8,7 @@ declare module 'fastify' {
     sendUnavailable: (key?: string) => FastifyReply
   }
   interface FastifyContextConfig {
-    /** The route refuses control characters itself (to show its form again with the text kept). */
+    /** The route refuses control characters in its body itself (to show its form again with the text kept). */
     checksControlChars?: boolean
   }
 }
@@ -16,13 +16,20 @@ declare module 'fastify' {
 /** What Retry-After says while the service is away for a moment: a restart or a failover takes seconds. */
 export const RETRY_AFTER_SECONDS = 5
 
-function refuseControlChars (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  if (inputHasControlChars(request.query) || inputHasControlChars(request.params) || inputHasControlChars(request.body)) {
+// Control characters reach a query or a path only percent-encoded (Node refuses raw ones): no '%', nothing to look at.
+function urlHasControlChars (request: FastifyRequest): boolean {
+  return request.raw.url!.includes('%') && (inputHasControlChars(request.query) || inputHasControlChars(request.params))
+}
+
+function refuseControlCharsInBody (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (inputHasControlChars(request.body)) {
     reply.sendError(400, 'errors.controlChars')
     return
   }
   done()
 }
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
  * Answers that are not a route's own: 503 while stopping (in the page's language and format, with Retry-After and
@@ -35,9 +42,17 @@ export default fp(async (app) => {
     return this.header('retry-after', String(RETRY_AFTER_SECONDS)).sendError(503, key)
   })
 
+  // One hook on every request, cheap when the server is not stopping and the URL has no escape.
   app.addHook('onRequest', (request, reply, done) => {
-    if (!closing) return done()
-    reply.header('connection', 'close').sendUnavailable()
+    if (closing) {
+      reply.header('connection', 'close').sendUnavailable()
+      return
+    }
+    if (urlHasControlChars(request)) {
+      reply.sendError(400, 'errors.controlChars')
+      return
+    }
+    done()
   })
   app.addHook('preClose', (done) => {
     closing = true
@@ -46,10 +61,11 @@ export default fp(async (app) => {
     done()
   })
 
-  // Every route refuses control characters in its query, parameters and body, unless it does so itself.
+  // Every route that takes a body refuses control characters in it, unless it does so itself.
   app.addHook('onRoute', (route) => {
-    if (route.config?.checksControlChars) return
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (route.config?.checksControlChars || !methods.some((m) => BODY_METHODS.has(m))) return
     const own = route.preValidation
-    route.preValidation = own ? [refuseControlChars, ...(Array.isArray(own) ? own : [own])] : refuseControlChars
+    route.preValidation = own ? [refuseControlCharsInBody, ...(Array.isArray(own) ? own : [own])] : refuseControlCharsInBody
   })
 }, { name: 'errors', dependencies: ['pages'] })

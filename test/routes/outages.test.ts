@@ -97,12 +97,16 @@ describe('PostgreSQL and Redis away, and a stopping server', () => {
       const ready = await app.inject({ url: '/readyz' })
       expect(ready.statusCode).toBe(503)
       expect(ready.json()).toMatchObject({ checks: { postgres: 'ok', redis: 'down' } })
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 10; i++) {
         const body = actBody(c)
         const res = await act(body)
         expect(res.statusCode).toBe(201)
         keys.push(body.key!)
+        // Past the tally requester's 25 ms window: each send tries its own enqueue, and fails.
+        await new Promise((resolve) => setTimeout(resolve, 40))
       }
+      // Ten failed enqueues, one line saying so.
+      expect(warnings.filter((w) => w.startsWith('tally not queued')).length).toBe(1)
     } finally {
       await redisRelay.restore()
     }

@@ -139,7 +139,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return publicCampaign(request, reply, true).then((found) => found ? renderPage(request, reply, found) : reply)
   })
 
-  // Refuses control characters itself (the service does), to show the form again with the rest of the text.
+  // Refuses control characters in its body itself (the service does), to show the form again with the rest of the text.
   app.post('/c/:slug/act', { bodyLimit: 32 * 1024, config: { checksControlChars: true } }, async (request: SlugRequest, reply) => {
     const limit = await rateLimiter.hit('act', request.ip)
     if (!limit.allowed) {
