@@ -10,6 +10,8 @@ import { seedDemoIfEmpty } from './seed/seed-demo.ts'
 
 export type Role = 'web' | 'worker' | 'all'
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 export function createLogger (config: Pick<Config, 'logLevel'>) {
   return pino({ level: config.logLevel, base: undefined })
 }
@@ -80,20 +82,16 @@ export async function start (role: Role): Promise<void> {
 
   const graceMs = config.shutdownGraceSeconds * 1000
   let stopping = false
-  closeWithGrace({
+  const grace = closeWithGrace({
     // The grace for requests and jobs, then a few seconds for PostgreSQL and Redis if we started them.
     delay: graceMs + 10_000,
-    onSecondSignal: (signal) => {
-      // Asked twice: stop now, but leave no server we started behind.
-      logger.warn(`${signal} again: stopping now`)
-      for (const s of services) s.kill()
-      process.exit(1)
-    }
+    // The stop signals are ours (below); close-with-grace still stops on errors and its other signals.
+    skip: [...STOP_SIGNALS]
   }, async ({ signal, err }) => {
     if (stopping) return
     stopping = true
     if (err) logger.error({ err }, 'stopping after an error')
-    else logger.info(`${signal ?? 'stop'}: closing`)
+    else if (signal) logger.info(`${signal}: closing`)
     try {
       await withTimeout(stopInOrder(), graceMs)
     } catch (e) {
@@ -104,6 +102,23 @@ export async function start (role: Role): Promise<void> {
       logger.info('stopped')
     }
   })
+
+  // Ctrl-C under `npm start` arrives twice (from the terminal, and passed on by npm): a repeat within a second is
+  // the same request. A later one means "now": stop at once, leaving no server we started behind.
+  let signalledAt = 0
+  const onStopSignal = (signal: NodeJS.Signals): void => {
+    if (signalledAt === 0) {
+      signalledAt = Date.now()
+      logger.info(`${signal}: closing`)
+      grace.close()
+      return
+    }
+    if (Date.now() - signalledAt < 1000) return
+    logger.warn(`${signal} again: stopping now`)
+    for (const s of services) s.kill()
+    process.exit(1)
+  }
+  for (const s of STOP_SIGNALS) process.on(s, onStopSignal)
 
   /** Streams end (browsers reconnect elsewhere), requests stop coming and in-flight ones finish, then jobs, then connections. */
   async function stopInOrder (): Promise<void> {

