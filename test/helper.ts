@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
@@ -203,6 +205,16 @@ export function countPoolQueries (pool: pg.Pool): { count: () => number, restore
     return (connect as (...a: unknown[]) => unknown).apply(this, args)
   } as typeof pool.connect
   return { count: () => n, restore: () => { pool.query = query; pool.connect = connect } }
+}
+
+let gc: (() => void) | null = null
+/** A full garbage collection now, so that what a test measures is memory held, not garbage waiting for the collector. */
+export function fullGc (): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc')
+    gc = runInNewContext('gc') as () => void
+  }
+  gc()
 }
 
 /** A loopback port nothing listens on now (for a process the test starts). */

@@ -1,15 +1,9 @@
 import { request as httpRequest } from 'node:http'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, listen, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, fullGc, listen, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
 const ROWS = 200_000
 const MiB = 1024 * 1024
-
-// A full collection on demand: garbage waiting for the collector is not memory held.
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
 
 describe('admin: an export pulled by a slow client', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>
@@ -30,7 +24,7 @@ describe('admin: an export pulled by a slow client', () => {
   afterAll(async () => { await t?.close() })
 
   it('holds the process’s resident memory (Buffers included, which the heap does not show) far below the payload', async () => {
-    const rss = () => { gc(); return process.memoryUsage().rss }
+    const rss = () => { fullGc(); return process.memoryUsage().rss }
     const baseline = rss()
     let peak = baseline
     const sampler = setInterval(() => { peak = Math.max(peak, rss()) }, 500)
