@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, fullGc, listen, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
-const ROWS = 200_000
+const ROWS = 300_000
 const MiB = 1024 * 1024
 
 describe('admin: an export pulled by a slow client', () => {
@@ -24,7 +24,13 @@ describe('admin: an export pulled by a slow client', () => {
   afterAll(async () => { await t?.close() })
 
   it('holds the process’s resident memory (Buffers included, which the heap does not show) far below the payload', async () => {
-    const rss = () => { fullGc(); return process.memoryUsage().rss }
+    // Resident memory after a full collection, less the heap pages V8 keeps reserved but empty (which grow and shrink
+    // with no relation to what is held); Buffers and sockets' queues, which the heap does not show, stay counted.
+    const rss = () => {
+      fullGc()
+      const m = process.memoryUsage()
+      return m.rss - (m.heapTotal - m.heapUsed)
+    }
     const baseline = rss()
     let peak = baseline
     const sampler = setInterval(() => { peak = Math.max(peak, rss()) }, 500)
@@ -51,7 +57,8 @@ describe('admin: an export pulled by a slow client', () => {
     const payload = bytes / MiB
     const growth = (peak - baseline) / MiB
     console.log(`actions.csv to a slow client: ${payload.toFixed(0)} MiB; resident memory +${growth.toFixed(1)} MiB at most`)
-    expect(payload).toBeGreaterThan(30)
-    expect(growth).toBeLessThan(payload / 3)
+    expect(payload).toBeGreaterThan(45)
+    // Unbounded, the server would hold what the client has not read yet: close to the whole payload.
+    expect(growth).toBeLessThan(payload / 2)
   }, 60_000)
 })
