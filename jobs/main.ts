@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq'
-import type { Deps } from '../server/deps.ts'
+import { redisRetryStrategy, type Deps } from '../server/deps.ts'
 import { campaignAdminFrom } from '../server/services/campaign-admin-service.ts'
 import { runDeliveryJob } from './delivery-job.ts'
 import { runTransitionJob } from './lifecycle-job.ts'
@@ -19,7 +19,9 @@ export interface RunningWorker { close: () => Promise<void> }
  * and every lifecycleSweepMs (applying any that are overdue).
  */
 export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweepMs = 30_000 }: { concurrency?: number, lifecycleSweepMs?: number } = {}): Promise<RunningWorker> {
-  const { config, log } = deps
+  const { config, log, outageLog } = deps
+  // Blocking connections never give up on a command; they reconnect within a second of Redis answering again.
+  const connection = { url: config.redisUrl, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy } as never
 
   const worker = new Worker('counts', async (job: CountsJob) => {
     if (job.name === 'tally') {
@@ -32,15 +34,15 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
     }
     throw new Error(`unknown job ${job.name}`)
   }, {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    connection,
     prefix: config.redisPrefix,
     concurrency,
     // Short locks: a worker killed mid-tally hands its job over within seconds (the tally is transactional, so a rerun is exact).
     lockDuration: 10_000,
     stalledInterval: 5_000
   })
-  worker.on('error', (err) => log.warn(`worker: ${err.message}`))
-  worker.on('failed', (job, err) => log.warn(`job ${job?.name ?? '?'} failed: ${err.message}`))
+  worker.on('error', (err) => outageLog('worker', `worker: ${err.message}`))
+  worker.on('failed', (job, err) => outageLog(`counts-failed:${job?.name ?? '?'}`, `job ${job?.name ?? '?'} failed: ${err.message}`))
 
   // Campaign openings and closings: delayed jobs, backed by PostgreSQL (reconcileSchedules) so they survive losing Redis.
   const campaignAdmin = campaignAdminFrom(deps)
@@ -48,29 +50,29 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
     if (job.name === 'transition') return { result: await runTransitionJob(campaignAdmin, job.data) }
     throw new Error(`unknown job ${job.name}`)
   }, {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    connection,
     prefix: config.redisPrefix,
     concurrency: 2
   })
-  lifecycle.on('error', (err) => log.warn(`lifecycle worker: ${err.message}`))
+  lifecycle.on('error', (err) => outageLog('worker', `lifecycle worker: ${err.message}`))
   lifecycle.on('failed', (job, err) => log.warn(`lifecycle job ${job?.id ?? '?'} failed: ${err.message}`))
   // Milestone e-mails to the team: apart from the counts, so a slow mail server never delays a tally.
   const notify = new Worker('notify', async (job: Job<JobPayloads['notify']['milestone']>) => {
     if (job.name === 'milestone') return { result: await notifyMilestone(deps, job.data.milestoneId) }
     throw new Error(`unknown job ${job.name}`)
   }, {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    connection,
     prefix: config.redisPrefix,
     concurrency: 2
   })
-  notify.on('error', (err) => log.warn(`notify worker: ${err.message}`))
+  notify.on('error', (err) => outageLog('worker', `notify worker: ${err.message}`))
   notify.on('failed', (job, err) => log.warn(`milestone notice ${job?.data.milestoneId ?? '?'} failed: ${err.message}`))
 
   const reconcileSchedules = async (): Promise<void> => {
     try {
       await campaignAdmin.reconcileSchedules()
     } catch (err) {
-      log.warn(`lifecycle reconcile: ${(err as Error).message}`)
+      outageLog('lifecycle reconcile', `lifecycle reconcile: ${(err as Error).message}`)
     }
   }
   await reconcileSchedules()
@@ -78,17 +80,17 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
 
   // The bottle's delivery: one dossier e-mail per job, retried with backoff; delivery times and queued rows re-planned from PostgreSQL.
   const delivery = new Worker('delivery', async (job: Job) => runDeliveryJob(deps.delivery, job), {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null } as never,
+    connection,
     prefix: config.redisPrefix,
     concurrency: 2
   })
-  delivery.on('error', (err) => log.warn(`delivery worker: ${err.message}`))
+  delivery.on('error', (err) => outageLog('worker', `delivery worker: ${err.message}`))
   delivery.on('failed', (job, err) => log.warn(`delivery job ${job?.id ?? '?'} failed: ${err.message}`))
   const reconcileDeliveries = async (): Promise<void> => {
     try {
       await deps.delivery.reconcile()
     } catch (err) {
-      log.warn(`delivery reconcile: ${(err as Error).message}`)
+      outageLog('delivery reconcile', `delivery reconcile: ${(err as Error).message}`)
     }
   }
   await reconcileDeliveries()
@@ -99,7 +101,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
     try {
       for (const id of await deps.actionRepo.campaignsWithUntallied()) await enqueueTally(deps.queues, id, 0)
     } catch (err) {
-      log.warn(`sweep: ${(err as Error).message}`)
+      outageLog('sweep', `sweep: ${(err as Error).message}`)
     }
   }
   const askReconcile = async (): Promise<void> => {
@@ -111,7 +113,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
         removeOnComplete: { age: Math.ceil((config.reconcileIntervalMs * 2) / 1000) }
       })
     } catch (err) {
-      log.warn(`reconcile not queued: ${(err as Error).message}`)
+      outageLog('reconcile not queued', `reconcile not queued: ${(err as Error).message}`)
     }
   }
   // Milestone notices no job was queued for (Redis lost) or whose jobs gave up: not urgent, so less often.
@@ -119,7 +121,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
     try {
       for (const id of await deps.milestoneRepo.pendingMail()) await enqueueMilestoneNotice(deps.queues, id)
     } catch (err) {
-      log.warn(`notice sweep: ${(err as Error).message}`)
+      outageLog('notice sweep', `notice sweep: ${(err as Error).message}`)
     }
   }
   await sweep()

@@ -3,7 +3,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
+import { isDatabaseUnavailable } from './db/client.ts'
 import { adminRoot, adminScope } from './plugins/admin.ts'
+import errors from './plugins/errors.ts'
 import { lazyChildLogger } from './plugins/lazy-logger.ts'
 import pages from './plugins/pages.ts'
 import security from './plugins/security.ts'
@@ -36,7 +38,9 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
     childLoggerFactory: lazyChildLogger,
     // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address).
     trustProxy: deps.config.trustProxy as boolean,
-    bodyLimit: 64 * 1024
+    bodyLimit: 64 * 1024,
+    // While stopping, the errors plugin answers in the page's language and format, with Retry-After.
+    return503OnClosing: false
   })
 
   // External and cross-cutting plugins, in order.
@@ -44,10 +48,16 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(formbody, { bodyLimit: 32 * 1024 })
   await app.register(views)
   await app.register(pages, { i18n: deps.i18n })
+  await app.register(errors)
   await app.register(adminRoot, { i18n: deps.i18n })
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      // The database is away: the request may be tried again, and one log line per interval says so.
+      deps.outageLog('postgres-request', `PostgreSQL unavailable, answering 503: ${error.message}`)
+      return reply.sendUnavailable()
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) request.log.error({ err: error }, 'unhandled error')
     if (status === 413) return reply.sendError(413, 'errors.tooLarge')

@@ -24,6 +24,7 @@ import { createMailer } from './services/mailer.ts'
 import { createProgressHub } from './services/progress-hub.ts'
 import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
+import { createThrottledLog } from './infra/throttled-log.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -36,27 +37,30 @@ export type ResolvedConfig = Config & { databaseUrl: string }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url))
 
+/**
+ * How soon a lost Redis connection is tried again: every 250 ms at first, then every second. BullMQ's own default
+ * grows to 20 s (Math.min(Math.exp(times), 20000) in bullmq/src/classes/redis-connection.ts, checked 2026-12-04),
+ * so counts would resume up to 20 s after Redis is back; a retry is one TCP connect, cheap at this pace.
+ */
+export const redisRetryStrategy = (times: number): number => Math.min(250 * times, 1000)
+
 /** Builds the one dependency graph that web and worker share; close() releases everything it opened. */
 export async function createDeps (config: ResolvedConfig, log: Logger) {
-  const { pool, db } = createDb(config.databaseUrl, config.dbPoolSize)
+  // Outages fail every request alike: one line per kind of failure and interval, not one per request.
+  const outageLog = createThrottledLog(log)
+  const { pool, db } = createDb(config.databaseUrl, config.dbPoolSize, (err) => outageLog('postgres', `PostgreSQL: ${err.message}`))
 
-  const redisOptions: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }
+  const redisOptions: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: redisRetryStrategy }
   // Commands (publish, rate limits): fail fast when Redis is away instead of queueing in memory.
   const redis = new Redis(config.redisUrl, redisOptions)
   // Pub/sub: needs its own connection; resubscribes by itself after a reconnect.
-  const subscriber = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null })
-  let lastRedisError = 0
-  for (const r of [redis, subscriber]) {
-    r.on('error', (err) => {
-      if (Date.now() - lastRedisError > 10_000) log.warn(`Redis: ${err.message}`)
-      lastRedisError = Date.now()
-    })
-  }
+  const subscriber = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: redisRetryStrategy })
+  for (const r of [redis, subscriber]) r.on('error', (err) => outageLog('redis', `Redis: ${err.message}`))
   await Promise.all([redis.connect(), subscriber.connect()])
 
   // BullMQ producers: fail fast too, so an action response never waits on a Redis outage.
-  const queues = createQueues({ url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1 } as never, config.redisPrefix)
-  for (const q of Object.values(queues)) q.on('error', () => {})
+  const queues = createQueues({ url: config.redisUrl, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: redisRetryStrategy } as never, config.redisPrefix)
+  for (const q of Object.values(queues)) q.on('error', (err: Error) => outageLog('redis', `Redis (queue): ${err.message}`))
 
   const channels = busChannels(config.redisPrefix)
   const bus = createBus(subscriber)
@@ -75,7 +79,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const actionService = createActionService({
     actionRepo,
     bottleRepo,
-    requestTally: createTallyRequester(queues, config.tallyIntervalMs, (err) => log.warn(`tally not queued (the sweep will count it): ${(err as Error).message}`)),
+    requestTally: createTallyRequester(queues, config.tallyIntervalMs, (err) => outageLog('tally-enqueue', `tally not queued (the sweep will count it): ${(err as Error).message}`)),
     publicUrl: config.publicUrl
   })
 
@@ -95,6 +99,8 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   return {
     config,
     log,
+    /** warns once per kind of failure and interval (outages) */
+    outageLog,
     pool,
     db,
     redis,

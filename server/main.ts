@@ -10,6 +10,8 @@ import { seedDemoIfEmpty } from './seed/seed-demo.ts'
 
 export type Role = 'web' | 'worker' | 'all'
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 export function createLogger (config: Pick<Config, 'logLevel'>) {
   return pino({ level: config.logLevel, base: undefined })
 }
@@ -78,14 +80,59 @@ export async function start (role: Role): Promise<void> {
     }
   }
 
-  closeWithGrace({ delay: config.shutdownGraceSeconds * 1000 }, async ({ signal, err }) => {
+  const graceMs = config.shutdownGraceSeconds * 1000
+  let stopping = false
+  const grace = closeWithGrace({
+    // The grace for requests and jobs, then a few seconds for PostgreSQL and Redis if we started them.
+    delay: graceMs + 10_000,
+    // The stop signals are ours (below); close-with-grace still stops on errors and its other signals.
+    skip: [...STOP_SIGNALS]
+  }, async ({ signal, err }) => {
+    if (stopping) return
+    stopping = true
     if (err) logger.error({ err }, 'stopping after an error')
-    else logger.info(`${signal ?? 'stop'}: closing`)
-    // Open SSE streams would hold the server open: end them first, then stop taking requests.
+    else if (signal) logger.info(`${signal}: closing`)
+    try {
+      await withTimeout(stopInOrder(), graceMs)
+    } catch (e) {
+      logger.error({ err: e }, 'shutdown did not finish in time')
+    } finally {
+      // Last, whatever happened above: nothing we started outlives us.
+      for (const s of [...services].reverse()) await s.stop().catch(() => s.kill())
+      logger.info('stopped')
+    }
+  })
+
+  // Ctrl-C under `npm start` arrives twice (from the terminal, and passed on by npm): a repeat within a second is
+  // the same request. A later one means "now": stop at once, leaving no server we started behind.
+  let signalledAt = 0
+  const onStopSignal = (signal: NodeJS.Signals): void => {
+    if (signalledAt === 0) {
+      signalledAt = Date.now()
+      logger.info(`${signal}: closing`)
+      grace.close()
+      return
+    }
+    if (Date.now() - signalledAt < 1000) return
+    logger.warn(`${signal} again: stopping now`)
+    for (const s of services) s.kill()
+    process.exit(1)
+  }
+  for (const s of STOP_SIGNALS) process.on(s, onStopSignal)
+
+  /** Streams end (browsers reconnect elsewhere), requests stop coming and in-flight ones finish, then jobs, then connections. */
+  async function stopInOrder (): Promise<void> {
     deps.progressHub.close()
+    deps.dashboardHub.close()
+    deps.bottleHub.close()
     if (app) await app.close()
     if (worker) await worker.close()
     await deps.close()
-    for (const s of services.reverse()) await s.stop()
-  })
+  }
+}
+
+function withTimeout (p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([p, new Promise<void>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms) })])
+    .finally(() => clearTimeout(timer))
 }

@@ -1,22 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
-import { createServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clearRedisPrefix, createTestDatabase, eventually, testEnv } from './helper.ts'
+import { clearRedisPrefix, createTestDatabase, eventually, freePort, testEnv } from './helper.ts'
 
 const BIN = fileURLToPath(new URL('../server/bin.js', import.meta.url))
-
-function freePort (): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port
-      srv.close(() => resolve(p))
-    })
-  })
-}
 
 function run (args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 60_000 })

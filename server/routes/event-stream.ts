@@ -6,6 +6,7 @@ import type { Sink } from '../services/stream-set.ts'
  * Takes the response over as a Server-Sent Events stream, writes `first` (after the reconnect delay) and returns the
  * sink a hub writes to. A reader more than maxBuffer bytes behind is dropped rather than held in memory: its browser
  * reconnects (and catches up: progress and dashboard events are whole documents, walls read their page again).
+ * A HEAD request gets the headers and an ended response.
  */
 export function openEventStream (reply: FastifyReply, first: string, { maxBuffer = 64 * 1024, cacheControl = 'no-cache, no-transform' } = {}): Sink {
   reply.hijack()
@@ -18,6 +19,11 @@ export function openEventStream (reply: FastifyReply, first: string, { maxBuffer
     'connection', 'keep-alive',
     'x-accel-buffering', 'no'
   ])
+  // HEAD asks for the headers only: answered, and the stream ends at once (it would never get a body).
+  if (reply.request.method === 'HEAD') {
+    res.end()
+    return { write: () => false, end: () => {} }
+  }
   res.write(`retry: 3000\n\n${first}`)
   return {
     write: (chunk) => {

@@ -2,6 +2,7 @@ import type { Channel } from '../db/schema.ts'
 import { buildIntentUrl, parseInstance } from '../domain/intents.ts'
 import { CHANNELS, LIMITS, finalizeText, measureLength, renderMessage } from '../domain/messages.ts'
 import { CONSENT_VERSION, SIGNATURE_MAX, bottleText, readSignatureField, ticked } from '../domain/bottle-rules.ts'
+import { hasControlChars } from '../domain/input-rules.ts'
 import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
 import type { BottleRepo } from '../repos/bottle-repo.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
@@ -108,6 +109,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
       let text: string
       if (input.text !== undefined && input.text !== null && input.text !== '') {
         if (typeof input.text !== 'string') return { ok: false, status: 400, error: 'errors.textEmpty' }
+        if (hasControlChars(input.text)) return { ok: false, status: 400, error: 'errors.controlChars' }
         if (input.text.length > MAX_TEXT_INPUT) {
           return { ok: false, status: 400, error: 'errors.textTooLong', vars: { network: channel, count: input.text.length, limit: LIMITS[channel], over: input.text.length - LIMITS[channel] } }
         }

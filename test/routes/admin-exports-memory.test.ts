@@ -1,14 +1,8 @@
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, listen, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, fullGc, listen, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
 const ROWS = 1_000_000
 const MiB = 1024 * 1024
-
-// A full collection on demand, so what is measured is the memory still held, not garbage waiting for the collector.
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
 
 describe('admin: exports stream a million actions with flat memory', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>
@@ -49,7 +43,7 @@ describe('admin: exports stream a million actions with flat memory', () => {
   afterAll(async () => { await t?.close() })
 
   it('sends exactly 1,000,000 rows through a real socket while the memory held stays flat, far below the payload', async () => {
-    const held = () => { gc(); return process.memoryUsage().heapUsed }
+    const held = () => { fullGc(); return process.memoryUsage().heapUsed }
     const baseline = held()
     // The heap held (after a full collection) every 100,000 rows, server and client together: it must not grow with the rows.
     const checkpoints: number[] = []

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { ticked } from '../../domain/bottle-rules.ts'
+import { withoutControlChars } from '../../domain/input-rules.ts'
+import { isDatabaseUnavailable } from '../../db/client.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
@@ -10,6 +12,7 @@ import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage 
 import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
 import { openEventStream } from '../event-stream.ts'
 import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/security.ts'
+import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
@@ -136,7 +139,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return publicCampaign(request, reply, true).then((found) => found ? renderPage(request, reply, found) : reply)
   })
 
-  app.post('/c/:slug/act', { bodyLimit: 32 * 1024 }, async (request: SlugRequest, reply) => {
+  // Refuses control characters in its body itself (the service does), to show the form again with the rest of the text.
+  app.post('/c/:slug/act', { bodyLimit: 32 * 1024, config: { checksControlChars: true } }, async (request: SlugRequest, reply) => {
     const limit = await rateLimiter.hit('act', request.ip)
     if (!limit.allowed) {
       reply.header('retry-after', String(limit.retryAfterSeconds))
@@ -145,7 +149,18 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const c = await publicCampaign(request, reply)
     if (!c) return reply
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
-    const result = await actionService.act(c, body)
+    let result: Awaited<ReturnType<typeof actionService.act>>
+    try {
+      result = await actionService.act(c, body)
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err
+      // Not recorded: 503 with Retry-After, and the supporter's form with their text to send again.
+      deps.outageLog('postgres-act', `PostgreSQL unavailable, a send answered 503: ${(err as Error).message}`)
+      if (request.wantsJson()) return reply.sendUnavailable('errors.unavailable.act')
+      const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
+      reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
+      return renderPage(request, reply, c, echoOf(body), i18n.translator(locale).t('errors.unavailable.act'), locale)
+    }
     if (!result.ok) {
       if (result.status === 409 || request.wantsJson()) {
         return reply.sendError(result.status, result.error, {
@@ -213,7 +228,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
 }
 
 function echoOf (body: ActInput): FormEcho {
-  const s = (v: unknown): string | undefined => typeof v === 'string' ? v.slice(0, 5000) : undefined
+  // Shown back into the form: without control characters (refused, and not for an HTML page).
+  const s = (v: unknown): string | undefined => typeof v === 'string' ? withoutControlChars(v.slice(0, 5000)) : undefined
   return {
     target: s(body.target),
     message: s(body.message),
