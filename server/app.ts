@@ -18,6 +18,7 @@ import { deliveryRoutes } from './routes/admin/delivery-routes.ts'
 import { dashboardRoutes } from './routes/admin/dashboard-routes.ts'
 import { messageRoutes } from './routes/admin/message-routes.ts'
 import { targetRoutes } from './routes/admin/target-routes.ts'
+import { limitEventStreams } from './routes/event-stream.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 import { mediaRoutes } from './routes/public/media-routes.ts'
@@ -34,9 +35,18 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
     loggerInstance: opts.loggerInstance,
     logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     childLoggerFactory: lazyChildLogger,
-    // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address).
-    trustProxy: deps.config.trustProxy as boolean,
-    bodyLimit: 64 * 1024
+    // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address): read
+    // through a known number of proxies or from known ones only, never the left-most entry a client can write.
+    // (Fastify takes a hop count as documented, but its types omit number.)
+    trustProxy: deps.config.trustProxy as unknown as boolean | string[],
+    bodyLimit: 64 * 1024,
+    // A request (headers and body) must arrive within the timeout: a body trickled a byte at a time is cut. Node checks
+    // open requests every connectionsCheckingInterval, so that interval is a fraction of the timeout.
+    requestTimeout: deps.config.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, deps.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(deps.config.requestTimeoutMs / 4)))
+    }
   })
 
   // External and cross-cutting plugins, in order.
@@ -63,6 +73,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   })
 
   // Application routes.
+  limitEventStreams(app, deps.streamLimiter)
   await app.register(healthRoutes, { deps })
   await app.register(campaignRoutes, { deps })
   await app.register(mediaRoutes, { deps })

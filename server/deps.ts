@@ -24,6 +24,7 @@ import { createMailer } from './services/mailer.ts'
 import { createProgressHub } from './services/progress-hub.ts'
 import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
+import { createStreamLimiter } from './services/stream-limiter.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -70,6 +71,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
+  const streamLimiter = createStreamLimiter({ perAddress: config.streamsPerAddress, perProcess: config.streamsPerProcess })
   const bottleRepo = createBottleRepo(pool, db)
   const bottleHub = createBottleHub({ bus, channels })
   const actionService = createActionService({
@@ -112,6 +114,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     dashboardHub,
     catalog,
     rateLimiter,
+    streamLimiter,
     actionService,
     auth,
     audit,
