@@ -31,14 +31,16 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
 export interface AppOptions { loggerInstance?: FastifyBaseLogger, disableRequestLogging?: boolean }
 
 export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const { trustProxy } = deps.config
   const app = Fastify({
     loggerInstance: opts.loggerInstance,
     logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     childLoggerFactory: lazyChildLogger,
     // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address): read
     // through a known number of proxies or from known ones only, never the left-most entry a client can write.
-    // (Fastify takes a hop count as documented, but its types omit number.)
-    trustProxy: deps.config.trustProxy as unknown as boolean | string[],
+    // Fastify 5.12 ignores a plain number (it trusts nothing, so every client would share the proxy's address):
+    // a hop count is given as its function, entry 0 being the socket's peer.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     bodyLimit: 64 * 1024,
     // A request (headers and body) must arrive within the timeout: a body trickled a byte at a time is cut. Node checks
     // open requests every connectionsCheckingInterval, so that interval is a fraction of the timeout.

@@ -16,15 +16,17 @@ export function addressGroup (address: string): string {
 
 /** Whether raw is an IP address or a CIDR range (a.b.c.d/n, x::y/n), as TRUST_PROXY lists them. */
 export function isAddressOrRange (raw: string): boolean {
-  if (raw.includes('/')) {
-    try {
-      ipaddr.parseCIDR(raw)
-      return true
-    } catch {
-      return false
-    }
+  const [address = '', bits, ...rest] = raw.split('/')
+  // ipaddr.js also takes legacy IPv4 forms ("1" = 0.0.0.1); a setting must spell four parts.
+  const strict = ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address)
+  if (!strict || rest.length > 0) return false
+  if (bits === undefined) return true
+  try {
+    ipaddr.parseCIDR(raw)
+    return true
+  } catch {
+    return false
   }
-  return ipaddr.isValid(raw)
 }
 
 /**
