@@ -23,7 +23,7 @@ describe('POST /c/:slug/act from another site', () => {
 
   it('refuses an auto-submitted cross-site form with 403, records nothing and redirects nowhere', async () => {
     const bottleBefore = await bottleRows()
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'cross-site', origin: 'null' },
@@ -49,7 +49,7 @@ describe('POST /c/:slug/act from another site', () => {
   })
 
   it('still takes the campaign page’s own sends: same-origin, our Origin, or no header at all (no-JS, old browsers)', async () => {
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       { 'sec-fetch-site': 'same-origin', origin: 'http://bouteille.test' },
       { origin: 'http://bouteille.test' },
       {}
