@@ -22,7 +22,7 @@ export async function startBaseline (databaseUrl: string): Promise<Server> {
   return { child, origin }
 }
 
-/** Starts the real app (`node server/bin.js start all`) with the demo campaign seeded, rate limit off, on loopback. */
+/** Starts the real app (`node server/bin.js start all`) with the demo campaign seeded, rate and stream limits off, on loopback. */
 export async function startApp (databaseUrl: string, profile: boolean, extraEnv: Record<string, string> = {}): Promise<Server & { redisPrefix: string }> {
   const port = await freePort()
   const redisPrefix = `bench-${randomBytes(4).toString('hex')}`
@@ -33,6 +33,8 @@ export async function startApp (databaseUrl: string, profile: boolean, extraEnv:
     REDIS_URL: redisUrl(),
     REDIS_PREFIX: redisPrefix,
     ACTION_RATE_LIMIT: '0',
+    // Every bench client is one loopback address: the streams scenario alone opens 10,000 streams from it.
+    STREAMS_PER_ADDRESS: '1000000',
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
     PORT: String(port),

@@ -20,6 +20,7 @@ import { deliveryRoutes } from './routes/admin/delivery-routes.ts'
 import { dashboardRoutes } from './routes/admin/dashboard-routes.ts'
 import { messageRoutes } from './routes/admin/message-routes.ts'
 import { targetRoutes } from './routes/admin/target-routes.ts'
+import { limitEventStreams } from './routes/event-stream.ts'
 import { healthRoutes } from './routes/health-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 import { mediaRoutes } from './routes/public/media-routes.ts'
@@ -32,13 +33,24 @@ const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
 export interface AppOptions { loggerInstance?: FastifyBaseLogger, disableRequestLogging?: boolean }
 
 export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const { trustProxy } = deps.config
   const app = Fastify({
     loggerInstance: opts.loggerInstance,
     logController: new LogController({ disableRequestLogging: opts.disableRequestLogging ?? false }),
     childLoggerFactory: lazyChildLogger,
-    // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address).
-    trustProxy: deps.config.trustProxy as boolean,
+    // Behind a load balancer the client address comes from X-Forwarded-For (rate limits are per address): read
+    // through a known number of proxies or from known ones only, never the left-most entry a client can write.
+    // Fastify 5.12 ignores a plain number (it trusts nothing, so every client would share the proxy's address):
+    // a hop count is given as its function, entry 0 being the socket's peer.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     bodyLimit: 64 * 1024,
+    // A request (headers and body) must arrive within the timeout: a body trickled a byte at a time is cut. Node checks
+    // open requests every connectionsCheckingInterval, so that interval is a fraction of the timeout.
+    requestTimeout: deps.config.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(60_000, deps.config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(deps.config.requestTimeoutMs / 4)))
+    },
     // While stopping, the errors plugin answers in the page's language and format, with Retry-After.
     return503OnClosing: false
   })
@@ -73,6 +85,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   })
 
   // Application routes.
+  limitEventStreams(app, deps.streamLimiter)
   await app.register(healthRoutes, { deps })
   await app.register(campaignRoutes, { deps })
   await app.register(mediaRoutes, { deps })

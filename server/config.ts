@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { isAddressOrRange } from './domain/network-address.ts'
 
 export interface Config {
   port: number
@@ -9,6 +10,8 @@ export interface Config {
   /** true when REDIS_URL was not given, so a local redis-server may be started for the user */
   redisIsDefault: boolean
   publicUrl: string
+  /** other sites' origins (scheme://host[:port]) allowed to post supporters' sends, for a campaign embedded there */
+  embedOrigins: string[]
   seedDemo: boolean
   /** actions per minute per network address; 0 lifts the limit */
   actionRateLimit: number
@@ -22,8 +25,14 @@ export interface Config {
   reconcileIntervalMs: number
   /** seconds web and worker wait for running work at shutdown */
   shutdownGraceSeconds: number
-  /** trust X-Forwarded-For from this many proxies (or true/false), for the client address behind a load balancer */
-  trustProxy: boolean | number
+  /** X-Forwarded-For is read through this many proxies, or from these trusted addresses/CIDRs; false: not read */
+  trustProxy: false | number | string[]
+  /** ms a client has to send a whole request (headers and body); a body trickled slower is cut */
+  requestTimeoutMs: number
+  /** event streams one address (an IPv6 /64) may hold open on one web process */
+  streamsPerAddress: number
+  /** event streams one web process holds open at most */
+  streamsPerProcess: number
   /** prefix of every Redis key and channel, so several installations can share one Redis */
   redisPrefix: string
   /** PostgreSQL connections per process */
@@ -84,6 +93,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const databaseUrl = url('DATABASE_URL', undefined, ['postgres:', 'postgresql:'])
   const redisUrl = url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!
   const publicUrl = (url('PUBLIC_URL', `http://localhost:${port}`, ['http:', 'https:'])!).replace(/\/+$/, '')
+  const embedOrigins = origins('EMBED_ORIGINS', env.EMBED_ORIGINS, problems)
   const logLevel = env.LOG_LEVEL || 'info'
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`)
   if (env.REDIS_PREFIX !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(env.REDIS_PREFIX)) problems.push(`REDIS_PREFIX may hold letters, digits, '_', '.' and '-' only (got "${env.REDIS_PREFIX}").`)
@@ -102,6 +112,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     redisUrl,
     redisIsDefault: !env.REDIS_URL,
     publicUrl,
+    embedOrigins,
     seedDemo: bool('SEED_DEMO', true),
     actionRateLimit: int('ACTION_RATE_LIMIT', 20, 0, 1_000_000),
     dataDir: resolve(cwd, env.DATA_DIR || '.data'),
@@ -110,6 +121,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     tallyBatchSize: int('TALLY_BATCH_SIZE', 5000, 1, 100_000),
     reconcileIntervalMs: int('RECONCILE_INTERVAL_MS', 600_000, 1000, 86_400_000),
     trustProxy: trustProxy(env.TRUST_PROXY, problems),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    streamsPerAddress: int('STREAMS_PER_ADDRESS', 100, 1, 1_000_000),
+    streamsPerProcess: int('STREAMS_PER_PROCESS', 20_000, 1, 1_000_000),
     redisPrefix: env.REDIS_PREFIX || 'bouteille',
     dbPoolSize: int('DB_POOL_SIZE', 10, 1, 500),
     shutdownGraceSeconds: int('SHUTDOWN_GRACE_SECONDS', 10, 1, 600),
@@ -125,11 +139,32 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   return Object.freeze(config)
 }
 
-function trustProxy (raw: string | undefined, problems: string[]): boolean | number {
-  if (raw === undefined || raw === '' || raw === 'false') return false
-  if (raw === 'true') return true
-  const n = Number(raw)
-  if (Number.isInteger(n) && n >= 0 && n <= 10) return n
-  problems.push(`TRUST_PROXY must be true, false or the number of proxies in front of Bouteille (got "${raw}").`)
+function trustProxy (raw: string | undefined, problems: string[]): false | number | string[] {
+  const value = raw?.trim().toLowerCase()
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false
+  if (value === 'true') {
+    // Fastify's `true` takes the left-most X-Forwarded-For, which the client writes itself: any limit is bypassed.
+    problems.push('TRUST_PROXY=true would believe any X-Forwarded-For a client sends; set the number of proxies in front of Bouteille (e.g. TRUST_PROXY=1) or their addresses/CIDRs (e.g. TRUST_PROXY=10.0.0.0/8,127.0.0.1).')
+    return false
+  }
+  const n = Number(value)
+  if (/^\d+$/.test(value) && n >= 1 && n <= 10) return n
+  const list = value.split(',').map((a) => a.trim()).filter(Boolean)
+  const wrong = list.filter((a) => !isAddressOrRange(a))
+  if (list.length > 0 && wrong.length === 0) return list
+  problems.push(`TRUST_PROXY must be false, the number of proxies in front of Bouteille (1 to 10), or a comma-separated list of their addresses or CIDRs (got "${raw}").`)
   return false
+}
+
+function origins (name: string, raw: string | undefined, problems: string[]): string[] {
+  const list = (raw ?? '').split(',').map((o) => o.trim()).filter(Boolean)
+  const out: string[] = []
+  for (const o of list) {
+    let u: URL | undefined
+    try { u = new URL(o) } catch {}
+    if (!u || !['http:', 'https:'].includes(u.protocol) || u.origin.toLowerCase() !== o.replace(/\/+$/, '').toLowerCase()) {
+      problems.push(`${name} must list origins such as https://partner.example.org, separated by commas, without a path (got "${o}").`)
+    } else out.push(u.origin.toLowerCase())
+  }
+  return out
 }

@@ -25,6 +25,7 @@ import { createProgressHub } from './services/progress-hub.ts'
 import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
 import { createThrottledLog } from './infra/throttled-log.ts'
+import { createStreamLimiter } from './services/stream-limiter.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -74,6 +75,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
+  const streamLimiter = createStreamLimiter({ perAddress: config.streamsPerAddress, perProcess: config.streamsPerProcess })
   const bottleRepo = createBottleRepo(pool, db)
   const bottleHub = createBottleHub({ bus, channels })
   const actionService = createActionService({
@@ -118,6 +120,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     dashboardHub,
     catalog,
     rateLimiter,
+    streamLimiter,
     actionService,
     auth,
     audit,

@@ -12,8 +12,8 @@ export interface SmtpSink {
   close: () => Promise<void>
 }
 
-/** Starts an SMTP sink on a free loopback port (no TLS, any credentials accepted). */
-export async function startSmtpSink (): Promise<SmtpSink> {
+/** Starts an SMTP sink on a free port of host, loopback by default (no TLS, any credentials accepted). */
+export async function startSmtpSink ({ host = '127.0.0.1' }: { host?: string } = {}): Promise<SmtpSink> {
   const mails: ParsedMail[] = []
   let failing = 0
   let failMessage = 'Try again later'
@@ -39,11 +39,11 @@ export async function startSmtpSink (): Promise<SmtpSink> {
       })
     }
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()))
   const addr = server.server.address()
   if (!addr || typeof addr === 'string') throw new Error('smtp sink: no address')
   return {
-    url: `smtp://127.0.0.1:${addr.port}`,
+    url: `smtp://${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
     mails,
     failNext (n, message = 'Try again later', code = 451) { failing = n; failMessage = message; failCode = code },
     async waitFor (n, timeoutMs = 15_000) {

@@ -211,7 +211,21 @@
     source.addEventListener('error', function () {
       // EventSource reconnects by itself (retry: 3000); each reconnect gets the whole document.
       if (live) { live.textContent = text('live.reconnecting'); live.setAttribute('data-state', 'off') }
+      // CLOSED: the server refused the stream (429, too many open from this address) and EventSource gives up:
+      // read dashboard.json every 30 to 60 s instead, then try the stream again.
+      if (source.readyState === window.EventSource.CLOSED) poll(10)
     })
+  }
+
+  function poll (left) {
+    setTimeout(function () {
+      if (left === 0) return connect()
+      fetch(config.events.replace(/\/events$/, '/dashboard.json'), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null })
+        .then(function (d) { if (d) apply(d) })
+        .catch(function () {})
+        .then(function () { poll(left - 1) })
+    }, 30000 + Math.floor(Math.random() * 30000))
   }
 
   document.addEventListener('DOMContentLoaded', connect)

@@ -222,16 +222,41 @@
     }
 
     let source = null
+    let poll = null
     function connect (slug) {
-      if (!window.EventSource || source) return
+      if (!window.EventSource || source || poll) return
       source = new window.EventSource('/c/' + encodeURIComponent(slug) + '/events')
       source.addEventListener('progress', function (e) { apply(parseJson(e.data, null)) })
       source.addEventListener('open', function () { if (badge) badge.classList.remove('is-offline') })
-      source.addEventListener('error', function () { if (badge) badge.classList.add('is-offline') })
+      source.addEventListener('error', function () {
+        if (badge) badge.classList.add('is-offline')
+        // CLOSED: the server refused the stream (429, too many open from this network): EventSource gives up,
+        // so read progress.json now and then instead, and try the stream again after a while.
+        if (source && source.readyState === window.EventSource.CLOSED) {
+          source = null
+          pollProgress(slug)
+        }
+      })
+    }
+    function pollProgress (slug) {
+      let polls = 0
+      const next = function () {
+        poll = setTimeout(function () {
+          if (++polls > 10) { poll = null; connect(slug); return }
+          fetch('/c/' + encodeURIComponent(slug) + '/progress.json', { headers: { accept: 'application/json' } })
+            .then(function (r) { return r.ok ? r.json() : null })
+            .then(function (p) { if (p) apply(p) })
+            .catch(function () {})
+            .then(function () { if (poll !== null) next() })
+        }, 30000 + Math.floor(Math.random() * 30000))
+      }
+      next()
     }
     function disconnect () {
       if (source) source.close()
       source = null
+      if (poll) clearTimeout(poll)
+      poll = null
     }
 
     if (totalEl) shown.total = Number(bar ? bar.value : 0)

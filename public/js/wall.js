@@ -127,14 +127,34 @@
     }
     source.addEventListener('resync', resync)
     let cut = false
-    source.addEventListener('error', function () { cut = true })
+    source.addEventListener('error', function () {
+      cut = true
+      // CLOSED: the server refused the stream (429, too many open from this network) and EventSource gives up:
+      // read the page again every minute or so instead, then try the stream again after a while.
+      if (source.readyState !== window.EventSource.CLOSED || source !== current) return
+      current = null
+      let polls = 0
+      const next = function () {
+        poll = setTimeout(function () {
+          poll = null
+          if (++polls > 5) { current = connect(); return }
+          resync()
+          next()
+        }, 60000 + Math.floor(Math.random() * 30000))
+      }
+      next()
+    })
     source.addEventListener('open', function () {
       if (cut) { cut = false; resync() }
     })
     return source
   }
 
-  let source = connect()
-  window.addEventListener('pagehide', function () { if (source) { source.close(); source = null } })
-  window.addEventListener('pageshow', function (e) { if (e.persisted && !source) source = connect() })
+  let poll = null
+  let current = connect()
+  window.addEventListener('pagehide', function () {
+    if (current) { current.close(); current = null }
+    if (poll) { clearTimeout(poll); poll = null }
+  })
+  window.addEventListener('pageshow', function (e) { if (e.persisted && !current && !poll) current = connect() })
 })()

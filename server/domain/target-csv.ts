@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { parse, type CsvError } from 'csv-parse/sync'
+import { parse, type CsvError, type Parser } from 'csv-parse'
 import { stringify } from 'csv-stringify'
 import { neutraliseFormula, unneutraliseFormula } from './csv.ts'
 import { HANDLE_NETWORKS, type HandleNetwork } from './handles.ts'
@@ -68,53 +68,32 @@ export function detectDelimiter (text: string): string {
   return best
 }
 
+/** Bytes decoded and parsed per step; between steps the event loop serves other requests. */
+const CHUNK_BYTES = 64 * 1024
+
+type ReadResult =
+  | { ok: false, errors: FileError[] }
+  | { ok: true, encoding: Encoding, bom: boolean, delimiter: string, records: string[][], columns: CsvColumn[] }
+
 /**
- * Reads a target file completely and checks every row; writes nothing. A file-level problem (encoding, columns,
- * syntax, size) stops everything; otherwise every row is checked (missing name, bad handle for its network, bad
- * e-mail, bad country, a duplicate of another row or of an existing target, by name or by handle).
+ * Reads a target file and checks every row; writes nothing. A file-level problem (encoding, columns, syntax, size,
+ * more than CSV_MAX_ROWS rows) stops everything; otherwise every row is checked (missing name, bad handle for its
+ * network, bad e-mail, bad country, a duplicate of another row or of an existing target, by name or by handle).
+ * Parsed in steps that let the process serve others, and stopped at the first row past the limit.
  */
-export function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { existing?: readonly KnownTarget[] } = {}): CsvResult {
+export async function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { existing?: readonly KnownTarget[] } = {}): Promise<CsvResult> {
   if (bytes.length === 0) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.empty' }] }
   if (bytes.length > CSV_MAX_BYTES) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.tooLarge', vars: { max: CSV_MAX_BYTES / 1024 / 1024 } }] }
-  const decoded = decodeCsv(bytes)
-  if (!decoded.ok) return { ok: false, errors: [decoded.error] }
-  // TextDecoder keeps a BOM that is not at the very start (none here); strip the one it left for UTF-16.
-  const text = decoded.text.replace(/^\uFEFF/, '')
-  if (!text.trim()) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.empty' }] }
-  const delimiter = detectDelimiter(text)
-
-  let records: string[][]
-  let lastLine = 0
-  try {
-    records = parse(text, {
-      delimiter,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: false,
-      max_record_size: 100_000,
-      on_record: (record: string[], context: { lines: number }) => { lastLine = context.lines; return record }
-    }) as string[][]
-  } catch (err) {
-    const e = err as CsvError & { lines?: number }
-    if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') return { ok: false, errors: [{ key: 'admin.targets.csv.errors.quoteNotClosed', vars: { line: lastLine + 1 } }] }
-    return { ok: false, errors: [{ key: 'admin.targets.csv.errors.syntax', vars: { line: typeof e.lines === 'number' ? e.lines : lastLine + 1 } }] }
-  }
-
-  const header = (records[0] ?? []).map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase())
-  while (header.length && header[header.length - 1] === '') header.pop()
-  const fileErrors = checkHeader(header)
-  if (fileErrors.length) return { ok: false, errors: fileErrors }
-  const columns = header as CsvColumn[]
-
-  const dataCount = records.slice(1).filter((r) => r.some((c) => c.trim() !== '')).length
-  if (dataCount === 0) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.noRows' }] }
-  if (dataCount > CSV_MAX_ROWS) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.tooManyRows', vars: { count: dataCount, max: CSV_MAX_ROWS } }] }
+  const read = await readRecords(bytes)
+  if (!read.ok) return read
+  const { records, columns } = read
 
   const rows: CsvRow[] = []
   const errors: RowError[] = []
   const index = createDuplicateIndex(existing)
   const rowOf = new Map<KnownTarget, number>()
   for (let i = 1; i < records.length; i++) {
+    if (i % 1000 === 0) await nextTurn()
     const record = records[i]!
     if (!record.some((c) => c.trim() !== '')) continue
     const row = i + 1
@@ -144,7 +123,101 @@ export function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { existing
     }
     rows.push({ row, values })
   }
-  return { ok: true, encoding: decoded.encoding, bom: decoded.bom, delimiter, columns, rows, errors }
+  return { ok: true, encoding: read.encoding, bom: read.bom, delimiter: read.delimiter, columns, rows, errors }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
+ * Decodes and parses the file a chunk at a time (csv-parse's stream parser), checking the header as soon as it is
+ * read and stopping at the first data row past CSV_MAX_ROWS: a 10 MB file never holds the process.
+ */
+async function readRecords (bytes: Uint8Array): Promise<ReadResult> {
+  const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  const encoding: Encoding = utf16 ? (bytes[0] === 0xff ? 'utf-16le' : 'utf-16be') : 'utf-8'
+  const bom = utf16 || (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+  if (!utf16 && bytes.includes(0)) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.notText' }] }
+  // UTF-16 is read as decodeCsv reads it (lenient); UTF-8 strictly, its error explained by decodeCsv.
+  const decoder = new TextDecoder(encoding, { fatal: !utf16 })
+
+  const records: string[][] = []
+  let columns: CsvColumn[] = []
+  let dataCount = 0
+  // Set from the parser's callbacks: a file-level problem that ends the reading, or the parser's own error.
+  const halt: { stop: FileError[] | null, failure: (CsvError & { lines?: number }) | null } = { stop: null, failure: null }
+  let lastLine = 0
+  let parser: Parser | null = null
+  let delimiter = ','
+  let head = ''
+  let content = false
+
+  const take = (record: string[]): void => {
+    if (halt.stop) return
+    if (records.length === 0) {
+      const header = record.map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase())
+      while (header.length && header[header.length - 1] === '') header.pop()
+      const fileErrors = checkHeader(header)
+      if (fileErrors.length) { halt.stop = fileErrors; return }
+      columns = header as CsvColumn[]
+    } else if (record.some((c) => c.trim() !== '') && ++dataCount > CSV_MAX_ROWS) {
+      halt.stop = [{ key: 'admin.targets.csv.errors.tooManyRows', vars: { max: CSV_MAX_ROWS } }]
+      return
+    }
+    records.push(record)
+  }
+  const start = (text: string): Parser => {
+    delimiter = detectDelimiter(text)
+    const p = parse({
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: false,
+      max_record_size: 100_000,
+      on_record: (record: string[], context: { lines: number }) => { lastLine = context.lines; return record }
+    })
+    p.on('readable', () => { for (let r: string[] | null; (r = p.read() as string[] | null) !== null;) take(r) })
+    p.on('error', (err: CsvError) => { halt.failure = err })
+    return p
+  }
+
+  for (let at = 0; at < bytes.length && !halt.stop && !halt.failure; at += CHUNK_BYTES) {
+    const last = at + CHUNK_BYTES >= bytes.length
+    let text: string
+    try {
+      text = decoder.decode(bytes.subarray(at, at + CHUNK_BYTES), { stream: !last })
+    } catch {
+      const decoded = decodeCsv(bytes)
+      return { ok: false, errors: [decoded.ok ? { key: 'admin.targets.csv.errors.notUtf8', vars: { line: 1, sample: '' } } : decoded.error] }
+    }
+    if (at === 0) text = text.replace(/^\uFEFF/, '')
+    content ||= /\S/.test(text)
+    if (!parser) {
+      // The delimiter comes from the header line: wait for its end (or the file's).
+      head += text
+      if (!/[\r\n]/.test(head) && !last) continue
+      if (!content) continue
+      parser = start(head)
+      text = head
+    }
+    parser.write(text)
+    await nextTurn()
+  }
+  if (!content) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.empty' }] }
+  if (parser && !halt.stop && !halt.failure) {
+    const done = new Promise<void>((resolve) => { parser!.once('end', resolve).once('error', () => resolve()) })
+    parser.end()
+    await done
+  }
+  parser?.destroy()
+  if (halt.stop) return { ok: false, errors: halt.stop }
+  const e = halt.failure
+  if (e) {
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') return { ok: false, errors: [{ key: 'admin.targets.csv.errors.quoteNotClosed', vars: { line: lastLine + 1 } }] }
+    return { ok: false, errors: [{ key: 'admin.targets.csv.errors.syntax', vars: { line: typeof e.lines === 'number' ? e.lines : lastLine + 1 } }] }
+  }
+  if (records.length === 0) return { ok: false, errors: checkHeader([]) }
+  if (dataCount === 0) return { ok: false, errors: [{ key: 'admin.targets.csv.errors.noRows' }] }
+  return { ok: true, encoding, bom, delimiter, records, columns }
 }
 
 function checkHeader (header: string[]): FileError[] {

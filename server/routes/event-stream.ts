@@ -1,6 +1,33 @@
-import type { FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { securityHeaderList } from '../plugins/security.ts'
+import type { StreamLimiter } from '../services/stream-limiter.ts'
 import type { Sink } from '../services/stream-set.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the route answers with an event stream: it takes one of the address's and the process's stream slots */
+    eventStream?: boolean
+  }
+}
+
+/** Seconds a client refused a stream is told to wait (its page polls progress.json meanwhile). */
+export const STREAM_RETRY_AFTER_SECONDS = 60
+
+/**
+ * Caps the event streams open per address and per process: a route with `config: { eventStream: true }` answers 429
+ * with Retry-After when its client holds too many, else holds a slot until its response closes. Add before the routes.
+ */
+export function limitEventStreams (app: FastifyInstance, limiter: StreamLimiter): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.routeOptions.config.eventStream) return
+    const release = limiter.acquire(request.ip)
+    if (!release) {
+      reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS)).header('cache-control', 'no-store')
+      return reply.sendError(429, 'errors.tooManyStreams.message')
+    }
+    reply.raw.once('close', release)
+  })
+}
 
 /**
  * Takes the response over as a Server-Sent Events stream, writes `first` (after the reconnect delay) and returns the

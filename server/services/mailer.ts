@@ -21,10 +21,24 @@ export class MailNotConfiguredError extends Error {
 
 export type Mailer = ReturnType<typeof createMailer>
 
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]'])
+
+/**
+ * Whether an smtp:// server must upgrade with STARTTLS before credentials and mail are sent (nodemailer's requireTLS:
+ * the send fails rather than go out in clear text when the server does not offer it; nodemailer docs, "SMTP
+ * transport", checked 2026-12-04). smtps:// is TLS from the start; a server on this machine is let through in clear.
+ */
+export function requiresStartTls (url: string): boolean {
+  const u = new URL(url)
+  if (u.protocol !== 'smtp:') return false
+  const host = u.hostname.toLowerCase()
+  return !(LOCAL_HOSTS.has(host) || host.endsWith('.localhost') || /^127\./.test(host))
+}
+
 /** Sends e-mail through the SMTP server of SMTP_URL (nodemailer); without it, enabled is false and send() throws. */
 export function createMailer ({ url, from }: { url: string | undefined, from: string }) {
   const transport = url
-    ? nodemailer.createTransport(url, { from })
+    ? nodemailer.createTransport({ url, requireTLS: requiresStartTls(url) }, { from })
     : null
   return {
     enabled: transport !== null,

@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { addressGroup } from '../domain/network-address.ts'
 
 export interface RateDecision { allowed: boolean, retryAfterSeconds: number }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>
 
 /**
- * Fixed one-minute windows per network address, counted in Redis so every web instance shares them.
+ * Fixed one-minute windows per network address (an IPv6 /64: see addressGroup), counted in Redis so every web instance shares them.
  * The address is never stored: the key is an HMAC of it with a daily salt, and expires with its window.
  */
 export function createRateLimiter ({ redis, prefix, limitPerMinute, secret, now = Date.now }: {
@@ -23,7 +24,7 @@ export function createRateLimiter ({ redis, prefix, limitPerMinute, secret, now 
       const t = now()
       const minute = Math.floor(t / 60_000)
       const day = Math.floor(t / 86_400_000)
-      const id = createHmac('sha256', `${secret}:${day}`).update(address).digest('base64url').slice(0, 22)
+      const id = createHmac('sha256', `${secret}:${day}`).update(addressGroup(address)).digest('base64url').slice(0, 22)
       const key = `${prefix}:rl:${scope}:${id}:${minute}`
       try {
         const res = await redis.multi().incr(key).pexpire(key, 61_000).exec()

@@ -158,7 +158,7 @@ export function createTargetService ({ db, repo, audit, redis, prefix, announce,
      * for 30 minutes under a random id, for confirmImport (in Redis: `unavailable` when Redis does not answer).
      */
     async previewImport (user: User, c: CampaignData, bytes: Uint8Array, fileName: string): Promise<{ result: CsvResult, importId: string | null } | { unavailable: true }> {
-      const result = parseTargetCsv(bytes, { existing: known(await repo.list(c.id)) })
+      const result = await parseTargetCsv(bytes, { existing: known(await repo.list(c.id)) })
       if (!result.ok) return { result, importId: null }
       const rowOf = new Map<RuleTarget, number>()
       const candidates = result.rows.filter((r) => r.values.name).map((r) => {

@@ -149,6 +149,15 @@ describe('admin sign-in, sessions and one-time links', () => {
       expect((await login(t, u.email, PASSWORD, { ip: '198.51.100.78' })).res.statusCode).toBe(303)
     })
 
+    it('counts an IPv6 /64 as one address: rotating addresses inside it does not escape the limit', async () => {
+      for (let i = 0; i < 20; i++) {
+        expect((await login(t, `guess6-${i}@example.org`, 'whatever password', { ip: `2001:db8:77:1::${(i + 1).toString(16)}` })).res.statusCode).toBe(400)
+      }
+      const u = await newUser()
+      expect((await login(t, u.email, PASSWORD, { ip: '2001:db8:77:1:ffff:ffff:ffff:fffe' })).res.statusCode).toBe(429)
+      expect((await login(t, u.email, PASSWORD, { ip: '2001:db8:77:2::1' })).res.statusCode).toBe(303)
+    })
+
     it('counts parallel guesses before checking them: no more than 5 get through', async () => {
       const u = await newUser()
       const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(t, u.email, `parallel ${i}`, { ip: `192.0.2.${100 + i}` })))

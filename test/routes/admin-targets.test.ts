@@ -438,7 +438,35 @@ describe('admin: targets', () => {
       }
       const many = await csv(validRows(10_001, 'Many'))
       expect(many.status).toBe(400)
-      expect(text(many.body)).toContain('This file has 10,001 rows; the limit is 10,000.')
+      expect(text(many.body)).toContain('This file has more than 10,000 rows, the limit: nothing was imported.')
+      expect((await rows()).length).toBe(before)
+    })
+
+    it('stops reading a 10 MB file at the row limit: a quick clear answer, nothing imported, other requests served meanwhile', async () => {
+      const before = (await rows()).length
+      const body = validRows(70_000, 'Flood')
+      expect(Buffer.byteLength(body)).toBeGreaterThan(9 * 1024 * 1024)
+      expect(Buffer.byteLength(body)).toBeLessThan(10 * 1024 * 1024)
+      // Health checks every 20 ms while the file is read: the slowest answer shows how long the process was held.
+      let slowest = 0
+      const state = { importing: true }
+      const probes = (async () => {
+        while (state.importing) {
+          const started = performance.now()
+          await t.app.inject({ url: '/healthz' })
+          slowest = Math.max(slowest, performance.now() - started)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+      })()
+      const started = performance.now()
+      const res = await csv(body).finally(() => { state.importing = false })
+      const took = performance.now() - started
+      await probes
+      expect(res.status).toBe(400)
+      expect(text(res.body)).toContain('This file has more than 10,000 rows, the limit: nothing was imported. Split it into several files.')
+      expect(confirmUrl(res.body)).toBeUndefined()
+      expect(took).toBeLessThan(2500)
+      expect(slowest).toBeLessThan(500)
       expect((await rows()).length).toBe(before)
     })
 

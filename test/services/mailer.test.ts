@@ -1,6 +1,7 @@
+import { networkInterfaces } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../server/config.ts'
-import { createMailer, MailNotConfiguredError } from '../../server/services/mailer.ts'
+import { createMailer, MailNotConfiguredError, requiresStartTls } from '../../server/services/mailer.ts'
 import { startSmtpSink, type SmtpSink } from '../smtp-sink.ts'
 
 describe('mailer', () => {
@@ -30,6 +31,28 @@ describe('mailer', () => {
     sink.failNext(1, 'Mailbox busy')
     await expect(mailer.send({ to: 'a@example.org', subject: 's', text: 't' })).rejects.toThrow(/Mailbox busy/)
     mailer.close()
+  })
+
+  it('requires STARTTLS from a server on another machine: no mail goes out in clear text', async () => {
+    // This machine's own network address stands for a remote server: not loopback, so the rule applies.
+    const address = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4')?.address
+    if (!address) throw new Error('this test needs a non-loopback IPv4 address')
+    const remote = await startSmtpSink({ host: address })
+    try {
+      const mailer = createMailer({ url: remote.url, from: 'team@example.org' })
+      await expect(mailer.send({ to: 'a@example.org', subject: 's', text: 'secret dossier' })).rejects.toThrow(/STARTTLS/i)
+      expect(remote.mails).toHaveLength(0)
+      mailer.close()
+    } finally { await remote.close() }
+  })
+
+  it('asks STARTTLS of every smtp:// host but this machine; smtps:// is TLS already', () => {
+    for (const url of ['smtp://smtp.example.org:587', 'smtp://u:p@192.0.2.10:25', 'smtp://[2001:db8::1]:587', 'smtp://localhost.example.org']) {
+      expect(requiresStartTls(url), url).toBe(true)
+    }
+    for (const url of ['smtp://localhost:25', 'smtp://127.0.0.1:1025', 'smtp://[::1]:25', 'smtp://mail.localhost', 'smtps://smtp.example.org:465']) {
+      expect(requiresStartTls(url), url).toBe(false)
+    }
   })
 
   it('is off without SMTP_URL, and says so', async () => {

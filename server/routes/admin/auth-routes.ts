@@ -3,6 +3,7 @@ import type { Deps } from '../../deps.ts'
 import { isEmail } from '../../domain/intents.ts'
 import { SESSION_COOKIE } from '../../plugins/admin.ts'
 import { PASSWORD_MIN, SESSION_DAYS } from '../../services/auth-service.ts'
+import { addressGroup } from '../../domain/network-address.ts'
 
 type Body = Record<string, unknown>
 const str = (v: unknown): string => typeof v === 'string' ? v : ''
@@ -40,7 +41,7 @@ export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }
   app.post('/admin/login', { config: { access: 'public' } }, async (request, reply) => {
     const body = (request.body ?? {}) as Body
     const email = str(body.email).slice(0, 254)
-    const result = await auth.login(email, str(body.password).slice(0, 1024), request.ip)
+    const result = await auth.login(email, str(body.password).slice(0, 1024), addressGroup(request.ip))
     const tr = reply.adminTranslator()
     if (!result.ok) {
       return loginPage(reply, { email, next: str(body.next), error: tr.t(result.reason === 'limited' ? 'admin.login.limited' : 'admin.login.invalid'), status: result.reason === 'limited' ? 429 : 400 })

@@ -124,7 +124,7 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(entry.json)
   })
 
-  app.get('/admin/campaigns/:id/events', { config: { access: 'viewer' } }, async (request: IdRequest, reply) => {
+  app.get('/admin/campaigns/:id/events', { config: { access: 'viewer', eventStream: true } }, async (request: IdRequest, reply) => {
     const entry = await entryOf(request)
     if (!entry) return notFound(reply)
     const id = entry.data.campaign.id

@@ -5,6 +5,7 @@ import { ticked } from '../../domain/bottle-rules.ts'
 import { withoutControlChars } from '../../domain/input-rules.ts'
 import { isDatabaseUnavailable } from '../../db/client.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
+import { originAllowed } from '../../domain/network-address.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
@@ -139,8 +140,17 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return publicCampaign(request, reply, true).then((found) => found ? renderPage(request, reply, found) : reply)
   })
 
+  // Pages we serve, and sites allowed to embed a campaign, may post a send; any other site may not (an auto-submitted
+  // form would count a send the visitor never chose and bounce them through the Mastodon instance field).
+  const sendOrigins = new Set([new URL(deps.config.publicUrl).origin.toLowerCase(), ...deps.config.embedOrigins])
+
   // Refuses control characters in its body itself (the service does), to show the form again with the rest of the text.
   app.post('/c/:slug/act', { bodyLimit: 32 * 1024, config: { checksControlChars: true } }, async (request: SlugRequest, reply) => {
+    const headers = request.headers
+    if (!originAllowed({ site: headerValue(headers['sec-fetch-site']), origin: headerValue(headers.origin) }, sendOrigins)) {
+      const fallbackLocale = SLUG_RE.test(request.params.slug) ? catalog.peek(request.params.slug)?.defaultLocale : undefined
+      return reply.sendError(403, 'errors.crossSite.message', { fallbackLocale, back: { href: `/c/${encodeURIComponent(request.params.slug)}`, labelKey: 'errors.back' } })
+    }
     const limit = await rateLimiter.hit('act', request.ip)
     if (!limit.allowed) {
       reply.header('retry-after', String(limit.retryAfterSeconds))
@@ -216,7 +226,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(entry.json)
   })
 
-  app.get('/c/:slug/events', async (request: SlugRequest, reply) => {
+  app.get('/c/:slug/events', { config: { eventStream: true } }, async (request: SlugRequest, reply) => {
     const c = await publicCampaign(request, reply)
     if (!c) return reply
     const entry = await progressHub.get(c.id)
@@ -225,6 +235,10 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, entry.frame))
     request.raw.once('close', unsubscribe)
   })
+}
+
+function headerValue (v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
 }
 
 function echoOf (body: ActInput): FormEcho {

@@ -134,7 +134,7 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').view('public/wall.eta', view)
   })
 
-  app.get('/c/:slug/wall/events', async (request: WallRequest, reply) => {
+  app.get('/c/:slug/wall/events', { config: { eventStream: true } }, async (request: WallRequest, reply) => {
     const c = await wallCampaign(request, reply)
     if (!c) return reply
     const f = readFilter(request.query, false)
