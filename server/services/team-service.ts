@@ -23,7 +23,7 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
   return {
     /** Every member, oldest first. */
     async members () {
-      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt })
+      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, allCampaigns: users.allCampaigns, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt })
         .from(users).orderBy(asc(users.createdAt), asc(users.email))
     },
 
@@ -63,7 +63,8 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
         if (!u) return { ok: false as const, reason: 'notFound' as const }
         if (u.role === role) return { ok: true as const, email: u.email, changed: false }
         if (u.role === 'owner' && await owners(tx) <= 1) return { ok: false as const, reason: 'lastOwner' as const }
-        await tx.update(users).set({ role, sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, userId))
+        // An owner is installation-wide: promoting a scoped member gives them every campaign.
+        await tx.update(users).set({ role, sessionVersion: sql`${users.sessionVersion} + 1`, ...(role === 'owner' ? { allCampaigns: true } : {}) }).where(eq(users.id, userId))
         await audit.record(actor, { action: 'role', entity: 'user', entityId: u.id, before: { email: u.email, role: u.role }, after: { email: u.email, role } }, tx)
         return { ok: true as const, email: u.email, changed: true }
       })

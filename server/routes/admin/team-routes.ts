@@ -12,17 +12,22 @@ const owner = { config: { access: 'owner' as const } }
 
 /** The team page (owner only): members and their roles, one-time invitation links, removal. Every change is audited. */
 export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const { team } = deps
+  const { team, access } = deps
 
   const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string }, errors: Record<string, string> } } = {}) => {
     const tr = reply.adminTranslator()
     const when = (d: Date | null) => d ? { text: formatDateTime(tr.locale, d), iso: d.toISOString() } : null
-    const [members, invites] = await Promise.all([team.members(), team.pendingInvites()])
+    const [members, invites, grants, campaigns] = await Promise.all([team.members(), team.pendingInvites(), access.grantsByUser(), access.campaignChoices()])
+    const slugs = new Map(campaigns.map((c) => [c.id, c.slug]))
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/team.eta', {
       title: tr.t('admin.team.title'),
       roles: ROLES,
-      members: members.map((m) => ({ ...m, lastLogin: when(m.lastLoginAt), joined: when(m.createdAt), isSelf: m.id === request.user!.id })),
+      members: members.map((m) => {
+        const granted = new Set(m.allCampaigns ? [] : grants.get(m.id) ?? [])
+        return { ...m, lastLogin: when(m.lastLoginAt), joined: when(m.createdAt), isSelf: m.id === request.user!.id, granted, grantedSlugs: [...granted].map((id) => slugs.get(id) ?? id).sort() }
+      }),
+      campaigns,
       invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt) })),
       error: opts.error ?? null,
       invite: opts.invite ?? { values: { email: '', role: 'editor' }, errors: {} }
@@ -66,6 +71,22 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     if (!result.ok) return teamPage(request, reply, { status: 409, error: tr.t('admin.errors.lastOwner') })
     const vars = { email: result.email, role: tr.t(`admin.roles.${role}`) }
     reply.flash(result.changed ? { type: 'success', key: 'admin.team.flash.roleChanged', vars } : { type: 'info', key: 'admin.team.flash.unchanged', vars })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  // Which campaigns a member may see: all of them, or the ones ticked (an owner always sees all).
+  app.post('/admin/team/:userId/campaigns', owner, async (request: FastifyRequest<{ Params: { userId: string } }>, reply) => {
+    const { userId } = request.params
+    const tr = reply.adminTranslator()
+    if (!UUID_RE.test(userId)) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    const body = (request.body ?? {}) as Body
+    const scope = str(body.scope)
+    const ticked = [body.campaigns].flat().filter((v): v is string => typeof v === 'string')
+    if ((scope !== 'all' && scope !== 'chosen') || !ticked.every((id) => UUID_RE.test(id))) return teamPage(request, reply, { status: 400, error: tr.t('admin.errors.grants') })
+    const result = await access.setGrants(request.user!, userId, { allCampaigns: scope === 'all', campaignIds: ticked })
+    if (!result.ok && result.reason === 'notFound') return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    if (!result.ok) return teamPage(request, reply, { status: 400, error: tr.t(result.reason === 'owner' ? 'admin.errors.ownerAllCampaigns' : 'admin.errors.grants') })
+    reply.flash({ type: result.changed ? 'success' : 'info', key: result.changed ? 'admin.team.flash.grantsChanged' : 'admin.team.flash.grantsUnchanged', vars: { email: result.email } })
     return reply.redirect('/admin/team', 303)
   })
 

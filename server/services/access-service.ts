@@ -1,0 +1,102 @@
+import { asc, eq, inArray, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { campaignGrants, campaigns, users, type UserRole } from '../db/schema.ts'
+import type { AuditService } from './audit-service.ts'
+import type { SessionUser } from './auth-service.ts'
+
+export type AccessService = ReturnType<typeof createAccessService>
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+type Actor = Pick<SessionUser, 'id' | 'email'>
+
+/** The campaigns a member may see: null for every campaign (installation-wide), else the granted campaigns' ids. */
+export type CampaignScope = ReadonlySet<string> | null
+
+/** What a member may reach: everything, or chosen campaigns only. */
+export interface Grants { allCampaigns: boolean, campaignIds: string[] }
+
+/**
+ * The role a member has for one request: their own role installation-wide; a scoped member's role on a granted
+ * campaign; outside any campaign (the list, signing out) a scoped member is a viewer, so creating campaigns, the
+ * team, the audit log and the queues stay installation-wide.
+ */
+export function effectiveRole (role: UserRole, scope: CampaignScope, onGrantedCampaign: boolean): UserRole {
+  if (scope === null) return role
+  return onGrantedCampaign ? role : 'viewer'
+}
+
+/** Per-campaign access (coalitions): who may see which campaign, and the owner's changes to it, audited. */
+export function createAccessService ({ db, audit }: { db: Db, audit: AuditService }) {
+  async function scopeIn (exec: Pick<Db, 'select'>, userId: string): Promise<CampaignScope> {
+    const rows = await exec.select({ all: users.allCampaigns, campaignId: campaignGrants.campaignId })
+      .from(users).leftJoin(campaignGrants, eq(campaignGrants.userId, users.id)).where(eq(users.id, userId))
+    if (rows.length === 0) return new Set()
+    if (rows[0]!.all) return null
+    return new Set(rows.flatMap((r) => r.campaignId ? [r.campaignId] : []))
+  }
+
+  // The slugs a change is recorded with: a person reads "paris-velo", not a UUID.
+  async function slugsOf (tx: Tx, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return []
+    const rows = await tx.select({ slug: campaigns.slug }).from(campaigns).where(inArray(campaigns.id, [...ids])).orderBy(asc(campaigns.slug))
+    return rows.map((r) => r.slug)
+  }
+
+  return {
+    /** The campaigns a member may see (one read per admin request: a grant removed takes effect at once). */
+    scopeOf: (userId: string): Promise<CampaignScope> => scopeIn(db, userId),
+
+    /** Every member's grants, by user id (for the team page). */
+    async grantsByUser (): Promise<Map<string, string[]>> {
+      const rows = await db.select({ userId: campaignGrants.userId, campaignId: campaignGrants.campaignId }).from(campaignGrants)
+      const out = new Map<string, string[]>()
+      for (const r of rows) out.set(r.userId, [...(out.get(r.userId) ?? []), r.campaignId])
+      return out
+    },
+
+    /** The campaigns a grant can name, by slug (id, slug). */
+    async campaignChoices () {
+      return db.select({ id: campaigns.id, slug: campaigns.slug }).from(campaigns).orderBy(asc(campaigns.slug))
+    },
+
+    /** The ids of these slugs; the slugs that name no campaign are returned as unknown. */
+    async campaignIdsBySlug (slugs: readonly string[], exec: Pick<Db, 'select'> = db): Promise<{ ids: string[], unknown: string[] }> {
+      const wanted = [...new Set(slugs)]
+      const rows = wanted.length ? await exec.select({ id: campaigns.id, slug: campaigns.slug }).from(campaigns).where(inArray(campaigns.slug, wanted)) : []
+      const found = new Map(rows.map((r) => [r.slug, r.id]))
+      return { ids: [...found.values()], unknown: wanted.filter((s) => !found.has(s)) }
+    },
+
+    /**
+     * Gives a member all campaigns, or these only; audited with the slugs before and after. An owner is always
+     * installation-wide ('owner'); ids that name no campaign are refused ('unknownCampaign').
+     */
+    async setGrants (actor: Actor | null, userId: string, grants: Grants, exec?: Tx): Promise<{ ok: true, email: string, changed: boolean } | { ok: false, reason: 'notFound' | 'owner' | 'unknownCampaign' }> {
+      const work = async (tx: Tx) => {
+        // The same lock as the team's role changes: a role and its grants change one at a time.
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext('bouteille:team'))`)
+        const [u] = await tx.select().from(users).where(eq(users.id, userId))
+        if (!u) return { ok: false as const, reason: 'notFound' as const }
+        const ids = grants.allCampaigns ? [] : [...new Set(grants.campaignIds.map((id) => id.toLowerCase()))]
+        if (u.role === 'owner' && !grants.allCampaigns) return { ok: false as const, reason: 'owner' as const }
+        const known = ids.length ? await tx.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.id, ids)) : []
+        if (known.length !== ids.length) return { ok: false as const, reason: 'unknownCampaign' as const }
+        const beforeScope = await scopeIn(tx, userId)
+        const beforeIds = beforeScope ? [...beforeScope] : []
+        const same = (beforeScope === null) === grants.allCampaigns && beforeIds.length === ids.length && ids.every((id) => beforeScope?.has(id))
+        if (same) return { ok: true as const, email: u.email, changed: false }
+        await tx.update(users).set({ allCampaigns: grants.allCampaigns }).where(eq(users.id, userId))
+        await tx.delete(campaignGrants).where(eq(campaignGrants.userId, userId))
+        if (ids.length) await tx.insert(campaignGrants).values(ids.map((campaignId) => ({ userId, campaignId })))
+        await audit.record(actor, {
+          action: 'grants',
+          entity: 'user',
+          entityId: u.id,
+          before: { email: u.email, allCampaigns: beforeScope === null, campaigns: await slugsOf(tx, beforeIds) },
+          after: { email: u.email, allCampaigns: grants.allCampaigns, campaigns: await slugsOf(tx, ids) }
+        }, tx)
+        return { ok: true as const, email: u.email, changed: true }
+      }
+      return exec ? work(exec) : db.transaction(work)
+    }
+  }
+}
