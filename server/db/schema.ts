@@ -126,6 +126,8 @@ export const invites = pgTable('invites', {
   tokenHash: text('token_hash').notNull().unique(),
   email: text('email'),
   role: userRole('role').notNull(),
+  // The campaigns the member will be limited to (campaign_grants on acceptance); null: every campaign.
+  campaignIds: uuid('campaign_ids').array(),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),

@@ -24,6 +24,13 @@ export function effectiveRole (role: UserRole, scope: CampaignScope, onGrantedCa
   return onGrantedCampaign ? role : 'viewer'
 }
 
+/** The addresses (slugs) of these campaigns, sorted: what the audit log records, since a person reads "paris-velo", not a UUID. */
+export async function campaignSlugs (exec: Pick<Db, 'select'>, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await exec.select({ slug: campaigns.slug }).from(campaigns).where(inArray(campaigns.id, [...ids])).orderBy(asc(campaigns.slug))
+  return rows.map((r) => r.slug)
+}
+
 /** Per-campaign access (coalitions): who may see which campaign, and the owner's changes to it, audited. */
 export function createAccessService ({ db, audit }: { db: Db, audit: AuditService }) {
   async function scopeIn (exec: Pick<Db, 'select'>, userId: string): Promise<CampaignScope> {
@@ -34,11 +41,37 @@ export function createAccessService ({ db, audit }: { db: Db, audit: AuditServic
     return new Set(rows.flatMap((r) => r.campaignId ? [r.campaignId] : []))
   }
 
-  // The slugs a change is recorded with: a person reads "paris-velo", not a UUID.
-  async function slugsOf (tx: Tx, ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return []
-    const rows = await tx.select({ slug: campaigns.slug }).from(campaigns).where(inArray(campaigns.id, [...ids])).orderBy(asc(campaigns.slug))
-    return rows.map((r) => r.slug)
+  /**
+   * Gives a member all campaigns, or these only; audited with the slugs before and after. An owner is always
+   * installation-wide ('owner'); ids that name no campaign are refused ('unknownCampaign').
+   */
+  async function setGrants (actor: Actor | null, userId: string, grants: Grants, exec?: Tx): Promise<{ ok: true, email: string, changed: boolean } | { ok: false, reason: 'notFound' | 'owner' | 'unknownCampaign' }> {
+    const work = async (tx: Tx) => {
+      // The same lock as the team's role changes: a role and its grants change one at a time.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext('bouteille:team'))`)
+      const [u] = await tx.select().from(users).where(eq(users.id, userId))
+      if (!u) return { ok: false as const, reason: 'notFound' as const }
+      const ids = grants.allCampaigns ? [] : [...new Set(grants.campaignIds.map((id) => id.toLowerCase()))]
+      if (u.role === 'owner' && !grants.allCampaigns) return { ok: false as const, reason: 'owner' as const }
+      const known = ids.length ? await tx.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.id, ids)) : []
+      if (known.length !== ids.length) return { ok: false as const, reason: 'unknownCampaign' as const }
+      const beforeScope = await scopeIn(tx, userId)
+      const beforeIds = beforeScope ? [...beforeScope] : []
+      const same = (beforeScope === null) === grants.allCampaigns && beforeIds.length === ids.length && ids.every((id) => beforeScope?.has(id))
+      if (same) return { ok: true as const, email: u.email, changed: false }
+      await tx.update(users).set({ allCampaigns: grants.allCampaigns }).where(eq(users.id, userId))
+      await tx.delete(campaignGrants).where(eq(campaignGrants.userId, userId))
+      if (ids.length) await tx.insert(campaignGrants).values(ids.map((campaignId) => ({ userId, campaignId })))
+      await audit.record(actor, {
+        action: 'grants',
+        entity: 'user',
+        entityId: u.id,
+        before: { email: u.email, allCampaigns: beforeScope === null, campaigns: await campaignSlugs(tx, beforeIds) },
+        after: { email: u.email, allCampaigns: grants.allCampaigns, campaigns: await campaignSlugs(tx, ids) }
+      }, tx)
+      return { ok: true as const, email: u.email, changed: true }
+    }
+    return exec ? work(exec) : db.transaction(work)
   }
 
   return {
@@ -66,37 +99,14 @@ export function createAccessService ({ db, audit }: { db: Db, audit: AuditServic
       return { ids: [...found.values()], unknown: wanted.filter((s) => !found.has(s)) }
     },
 
-    /**
-     * Gives a member all campaigns, or these only; audited with the slugs before and after. An owner is always
-     * installation-wide ('owner'); ids that name no campaign are refused ('unknownCampaign').
-     */
-    async setGrants (actor: Actor | null, userId: string, grants: Grants, exec?: Tx): Promise<{ ok: true, email: string, changed: boolean } | { ok: false, reason: 'notFound' | 'owner' | 'unknownCampaign' }> {
-      const work = async (tx: Tx) => {
-        // The same lock as the team's role changes: a role and its grants change one at a time.
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtext('bouteille:team'))`)
-        const [u] = await tx.select().from(users).where(eq(users.id, userId))
-        if (!u) return { ok: false as const, reason: 'notFound' as const }
-        const ids = grants.allCampaigns ? [] : [...new Set(grants.campaignIds.map((id) => id.toLowerCase()))]
-        if (u.role === 'owner' && !grants.allCampaigns) return { ok: false as const, reason: 'owner' as const }
-        const known = ids.length ? await tx.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.id, ids)) : []
-        if (known.length !== ids.length) return { ok: false as const, reason: 'unknownCampaign' as const }
-        const beforeScope = await scopeIn(tx, userId)
-        const beforeIds = beforeScope ? [...beforeScope] : []
-        const same = (beforeScope === null) === grants.allCampaigns && beforeIds.length === ids.length && ids.every((id) => beforeScope?.has(id))
-        if (same) return { ok: true as const, email: u.email, changed: false }
-        await tx.update(users).set({ allCampaigns: grants.allCampaigns }).where(eq(users.id, userId))
-        await tx.delete(campaignGrants).where(eq(campaignGrants.userId, userId))
-        if (ids.length) await tx.insert(campaignGrants).values(ids.map((campaignId) => ({ userId, campaignId })))
-        await audit.record(actor, {
-          action: 'grants',
-          entity: 'user',
-          entityId: u.id,
-          before: { email: u.email, allCampaigns: beforeScope === null, campaigns: await slugsOf(tx, beforeIds) },
-          after: { email: u.email, allCampaigns: grants.allCampaigns, campaigns: await slugsOf(tx, ids) }
-        }, tx)
-        return { ok: true as const, email: u.email, changed: true }
-      }
-      return exec ? work(exec) : db.transaction(work)
+    setGrants,
+
+    /** Limits a member who accepted an invitation to its campaigns (null: an invitation to every campaign), in the acceptance's transaction. */
+    async applyInvite (user: Actor, campaignIds: string[] | null, tx: Tx): Promise<void> {
+      if (!campaignIds) return
+      // A campaign gone since the invitation is left out: the member stays limited, never widened.
+      const known = campaignIds.length ? await tx.select({ id: campaigns.id }).from(campaigns).where(inArray(campaigns.id, campaignIds)) : []
+      await setGrants(user, user.id, { allCampaigns: false, campaignIds: known.map((k) => k.id) }, tx)
     }
   }
 }

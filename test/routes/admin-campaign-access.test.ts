@@ -197,6 +197,49 @@ describe('members granted chosen campaigns', () => {
     expect((await get(`/admin/campaigns/${other.id}`, scopedViewer)).statusCode).toBe(404)
   })
 
+  it('invites a member limited to chosen campaigns: they join limited, never seeing another campaign', async () => {
+    const invited = await post('/admin/team/invite', owner, { email: '', role: 'editor', scope: 'chosen', campaigns: mine.id })
+    expect(invited.statusCode).toBe(303)
+    const flash = invited.cookies.find((c) => c.name === 'bouteille_flash')!
+    const link = JSON.parse(Buffer.from(flash.value, 'base64url').toString('utf8')).link as string
+    const path = new URL(link).pathname
+    const [inv] = (await t.deps.db.execute(sql`select campaign_ids from invites where campaign_ids is not null`)).rows
+    expect(inv?.campaign_ids).toEqual([mine.id])
+    const pending = pageText((await get('/admin/team', owner)).body)
+    expect(pending).toContain('ours-to-run')
+
+    // The invitee's browser: the form's pre-session cookie and CSRF token, then the session cookie.
+    const form = await t.app.inject({ url: path, headers: { 'accept-language': 'en' } })
+    const pre = form.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!
+    const email = `partner-${randomUUID().slice(0, 6)}@example.org`
+    const joined = await t.app.inject({
+      method: 'POST',
+      url: path,
+      headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrf, email, name: 'Partner', password: 'correct horse battery staple', confirm: 'correct horse battery staple' }).toString()
+    })
+    expect(joined.statusCode).toBe(303)
+    const session = joined.cookies.filter((c) => c.name === 'bouteille_session').map((c) => `${c.name}=${c.value}`).join('; ')
+    const asPartner = (url: string) => t.app.inject({ url, headers: { cookie: session, 'accept-language': 'en' } })
+    expect((await asPartner(`/admin/campaigns/${mine.id}`)).statusCode).toBe(200)
+    expect((await asPartner(`/admin/campaigns/${other.id}`)).statusCode).toBe(404)
+    expect(pageText((await asPartner('/admin')).body)).not.toContain('partner-secret')
+    const { rows } = await t.deps.db.execute(sql`select a.action, a.after from audit_log a join users u on u.id = a.entity_id::uuid where u.email = ${email} and a.action = 'grants'`)
+    expect(rows).toEqual([{ action: 'grants', after: { email, allCampaigns: false, campaigns: ['ours-to-run'] } }])
+  })
+
+  it('refuses an invitation of an owner limited to campaigns, or to an unknown campaign', async () => {
+    const before = await t.deps.db.execute(sql`select count(*)::int n from invites`)
+    const asOwner = await post('/admin/team/invite', owner, { role: 'owner', scope: 'chosen', campaigns: mine.id })
+    expect(asOwner.statusCode).toBe(400)
+    expect(pageText(asOwner.body)).toContain('An owner sees every campaign')
+    const unknown = await post('/admin/team/invite', owner, { role: 'viewer', scope: 'chosen', campaigns: randomUUID() })
+    expect(unknown.statusCode).toBe(400)
+    expect(pageText(unknown.body)).toContain('campaigns that exist')
+    expect((await t.deps.db.execute(sql`select count(*)::int n from invites`)).rows).toEqual(before.rows)
+  })
+
   it('makes a scoped member installation-wide when they become an owner', async () => {
     const member = await signIn(t.deps, 'editor')
     await t.deps.access.setGrants(owner.user, member.user.id, { allCampaigns: false, campaignIds: [mine.id] })

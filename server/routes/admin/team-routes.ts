@@ -14,7 +14,7 @@ const owner = { config: { access: 'owner' as const } }
 export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const { team, access } = deps
 
-  const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string }, errors: Record<string, string> } } = {}) => {
+  const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string, scope: string, campaigns: string[] }, errors: Record<string, string> } } = {}) => {
     const tr = reply.adminTranslator()
     const when = (d: Date | null) => d ? { text: formatDateTime(tr.locale, d), iso: d.toISOString() } : null
     const [members, invites, grants, campaigns] = await Promise.all([team.members(), team.pendingInvites(), access.grantsByUser(), access.campaignChoices()])
@@ -28,9 +28,9 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
         return { ...m, lastLogin: when(m.lastLoginAt), joined: when(m.createdAt), isSelf: m.id === request.user!.id, granted, grantedSlugs: [...granted].map((id) => slugs.get(id) ?? id).sort() }
       }),
       campaigns,
-      invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt) })),
+      invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt), campaigns: i.campaignIds ? i.campaignIds.map((id) => slugs.get(id) ?? id).sort() : null })),
       error: opts.error ?? null,
-      invite: opts.invite ?? { values: { email: '', role: 'editor' }, errors: {} }
+      invite: opts.invite ?? { values: { email: '', role: 'editor', scope: 'all', campaigns: [] }, errors: {} }
     })
   }
 
@@ -41,12 +41,17 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const tr = reply.adminTranslator()
     const email = str(body.email).trim().slice(0, 254)
     const role = str(body.role)
+    const scope = str(body.scope) || 'all'
+    const ticked = [body.campaigns].flat().filter((v): v is string => typeof v === 'string').map((id) => id.toLowerCase())
     const errors: Record<string, string> = {}
     if (email && !isEmail(email)) errors.email = tr.t('admin.errors.email')
     if (!isRole(role)) errors.role = tr.t('admin.errors.role')
-    const again = { values: { email, role }, errors }
+    const known = new Set((await access.campaignChoices()).map((c) => c.id))
+    if ((scope !== 'all' && scope !== 'chosen') || !ticked.every((id) => known.has(id))) errors.campaigns = tr.t('admin.errors.grants')
+    else if (scope === 'chosen' && role === 'owner') errors.campaigns = tr.t('admin.errors.ownerAllCampaigns')
+    const again = { values: { email, role, scope, campaigns: ticked }, errors }
     if (Object.keys(errors).length > 0 || !isRole(role)) return teamPage(request, reply, { status: 400, invite: again })
-    const created = await team.invite(request.user!, { email: email || null, role })
+    const created = await team.invite(request.user!, { email: email || null, role, campaignIds: scope === 'chosen' ? ticked : null })
     if (!created.ok) return teamPage(request, reply, { status: 400, invite: { ...again, errors: { email: tr.t('admin.errors.emailTaken') } } })
     // The link is shown once, on the page this redirect leads to; only its hash is kept.
     reply.flash({ type: 'success', key: 'admin.team.link.lead', vars: { expires: formatDateTime(tr.locale, created.expiresAt) }, link: `${deps.config.publicUrl}/admin/invite/${created.token}` })
