@@ -83,7 +83,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })
   const audit = createAuditService({ db })
   const team = createTeamService({ db, auth, audit })
-  const access = createAccessService({ db, audit })
+  const access = createAccessService({ db, audit, live: { redis, bus, channels } })
   const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
   const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
     await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))

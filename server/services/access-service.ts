@@ -1,8 +1,10 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { campaignGrants, campaigns, users, type UserRole } from '../db/schema.ts'
+import type { Redis } from 'ioredis'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
+import type { Bus, Channels } from './bus.ts'
 
 export type AccessService = ReturnType<typeof createAccessService>
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -31,8 +33,41 @@ export async function campaignSlugs (exec: Pick<Db, 'select'>, ids: readonly str
   return rows.map((r) => r.slug)
 }
 
-/** Per-campaign access (coalitions): who may see which campaign, and the owner's changes to it, audited. */
-export function createAccessService ({ db, audit }: { db: Db, audit: AuditService }) {
+/**
+ * Per-campaign access (coalitions): who may see which campaign, and the owner's changes to it, audited. With `live`
+ * (the web process), a change is announced on Redis and every process ends the open streams it no longer allows.
+ */
+export function createAccessService ({ db, audit, live }: { db: Db, audit: AuditService, live?: { redis: Redis, bus: Bus, channels: Channels } }) {
+  // The open admin streams of this process: who reads which campaign, and how to end it.
+  const watched = new Set<{ userId: string, campaignId: string, end: () => void }>()
+  let listening: Promise<void> | null = null
+
+  async function recheck (userId?: string): Promise<void> {
+    const scopes = new Map<string, CampaignScope>()
+    for (const w of [...watched]) {
+      if (userId && w.userId !== userId) continue
+      if (!scopes.has(w.userId)) scopes.set(w.userId, await scopeIn(db, w.userId))
+      const scope = scopes.get(w.userId)
+      if (scope !== null && !scope?.has(w.campaignId)) {
+        watched.delete(w)
+        w.end()
+      }
+    }
+  }
+
+  function listen (): Promise<void> {
+    if (!live) return Promise.resolve()
+    listening ??= live.bus.on(live.channels.access, (m) => {
+      const userId = (m as { userId?: unknown } | null)?.userId
+      if (typeof userId === 'string') recheck(userId).catch(() => {})
+    }).then(() => {
+      // Announcements may have been missed while Redis was away: check every open stream again.
+      live.bus.onReconnect(() => { recheck().catch(() => {}) })
+    })
+    return listening
+  }
+  // Listening from the start: an announcement made before the first stream opened has nothing to end anyway.
+  listen().catch(() => {})
   async function scopeIn (exec: Pick<Db, 'select'>, userId: string): Promise<CampaignScope> {
     const rows = await exec.select({ all: users.allCampaigns, campaignId: campaignGrants.campaignId })
       .from(users).leftJoin(campaignGrants, eq(campaignGrants.userId, users.id)).where(eq(users.id, userId))
@@ -99,7 +134,26 @@ export function createAccessService ({ db, audit }: { db: Db, audit: AuditServic
       return { ids: [...found.values()], unknown: wanted.filter((s) => !found.has(s)) }
     },
 
-    setGrants,
+    /**
+     * Gives a member all campaigns, or these only (see setGrants); announced to every web process once committed.
+     * Inside a caller's transaction (exec: a new account, which has no stream open yet) nothing is announced.
+     */
+    async setGrants (actor: Actor | null, userId: string, grants: Grants, exec?: Tx) {
+      const result = await setGrants(actor, userId, grants, exec)
+      if (result.ok && result.changed && live && !exec) {
+        // After the commit; a lost announcement leaves a stream open until its reader reconnects (then the guard refuses it).
+        await live.redis.publish(live.channels.access, JSON.stringify({ userId })).catch(() => {})
+      }
+      return result
+    },
+
+    /** Ends an open stream (end) as soon as its reader loses the campaign; returns what stops watching (the stream closed). */
+    watch (userId: string, campaignId: string, end: () => void): () => void {
+      const w = { userId, campaignId, end }
+      watched.add(w)
+      listen().catch(() => {})
+      return () => { watched.delete(w) }
+    },
 
     /** Limits a member who accepted an invitation to its campaigns (null: an invitation to every campaign), in the acceptance's transaction. */
     async applyInvite (user: Actor, campaignIds: string[] | null, tx: Tx): Promise<void> {

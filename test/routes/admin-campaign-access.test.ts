@@ -89,6 +89,20 @@ describe('members granted chosen campaigns', () => {
     open.close()
   })
 
+  it('ends an open dashboard stream when its reader loses the campaign', async () => {
+    const member = await signIn(t.deps, 'viewer')
+    await t.deps.access.setGrants(owner.user, member.user.id, { allCampaigns: false, campaignIds: [mine.id, other.id] })
+    const kept = await readEventStream(base, `/admin/campaigns/${mine.id}/events`, { only: 'dashboard', cookie: member.cookie, firstData: true })
+    const lost = await readEventStream(base, `/admin/campaigns/${other.id}/events`, { only: 'dashboard', cookie: member.cookie, firstData: true })
+    const ended = new Promise<void>((resolve) => lost.res.once('end', () => resolve()))
+    let keptEnded = false
+    kept.res.once('end', () => { keptEnded = true })
+    expect((await post(`/admin/team/${member.user.id}/campaigns`, owner, { scope: 'chosen', campaigns: mine.id })).statusCode).toBe(303)
+    await ended
+    expect(keptEnded).toBe(false)
+    kept.close()
+  })
+
   it('shows only the granted campaigns in the list, with no way to create one', async () => {
     const res = await get('/admin', scopedEditor)
     expect(res.statusCode).toBe(200)
