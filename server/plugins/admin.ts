@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { UserRole } from '../db/schema.ts'
 import type { I18n, Translator } from '../i18n.ts'
-import { effectiveRole, type AccessService, type CampaignScope } from '../services/access-service.ts'
+import { campaignRuleBreach, effectiveRole, isCampaignRoute, type CampaignScope } from '../domain/access-rules.ts'
+import type { AccessService } from '../services/access-service.ts'
 import { roleAtLeast, type AuthService, type SessionUser } from '../services/auth-service.ts'
 import { UUID_RE } from '../routes/admin/format.ts'
 
@@ -41,20 +42,6 @@ export type Access = UserRole | 'public'
 
 /** One admin route and who may call it; campaign: it touches the campaign of its :id, checked against the member's grants. */
 export interface AdminRoute { method: string, url: string, access: Access, campaign: boolean }
-
-// A route under /admin/campaigns/:id touches that campaign: the guard resolves it and checks the member's grants.
-const CAMPAIGN_ROUTE = /^\/admin\/campaigns\/:id(?:\/|$)/
-
-/**
- * Why a route may not be registered, or null. Every route that names a record in its path (a parameter) and is
- * open to editors or viewers must be campaign-scoped, so that it cannot be reached without the campaign check;
- * owners see every campaign, and public routes name one-time links.
- */
-export function campaignRuleBreach (url: string, access: Access): string | null {
-  if (CAMPAIGN_ROUTE.test(url) || access === 'owner' || access === 'public') return null
-  if (/\/:/.test(url)) return `admin route ${url} names a record but is not under /admin/campaigns/:id (no campaign check)`
-  return null
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -125,7 +112,7 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
     if (breach) throw new Error(breach)
     for (const method of [route.method].flat()) {
       seen.push(`${method} ${route.url}`)
-      table.push({ method, url: route.url, access, campaign: CAMPAIGN_ROUTE.test(route.url) })
+      table.push({ method, url: route.url, access, campaign: isCampaignRoute(route.url) })
     }
   })
   app.addHook('onReady', async () => {
@@ -210,7 +197,7 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants
     // A campaign the member may not see answers exactly as one that does not exist: 404, before any role check.
     const scope = request.campaignScope = await grants.scopeOf(request.user.id)
     let granted = false
-    if (scope !== null && CAMPAIGN_ROUTE.test(request.routeOptions.url ?? '')) {
+    if (scope !== null && isCampaignRoute(request.routeOptions.url ?? '')) {
       const id = String((request.params as Record<string, unknown>).id ?? '').toLowerCase()
       if (!UUID_RE.test(id) || !scope.has(id)) return reply.sendError(404, 'errors.notFound.message', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
       granted = true

@@ -1,6 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { campaignGrants, campaigns, users, type UserRole } from '../db/schema.ts'
+import { campaignGrants, campaigns, users } from '../db/schema.ts'
+import type { CampaignScope } from '../domain/access-rules.ts'
 import type { Redis } from 'ioredis'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
@@ -10,21 +11,8 @@ export type AccessService = ReturnType<typeof createAccessService>
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
 type Actor = Pick<SessionUser, 'id' | 'email'>
 
-/** The campaigns a member may see: null for every campaign (installation-wide), else the granted campaigns' ids. */
-export type CampaignScope = ReadonlySet<string> | null
-
 /** What a member may reach: everything, or chosen campaigns only. */
 export interface Grants { allCampaigns: boolean, campaignIds: string[] }
-
-/**
- * The role a member has for one request: their own role installation-wide; a scoped member's role on a granted
- * campaign; outside any campaign (the list, signing out) a scoped member is a viewer, so creating campaigns, the
- * team, the audit log and the queues stay installation-wide.
- */
-export function effectiveRole (role: UserRole, scope: CampaignScope, onGrantedCampaign: boolean): UserRole {
-  if (scope === null) return role
-  return onGrantedCampaign ? role : 'viewer'
-}
 
 /** The addresses (slugs) of these campaigns, sorted: what the audit log records, since a person reads "paris-velo", not a UUID. */
 export async function campaignSlugs (exec: Pick<Db, 'select'>, ids: readonly string[]): Promise<string[]> {
