@@ -127,8 +127,8 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
 /**
  * The admin scope's guard, for the encapsulated context that holds every /admin route. Each route must declare
  * `config.access` (the app refuses to start otherwise); a request without the right session goes to the login
- * page (403 when signed in with too small a role); every state-changing request must carry the CSRF token of
- * its session.
+ * page (403 when signed in with too small a role); a route under /admin/campaigns/:id answers 404 to a member not
+ * granted that campaign; every state-changing request must carry the CSRF token of its session.
  */
 export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants, i18n, secure }: { auth: AuthService, access: AccessService, i18n: I18n, secure: boolean }) => {
   await app.register(cookie)
