@@ -136,6 +136,16 @@ describe('members granted chosen campaigns', () => {
     expect(audited.rows.map((r) => r.user_id)).toContain(scopedEditor.user.id)
   })
 
+  it('cannot reach another campaign\'s records through the granted campaign\'s address', async () => {
+    const before = await counts()
+    for (const path of [`/targets/${other.targets[0]!.id}/edit`, `/messages/${other.messages[0]!.id}/edit`, `/dossiers/${other.targets[0]!.id}.html`]) {
+      const res = await get(`/admin/campaigns/${mine.id}${path}`, scopedEditor)
+      expect(res.statusCode, path).toBe(404)
+    }
+    expect((await post(`/admin/campaigns/${mine.id}/targets/${other.targets[0]!.id}`, scopedEditor, { name: 'Taken over' })).statusCode).toBe(404)
+    expect(await counts()).toEqual(before)
+  })
+
   it('lets a scoped viewer read the granted campaign but not change it', async () => {
     const page = await get(`/admin/campaigns/${mine.id}`, scopedViewer)
     expect(page.statusCode).toBe(200)
