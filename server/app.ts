@@ -93,7 +93,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
 
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {
-    await admin.register(adminScope, { auth: deps.auth, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
+    await admin.register(adminScope, { auth: deps.auth, access: deps.access, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
     for (const routes of [authRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes]) {
       await admin.register(routes, { deps })
     }

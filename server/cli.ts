@@ -6,6 +6,7 @@ import type { Logger } from './deps.ts'
 import { seedDemo } from './seed/seed-demo.ts'
 import type { UserRole } from './db/schema.ts'
 import { isEmail } from './domain/intents.ts'
+import { createAccessService } from './services/access-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { PASSWORD_MIN, ROLES, createAuthService } from './services/auth-service.ts'
 
@@ -15,8 +16,9 @@ Commands:
   start [web|worker|all]   run the web server, the worker, or both in one process (default: all)
   migrate                  apply the database migrations (under a PostgreSQL advisory lock)
   seed-demo                add the demo campaign "tweetbouteille" if it is not there
-  user create --email E --password P --role owner|editor|viewer
-                           create a team account
+  user create --email E --password P --role owner|editor|viewer [--campaign SLUG]...
+                           create a team account; with --campaign (repeatable) an editor
+                           or viewer of these campaigns only
   help                     show this text
 
 Settings are environment variables: see .env.example and the README.`
@@ -45,17 +47,19 @@ export async function main (argv: string[]): Promise<number> {
         })
       case 'user': {
         if (sub !== 'create') {
-          console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer')
+          console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer [--campaign SLUG]...')
           return 2
         }
-        const { values } = parseArgs({ args: argv.slice(2), options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } }, strict: false })
+        const { values } = parseArgs({ args: argv.slice(2), options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, campaign: { type: 'string', multiple: true } }, strict: false })
         const email = String(values.email ?? '')
         const password = String(values.password ?? '')
         const role = String(values.role ?? '')
+        const slugs = [values.campaign ?? []].flat().map(String)
         const problems = [
           isEmail(email) ? null : '--email must be an e-mail address',
           password.length >= PASSWORD_MIN ? null : `--password must be at least ${PASSWORD_MIN} characters`,
-          ROLES.includes(role as UserRole) ? null : '--role must be owner, editor or viewer'
+          ROLES.includes(role as UserRole) ? null : '--role must be owner, editor or viewer',
+          slugs.length > 0 && role === 'owner' ? '--campaign is for an editor or viewer (an owner sees every campaign)' : null
         ].filter(Boolean)
         if (problems.length > 0) {
           console.error(`bouteille user create: ${problems.join('; ')}.`)
@@ -68,13 +72,20 @@ export async function main (argv: string[]): Promise<number> {
             return 1
           }
           const audit = createAuditService({ db })
+          const access = createAccessService({ db, audit })
+          const { ids, unknown } = await access.campaignIdsBySlug(slugs)
+          if (unknown.length > 0) {
+            console.error(`bouteille user create: no campaign with the address ${unknown.map((s) => `"${s}"`).join(', ')}.`)
+            return 1
+          }
           // Audited like any change to the team, by "system": the command line has no signed-in user.
           const user = await db.transaction(async (tx) => {
             const created = await auth.createUser({ email, password, role: role as UserRole, name: typeof values.name === 'string' ? values.name : '' }, tx)
             await audit.record(null, { action: 'create', entity: 'user', entityId: created.id, after: { email: created.email, name: created.name, role: created.role } }, tx)
+            if (slugs.length > 0) await access.setGrants(null, created.id, { allCampaigns: false, campaignIds: ids }, tx)
             return created
           })
-          console.log(`Created ${user.role} ${user.email}`)
+          console.log(`Created ${user.role} ${user.email}${slugs.length > 0 ? ` for the campaigns ${[...new Set(slugs)].join(', ')}` : ''}`)
           return 0
         })
       }

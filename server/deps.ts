@@ -16,6 +16,7 @@ import { createActionService } from './services/action-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { createAuthService } from './services/auth-service.ts'
 import { createTeamService } from './services/team-service.ts'
+import { createAccessService } from './services/access-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
 import { createCampaignCatalog } from './services/campaign-catalog.ts'
 import { createDeliveryService } from './services/delivery-service.ts'
@@ -88,6 +89,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })
   const audit = createAuditService({ db })
   const team = createTeamService({ db, auth, audit })
+  const access = createAccessService({ db, audit, live: { redis, bus, channels } })
   const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
   const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
     await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
@@ -125,6 +127,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     auth,
     audit,
     team,
+    access,
     mailer,
     dossiers,
     delivery,

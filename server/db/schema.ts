@@ -106,10 +106,19 @@ export const users = pgTable('users', {
   name: text('name').notNull().default(''),
   passwordHash: text('password_hash').notNull(),
   role: userRole('role').notNull(),
+  // false: an editor or viewer of the campaigns in campaign_grants only (a partner organisation's member).
+  allCampaigns: boolean('all_campaigns').notNull().default(true),
   sessionVersion: integer('session_version').notNull().default(1),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastLoginAt: timestamp('last_login_at', { withTimezone: true })
 }, (t) => [uniqueIndex('users_email_idx').on(sql`lower(${t.email})`)])
+
+// The campaigns a member whose allCampaigns is false may see, with their role (users.role) on each.
+export const campaignGrants = pgTable('campaign_grants', {
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [primaryKey({ columns: [t.userId, t.campaignId] }), index('campaign_grants_campaign_idx').on(t.campaignId)])
 
 // One-time links: the first owner's set-up link and team invitations. Only a hash of the token is kept.
 export const invites = pgTable('invites', {
@@ -117,6 +126,8 @@ export const invites = pgTable('invites', {
   tokenHash: text('token_hash').notNull().unique(),
   email: text('email'),
   role: userRole('role').notNull(),
+  // The campaigns the member will be limited to (campaign_grants on acceptance); null: every campaign.
+  campaignIds: uuid('campaign_ids').array(),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true }),

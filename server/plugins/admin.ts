@@ -4,7 +4,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { UserRole } from '../db/schema.ts'
 import type { I18n, Translator } from '../i18n.ts'
+import { campaignRuleBreach, effectiveRole, isCampaignRoute, type CampaignScope } from '../domain/access-rules.ts'
+import type { AccessService } from '../services/access-service.ts'
 import { roleAtLeast, type AuthService, type SessionUser } from '../services/auth-service.ts'
+import { UUID_RE } from '../routes/admin/format.ts'
 
 export const SESSION_COOKIE = 'bouteille_session'
 const PRE_SESSION_COOKIE = 'bouteille_pre'
@@ -37,8 +40,8 @@ function readFlash (raw: string | undefined): Flash | null {
 /** Who may call an admin route: 'public' only for signing in and one-time links. */
 export type Access = UserRole | 'public'
 
-/** One admin route and who may call it. */
-export interface AdminRoute { method: string, url: string, access: Access }
+/** One admin route and who may call it; campaign: it touches the campaign of its :id, checked against the member's grants. */
+export interface AdminRoute { method: string, url: string, access: Access, campaign: boolean }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,7 +55,10 @@ declare module 'fastify' {
     access?: Access
   }
   interface FastifyRequest {
+    /** The signed-in member; on a campaign route their role is the one they have on that campaign. */
     user: SessionUser | null
+    /** The campaigns the signed-in member may see (null: all); lists show only these. */
+    campaignScope: CampaignScope
   }
   interface FastifyReply {
     /** Renders an admin page with the layout's needs (user, CSRF token, language, nonce). */
@@ -102,9 +108,11 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
     if (!route.url.startsWith('/admin')) return
     const access = (route.config as { access?: Access } | undefined)?.access
     if (!access) throw new Error(`admin route ${String(route.method)} ${route.url} declares no access`)
+    const breach = campaignRuleBreach(route.url, access)
+    if (breach) throw new Error(breach)
     for (const method of [route.method].flat()) {
       seen.push(`${method} ${route.url}`)
-      table.push({ method, url: route.url, access })
+      table.push({ method, url: route.url, access, campaign: isCampaignRoute(route.url) })
     }
   })
   app.addHook('onReady', async () => {
@@ -112,16 +120,17 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
     if (outside.length > 0) throw new Error(`admin routes registered outside the admin context (no guard): ${outside.join(', ')}`)
   })
   app.decorateRequest('user', null)
+  app.decorateRequest('campaignScope', null)
   app.decorate('adminLocaleOf', (request: FastifyRequest): string | null => ADMIN_URL.test(request.url) ? adminLocale(request, i18n) : null)
 }, { name: 'admin-root', dependencies: ['pages'] })
 
 /**
  * The admin scope's guard, for the encapsulated context that holds every /admin route. Each route must declare
  * `config.access` (the app refuses to start otherwise); a request without the right session goes to the login
- * page (403 when signed in with too small a role); every state-changing request must carry the CSRF token of
- * its session.
+ * page (403 when signed in with too small a role); a route under /admin/campaigns/:id answers 404 to a member not
+ * granted that campaign; every state-changing request must carry the CSRF token of its session.
  */
-export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }: { auth: AuthService, i18n: I18n, secure: boolean }) => {
+export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants, i18n, secure }: { auth: AuthService, access: AccessService, i18n: I18n, secure: boolean }) => {
   await app.register(cookie)
   const guarded = (app as unknown as Record<symbol, Set<string>>)[kGuarded]
   if (!guarded) throw new Error('register adminRoot at the root before the admin context')
@@ -185,6 +194,15 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, i18n, secure }
       if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303)
       return reply.sendError(401, 'admin.errors.signedOut', { back: { href: '/admin/login', labelKey: 'admin.login.title' } })
     }
+    // A campaign the member may not see answers exactly as one that does not exist: 404, before any role check.
+    const scope = request.campaignScope = await grants.scopeOf(request.user.id)
+    let granted = false
+    if (scope !== null && isCampaignRoute(request.routeOptions.url ?? '')) {
+      const id = String((request.params as Record<string, unknown>).id ?? '').toLowerCase()
+      if (!UUID_RE.test(id) || !scope.has(id)) return reply.sendError(404, 'errors.notFound.message', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
+      granted = true
+    }
+    request.user = { ...request.user, role: effectiveRole(request.user.role, scope, granted) }
     if (!roleAtLeast(request.user.role, access)) return reply.sendError(403, 'admin.errors.forbidden', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
   })
 

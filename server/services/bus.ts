@@ -5,7 +5,9 @@ export function channels (prefix: string) {
   return {
     progress: `${prefix}:progress`,
     campaigns: `${prefix}:campaigns`,
-    bottle: `${prefix}:bottle`
+    bottle: `${prefix}:bottle`,
+    // a member's campaign grants changed: web processes end the streams they may no longer read
+    access: `${prefix}:access`
   }
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { invites, users, type UserRole } from '../db/schema.ts'
+import { campaignSlugs } from './access-service.ts'
 import type { AuditService } from './audit-service.ts'
 import type { AuthService, SessionUser } from './auth-service.ts'
 
@@ -23,24 +24,33 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
   return {
     /** Every member, oldest first. */
     async members () {
-      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt })
+      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, allCampaigns: users.allCampaigns, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt })
         .from(users).orderBy(asc(users.createdAt), asc(users.email))
     },
 
     /** Invitations not used yet and not expired, soonest to expire first (the first owner's set-up link is not one). */
     async pendingInvites () {
-      return db.select({ id: invites.id, email: invites.email, role: invites.role, expiresAt: invites.expiresAt, createdAt: invites.createdAt, createdByEmail: users.email })
+      return db.select({ id: invites.id, email: invites.email, role: invites.role, campaignIds: invites.campaignIds, expiresAt: invites.expiresAt, createdAt: invites.createdAt, createdByEmail: users.email })
         .from(invites).leftJoin(users, eq(users.id, invites.createdBy))
         .where(and(isNull(invites.usedAt), gt(invites.expiresAt, now()), isNotNull(invites.createdBy)))
         .orderBy(asc(invites.expiresAt))
     },
 
-    /** Creates a one-time invitation link token (valid INVITE_HOURS); 'emailTaken' when a member has that address. */
-    async invite (actor: Actor, input: { email: string | null, role: UserRole }): Promise<{ ok: true, token: string, id: string, expiresAt: Date } | { ok: false, reason: 'emailTaken' }> {
+    /**
+     * Creates a one-time invitation link token (valid INVITE_HOURS); 'emailTaken' when a member has that address.
+     * campaignIds (never for an owner): the member joins limited to these campaigns.
+     */
+    async invite (actor: Actor, input: { email: string | null, role: UserRole, campaignIds?: string[] | null }): Promise<{ ok: true, token: string, id: string, expiresAt: Date } | { ok: false, reason: 'emailTaken' }> {
       if (input.email && await auth.findByEmail(input.email)) return { ok: false, reason: 'emailTaken' }
+      const campaignIds = input.role === 'owner' ? null : input.campaignIds ?? null
       return db.transaction(async (tx) => {
         const created = await auth.createInvite({ role: input.role, email: input.email, createdBy: actor.id, validHours: INVITE_HOURS }, tx)
-        await audit.record(actor, { action: 'invite', entity: 'invite', entityId: created.id, after: { email: input.email, role: input.role, expiresAt: created.expiresAt } }, tx)
+        let limited = {}
+        if (campaignIds) {
+          await tx.update(invites).set({ campaignIds }).where(eq(invites.id, created.id))
+          limited = { allCampaigns: false, campaigns: await campaignSlugs(tx, campaignIds) }
+        }
+        await audit.record(actor, { action: 'invite', entity: 'invite', entityId: created.id, after: { email: input.email, role: input.role, ...limited, expiresAt: created.expiresAt } }, tx)
         return { ok: true as const, ...created }
       })
     },
@@ -63,7 +73,8 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
         if (!u) return { ok: false as const, reason: 'notFound' as const }
         if (u.role === role) return { ok: true as const, email: u.email, changed: false }
         if (u.role === 'owner' && await owners(tx) <= 1) return { ok: false as const, reason: 'lastOwner' as const }
-        await tx.update(users).set({ role, sessionVersion: sql`${users.sessionVersion} + 1` }).where(eq(users.id, userId))
+        // An owner is installation-wide: promoting a scoped member gives them every campaign.
+        await tx.update(users).set({ role, sessionVersion: sql`${users.sessionVersion} + 1`, ...(role === 'owner' ? { allCampaigns: true } : {}) }).where(eq(users.id, userId))
         await audit.record(actor, { action: 'role', entity: 'user', entityId: u.id, before: { email: u.email, role: u.role }, after: { email: u.email, role } }, tx)
         return { ok: true as const, email: u.email, changed: true }
       })

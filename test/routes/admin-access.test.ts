@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { I18n } from '../../server/i18n.ts'
 import { adminRoot, adminScope, type AdminRoute } from '../../server/plugins/admin.ts'
+import type { AccessService } from '../../server/services/access-service.ts'
 import type { AuthService } from '../../server/services/auth-service.ts'
 import { buildTestApp, signIn, type SignedIn } from '../helper.ts'
 
@@ -139,7 +140,7 @@ describe('the admin context', () => {
     return f
   }
   const context = (f: FastifyInstance, routes: (admin: FastifyInstance) => void) => f.register(async (admin) => {
-    await admin.register(adminScope, { auth: {} as AuthService, i18n: {} as I18n, secure: false })
+    await admin.register(adminScope, { auth: {} as AuthService, access: {} as AccessService, i18n: {} as I18n, secure: false })
     routes(admin)
   })
 
@@ -160,6 +161,26 @@ describe('the admin context', () => {
   it('keeps the admin context to /admin routes', async () => {
     const f = await app()
     await expect(context(f, (admin) => { admin.get('/public', async () => 'x') })).rejects.toThrow(/GET \/public is in the admin context/)
+    await f.close()
+  })
+
+  it('refuses to start when a route open to editors or viewers names a record outside /admin/campaigns/:id (it would skip the campaign check)', async () => {
+    for (const [url, access] of [['/admin/targets/:targetId', 'viewer'], ['/admin/campaigns/:campaignId/x', 'editor'], ['/admin/exports/:id', 'editor']] as const) {
+      const f = await app()
+      await expect(context(f, (admin) => { admin.get(url, { config: { access } }, async () => 'x') }), url).rejects.toThrow(/names a record but is not under \/admin\/campaigns\/:id/)
+      await f.close()
+    }
+  })
+
+  it('marks the routes under /admin/campaigns/:id as campaign routes; owner-only and public ones may name other records', async () => {
+    const f = await app()
+    await context(f, (admin) => {
+      admin.get('/admin/campaigns/:id/things', { config: { access: 'viewer' } }, async () => 'x')
+      admin.post('/admin/team/:userId/x', { config: { access: 'owner' } }, async () => 'x')
+      admin.get('/admin/invite/:token', { config: { access: 'public' } }, async () => 'x')
+    })
+    await f.ready()
+    expect(f.adminRoutes.filter((r) => r.campaign).map((r) => `${r.method} ${r.url}`)).toEqual(['GET /admin/campaigns/:id/things', 'HEAD /admin/campaigns/:id/things'])
     await f.close()
   })
 

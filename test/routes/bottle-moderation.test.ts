@@ -75,9 +75,9 @@ describe('the bottle: moderation and the public wall', () => {
     it('declares its routes with their roles', () => {
       const table = t.app.adminRoutes.filter((r) => r.url.includes('/bottle'))
       expect(table).toEqual(expect.arrayContaining([
-        { method: 'GET', url: '/admin/campaigns/:id/bottle', access: 'viewer' },
-        { method: 'POST', url: '/admin/campaigns/:id/bottle/moderate', access: 'editor' },
-        { method: 'POST', url: '/admin/campaigns/:id/bottle/blocked-words', access: 'editor' }
+        { method: 'GET', url: '/admin/campaigns/:id/bottle', access: 'viewer', campaign: true },
+        { method: 'POST', url: '/admin/campaigns/:id/bottle/moderate', access: 'editor', campaign: true },
+        { method: 'POST', url: '/admin/campaigns/:id/bottle/blocked-words', access: 'editor', campaign: true }
       ]))
     })
   })

@@ -19,7 +19,7 @@ export function safeNext (next: unknown): string {
 
 /** Signing in and out, the first owner's set-up link and team invitations. */
 export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const { auth, audit } = deps
+  const { auth, audit, access } = deps
   const secure = deps.config.publicUrl.startsWith('https:')
 
   function signIn (reply: FastifyReply, user: { id: string, sessionVersion: number }): void {
@@ -101,8 +101,11 @@ export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     else if (password !== str(body.confirm)) errors.confirm = tr.t('admin.errors.confirm')
     const values = { email, name }
     if (Object.keys(errors).length > 0) return invitePage(reply, invite, token, { errors, values, status: 400 })
-    const result = await auth.acceptInvite(token, { email, password, name }, (tx, user, used) =>
-      audit.record(user, { action: invite.setup ? 'setup' : 'accept', entity: 'invite', entityId: used.id, after: { email: user.email, name: user.name, role: user.role } }, tx))
+    const result = await auth.acceptInvite(token, { email, password, name }, async (tx, user, used) => {
+      await audit.record(user, { action: invite.setup ? 'setup' : 'accept', entity: 'invite', entityId: used.id, after: { email: user.email, name: user.name, role: user.role } }, tx)
+      // An invitation to chosen campaigns: the member exists limited to them from their first request.
+      await access.applyInvite(user, used.campaignIds, tx)
+    })
     if (!result.ok && result.reason === 'emailTaken') return invitePage(reply, invite, token, { errors: { email: tr.t('admin.errors.emailTaken') }, values, status: 400 })
     if (!result.ok) return expired(reply)
     signIn(reply, result.user)

@@ -79,9 +79,10 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
 
   const notFound = (reply: FastifyReply) => reply.sendError(404, 'errors.notFound.message', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
 
-  app.get('/admin', { config: { access: 'viewer' } }, async (_request, reply) => {
+  app.get('/admin', { config: { access: 'viewer' } }, async (request, reply) => {
     const tr = reply.adminTranslator()
-    const list = await service.list()
+    // A member granted chosen campaigns sees those only.
+    const list = (await service.list()).filter((c) => request.campaignScope?.has(c.id) ?? true)
     // The sparklines: a week of hour buckets for every campaign, in one read of the counters.
     const lines = await deps.dashboardService.sparklines(list.map((c) => c.id), SPARK_HOURS)
     const campaigns = await Promise.all(list.map(async (c) => {

@@ -129,8 +129,11 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
     if (!entry) return notFound(reply)
     const id = entry.data.campaign.id
     // The whole document in every event: a reader dropped for falling behind reconnects and gets it again.
-    const unsubscribe = dashboardHub.subscribe(id, openEventStream(reply, entry.frame, { maxBuffer: 256 * 1024, cacheControl: 'no-store, no-transform' }))
-    request.raw.once('close', unsubscribe)
+    const sink = openEventStream(reply, entry.frame, { maxBuffer: 256 * 1024, cacheControl: 'no-store, no-transform' })
+    const unsubscribe = dashboardHub.subscribe(id, sink)
+    // The guard checked the grant once; a grant removed while the stream is open ends it.
+    const unwatch = deps.access.watch(request.user!.id, id, () => sink.end())
+    request.raw.once('close', () => { unsubscribe(); unwatch() })
   })
 
   app.post('/admin/campaigns/:id/milestones', { config: { access: 'editor' } }, async (request: IdRequest, reply) => {

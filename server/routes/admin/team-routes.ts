@@ -12,20 +12,25 @@ const owner = { config: { access: 'owner' as const } }
 
 /** The team page (owner only): members and their roles, one-time invitation links, removal. Every change is audited. */
 export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const { team } = deps
+  const { team, access } = deps
 
-  const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string }, errors: Record<string, string> } } = {}) => {
+  const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string, scope: string, campaigns: string[] }, errors: Record<string, string> } } = {}) => {
     const tr = reply.adminTranslator()
     const when = (d: Date | null) => d ? { text: formatDateTime(tr.locale, d), iso: d.toISOString() } : null
-    const [members, invites] = await Promise.all([team.members(), team.pendingInvites()])
+    const [members, invites, grants, campaigns] = await Promise.all([team.members(), team.pendingInvites(), access.grantsByUser(), access.campaignChoices()])
+    const slugs = new Map(campaigns.map((c) => [c.id, c.slug]))
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/team.eta', {
       title: tr.t('admin.team.title'),
       roles: ROLES,
-      members: members.map((m) => ({ ...m, lastLogin: when(m.lastLoginAt), joined: when(m.createdAt), isSelf: m.id === request.user!.id })),
-      invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt) })),
+      members: members.map((m) => {
+        const granted = new Set(m.allCampaigns ? [] : grants.get(m.id) ?? [])
+        return { ...m, lastLogin: when(m.lastLoginAt), joined: when(m.createdAt), isSelf: m.id === request.user!.id, granted, grantedSlugs: [...granted].map((id) => slugs.get(id) ?? id).sort() }
+      }),
+      campaigns,
+      invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt), campaigns: i.campaignIds ? i.campaignIds.map((id) => slugs.get(id) ?? id).sort() : null })),
       error: opts.error ?? null,
-      invite: opts.invite ?? { values: { email: '', role: 'editor' }, errors: {} }
+      invite: opts.invite ?? { values: { email: '', role: 'editor', scope: 'all', campaigns: [] }, errors: {} }
     })
   }
 
@@ -36,12 +41,17 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const tr = reply.adminTranslator()
     const email = str(body.email).trim().slice(0, 254)
     const role = str(body.role)
+    const scope = str(body.scope) || 'all'
+    const ticked = [body.campaigns].flat().filter((v): v is string => typeof v === 'string').map((id) => id.toLowerCase())
     const errors: Record<string, string> = {}
     if (email && !isEmail(email)) errors.email = tr.t('admin.errors.email')
     if (!isRole(role)) errors.role = tr.t('admin.errors.role')
-    const again = { values: { email, role }, errors }
+    const known = new Set((await access.campaignChoices()).map((c) => c.id))
+    if ((scope !== 'all' && scope !== 'chosen') || !ticked.every((id) => known.has(id))) errors.campaigns = tr.t('admin.errors.grants')
+    else if (scope === 'chosen' && role === 'owner') errors.campaigns = tr.t('admin.errors.ownerAllCampaigns')
+    const again = { values: { email, role, scope, campaigns: ticked }, errors }
     if (Object.keys(errors).length > 0 || !isRole(role)) return teamPage(request, reply, { status: 400, invite: again })
-    const created = await team.invite(request.user!, { email: email || null, role })
+    const created = await team.invite(request.user!, { email: email || null, role, campaignIds: scope === 'chosen' ? ticked : null })
     if (!created.ok) return teamPage(request, reply, { status: 400, invite: { ...again, errors: { email: tr.t('admin.errors.emailTaken') } } })
     // The link is shown once, on the page this redirect leads to; only its hash is kept.
     reply.flash({ type: 'success', key: 'admin.team.link.lead', vars: { expires: formatDateTime(tr.locale, created.expiresAt) }, link: `${deps.config.publicUrl}/admin/invite/${created.token}` })
@@ -66,6 +76,22 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     if (!result.ok) return teamPage(request, reply, { status: 409, error: tr.t('admin.errors.lastOwner') })
     const vars = { email: result.email, role: tr.t(`admin.roles.${role}`) }
     reply.flash(result.changed ? { type: 'success', key: 'admin.team.flash.roleChanged', vars } : { type: 'info', key: 'admin.team.flash.unchanged', vars })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  // Which campaigns a member may see: all of them, or the ones ticked (an owner always sees all).
+  app.post('/admin/team/:userId/campaigns', owner, async (request: FastifyRequest<{ Params: { userId: string } }>, reply) => {
+    const { userId } = request.params
+    const tr = reply.adminTranslator()
+    if (!UUID_RE.test(userId)) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    const body = (request.body ?? {}) as Body
+    const scope = str(body.scope)
+    const ticked = [body.campaigns].flat().filter((v): v is string => typeof v === 'string')
+    if ((scope !== 'all' && scope !== 'chosen') || !ticked.every((id) => UUID_RE.test(id))) return teamPage(request, reply, { status: 400, error: tr.t('admin.errors.grants') })
+    const result = await access.setGrants(request.user!, userId, { allCampaigns: scope === 'all', campaignIds: ticked })
+    if (!result.ok && result.reason === 'notFound') return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    if (!result.ok) return teamPage(request, reply, { status: 400, error: tr.t(result.reason === 'owner' ? 'admin.errors.ownerAllCampaigns' : 'admin.errors.grants') })
+    reply.flash({ type: result.changed ? 'success' : 'info', key: result.changed ? 'admin.team.flash.grantsChanged' : 'admin.team.flash.grantsUnchanged', vars: { email: result.email } })
     return reply.redirect('/admin/team', 303)
   })
 
