@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
+import { networksBundle } from './infra/networks-bundle.ts'
 import { adminRoot, adminScope } from './plugins/admin.ts'
 import { lazyChildLogger } from './plugins/lazy-logger.ts'
 import pages from './plugins/pages.ts'
@@ -46,6 +47,13 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(pages, { i18n: deps.i18n })
   await app.register(adminRoot, { i18n: deps.i18n })
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
+  // The networks' rules for the page's counter: the server's own module, bundled once at start (not per request).
+  const bundle = await networksBundle()
+  app.get('/assets/js/networks.js', async (request, reply) => {
+    reply.header('cache-control', 'public, max-age=604800').header('etag', bundle.etag)
+    if (request.headers['if-none-match'] === bundle.etag) return reply.code(304).send()
+    return reply.type('text/javascript; charset=utf-8').send(bundle.code)
+  })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500

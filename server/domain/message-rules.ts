@@ -21,9 +21,8 @@ const SOCIAL = new Set<Channel>(['x', 'bluesky', 'mastodon', 'threads'])
 const SIMPLE_RE = /^[\n\x20-\x7e\u00a0-\u024f\u2010-\u2027\u202f-\u205e]*$/
 const HANDLE_SHAPE_RE = /^@[A-Za-z0-9_.@-]+$/
 
-/** A text's length on a channel (measureLength's rule), without the grapheme segmenter's cost for plain Latin text. */
+/** A text's length on a channel (the network's own rule, server/domain/networks). */
 export function lengthOn (channel: Channel, text: string): number {
-  if (channel === 'bluesky' && SIMPLE_RE.test(text)) return text.length
   return measureLength(channel, text)
 }
 
@@ -86,7 +85,7 @@ function shape (s: string): string {
 function shapeKey (channel: Channel, target: RuleTarget): string {
   const m = mention(channel, target)
   if (SOCIAL.has(channel) && target.handles[channel as 'x'] && HANDLE_SHAPE_RE.test(m)) return `h:${shape(m)}`
-  if (channel !== 'x' && SIMPLE_RE.test(m) && !/[#/:]/.test(m)) return `n:${shape(m)}`
+  if (channel !== 'x' && SIMPLE_RE.test(m) && !/[#/:@.]/.test(m)) return `n:${shape(m)}`
   return `e:${m}`
 }
 

@@ -33,8 +33,9 @@ describe('hashtags', () => {
   })
 
   it('refuses what the networks would not link, and more than five', () => {
-    expect(parseHashtags('#cop-30')).toMatchObject({ ok: false, error: 'hashtagChars', vars: { tag: '#cop-30' } })
-    expect(parseHashtags('climat!')).toMatchObject({ ok: false, error: 'hashtagChars' })
+    expect(parseHashtags('#cop-30')).toMatchObject({ ok: false, error: 'hashtagRead', vars: { tag: '#cop-30', read: '#cop', network: 'X' } })
+    expect(parseHashtags('climat!')).toMatchObject({ ok: false, error: 'hashtagRead', vars: { read: '#climat' } })
+    expect(parseHashtags('#!climat')).toMatchObject({ ok: false, error: 'hashtagChars' })
     expect(parseHashtags('#2025')).toMatchObject({ ok: false, error: 'hashtagDigits' })
     expect(parseHashtags('a'.repeat(61))).toMatchObject({ ok: false, error: 'hashtagLength' })
     expect(parseHashtags('a b c d e')).toMatchObject({ ok: true })
