@@ -96,3 +96,19 @@ describe('previewTemplate', () => {
     ])
   })
 })
+
+describe('tagProblems', () => {
+  it('flags the hashtags an enabled network reads differently from how they are written, with what it reads', () => {
+    expect(checkTemplate('{target} #COP² now {hashtags} {link}', [kenji], ['x', 'mastodon'], ['tweetbottle'], link)).toEqual([
+      { kind: 'tagRead', tag: 'COP²', channel: 'x', read: 'COP' },
+      { kind: 'tagRead', tag: 'COP²', channel: 'mastodon', read: 'COP' }
+    ])
+    // Bluesky cuts a tag at a zero-width non-joiner (TAG_REGEX); X and Mastodon keep it whole.
+    expect(checkTemplate('{target} {hashtags} {link}', [kenji], ['x', 'bluesky', 'mastodon'], ['می‌خواهیم'], link)).toEqual([
+      { kind: 'tagRead', tag: 'می‌خواهیم', channel: 'bluesky', read: 'می' }
+    ])
+    // Trailing punctuation is not part of what the writer meant; a tag of digits only is no tag at all.
+    expect(checkTemplate('{target} #climat! #2030 {link}', [kenji], ['x'], [], link)).toEqual([{ kind: 'tagRead', tag: '2030', channel: 'x', read: null }])
+    expect(checkTemplate('{target} #COP・16 {link}', [kenji], ['x', 'bluesky', 'mastodon', 'email'], [], link)).toEqual([])
+  })
+})
