@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { ticked } from '../../domain/bottle-rules.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
+import { buildIntentUrl } from '../../domain/intents.ts'
+import { mailtoUrl } from '../../domain/networks/email.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
@@ -14,13 +16,14 @@ import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/secur
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
 const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
+// The networks' documented intents (server/domain/intents.ts), plus two share pages that are not sends.
 const SHARE_BASES = {
-  x: (text: string) => `https://x.com/intent/post?text=${encodeURIComponent(text)}`,
-  bluesky: (text: string) => `https://bsky.app/intent/compose?text=${encodeURIComponent(text)}`,
-  threads: (text: string) => `https://www.threads.net/intent/post?text=${encodeURIComponent(text)}`,
+  x: (text: string) => buildIntentUrl('x', text)!,
+  bluesky: (text: string) => buildIntentUrl('bluesky', text)!,
+  threads: (text: string, link: string) => buildIntentUrl('threads', text, { link })!,
   facebook: (_text: string, link: string) => `https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(link)}`,
   whatsapp: (text: string) => `https://wa.me/?text=${encodeURIComponent(text)}`,
-  email: (text: string, _link: string, subject: string) => `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(text)}`
+  email: (text: string, _link: string, subject: string) => mailtoUrl('', subject, text)
 } as const
 
 /** The supporter's side: home, campaign page, the send, thanks, live progress. */
