@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url'
 import type { Handles } from '../db/schema.ts'
 
 /** The networks a target can have a handle on, in display order. */
@@ -70,7 +71,8 @@ export function normalizeHandle (network: HandleNetwork, input: string): string 
       const at = s.lastIndexOf('@')
       if (at <= 0) return null
       const user = s.slice(0, at)
-      const instance = s.slice(at + 1).toLowerCase()
+      // An internationalised instance name is kept in its ASCII (punycode) form, as the intent's host.
+      const instance = domainToASCII(s.slice(at + 1).toLowerCase())
       return FEDI_USER_RE.test(user) && isPublicDomain(instance) ? `${user}@${instance}` : null
     }
     case 'threads': {

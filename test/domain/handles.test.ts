@@ -39,6 +39,7 @@ describe('normalizeHandle: Mastodon', () => {
     expect(normalizeHandle('mastodon', 'jhw@tidewater.social')).toBe('jhw@tidewater.social')
     expect(normalizeHandle('mastodon', '@Seeberg@Klima.Social')).toBe('Seeberg@klima.social')
     expect(normalizeHandle('mastodon', 'first.last@pixel.tidewater.org')).toBe('first.last@pixel.tidewater.org')
+    expect(normalizeHandle('mastodon', 'ivan@Мастодон.рф')).toBe('ivan@xn--80aiwgdbsi.xn--p1ai')
     // RFC 2606 §3: example.org is reserved for documentation, never a server.
     expect(normalizeHandle('mastodon', 'first.last@pixel.example.org')).toBeNull()
   })
