@@ -19,7 +19,8 @@ export type TemplateProblem =
 
 const SOCIAL = new Set<Channel>(['x', 'bluesky', 'mastodon', 'threads'])
 // Characters that are one grapheme each and never join their neighbours: Latin letters with their accents,
-// ASCII and common punctuation (no CR, no combining mark, no emoji). Texts made only of these skip the segmenter.
+// ASCII and common punctuation (no CR, no combining mark, no emoji). A name made only of these (and no @ . # / :,
+// which could start a mention or a link) counts like any other name of its shape: see shapeKey.
 const SIMPLE_RE = /^[\n\x20-\x7e\u00a0-\u024f\u2010-\u2027\u202f-\u205e]*$/
 const HANDLE_SHAPE_RE = /^@[A-Za-z0-9_.@-]+$/
 
