@@ -1,20 +1,8 @@
 import { createHash } from 'node:crypto'
-import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, type Plugin } from 'esbuild'
+import { build } from 'esbuild'
 
 const ENTRY = fileURLToPath(new URL('../domain/networks/browser.ts', import.meta.url))
-
-// The page needs only @atproto/api's rich-text regular expressions; the package's index also pulls its ~700 kB of
-// lexicons. The browser bundle takes the same export from the file that defines it (dist/rich-text/util.js).
-const atprotoRichTextOnly: Plugin = {
-  name: 'atproto-rich-text-only',
-  setup (b) {
-    b.onResolve({ filter: /^@atproto\/api$/ }, () => ({
-      path: join(dirname(fileURLToPath(import.meta.resolve('@atproto/api'))), 'rich-text', 'util.js')
-    }))
-  }
-}
 
 export interface NetworksBundle { code: string, etag: string }
 
@@ -30,8 +18,7 @@ export function networksBundle (): Promise<NetworksBundle> {
     platform: 'browser',
     target: 'es2022',
     write: false,
-    logLevel: 'silent',
-    plugins: [atprotoRichTextOnly]
+    logLevel: 'silent'
   }).then((r) => {
     const code = r.outputFiles[0]!.text
     return { code, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"` }

@@ -1,4 +1,6 @@
-import { TAG_REGEX, TRAILING_PUNCTUATION_REGEX, URL_REGEX } from '@atproto/api'
+// @atproto/api exports only its index, which also loads ~700 kB of lexicons (seconds at every start, and in the page's
+// bundle); its rich-text rules are this one file of the same package, taken as it is.
+import { TAG_REGEX, TRAILING_PUNCTUATION_REGEX, URL_REGEX } from '../../../node_modules/@atproto/api/dist/rich-text/util.js'
 import { graphemeLen } from '@atproto/lex-data'
 import TLDS from 'tlds'
 // Bluesky. Sources, checked 2026-12-04:
