@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
 import { networksBundle } from './infra/networks-bundle.ts'
+import { acceptsDeflate } from './routes/public/page-cache.ts'
 import { adminRoot, adminScope } from './plugins/admin.ts'
 import { lazyChildLogger } from './plugins/lazy-logger.ts'
 import pages from './plugins/pages.ts'
@@ -50,9 +51,11 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   // The networks' rules for the page's counter: the server's own module, bundled once at start (not per request).
   const bundle = await networksBundle()
   app.get('/assets/js/networks.js', async (request, reply) => {
-    reply.header('cache-control', 'public, max-age=604800').header('etag', bundle.etag)
+    reply.header('cache-control', 'public, max-age=604800').header('etag', bundle.etag).header('vary', 'accept-encoding')
     if (request.headers['if-none-match'] === bundle.etag) return reply.code(304).send()
-    return reply.type('text/javascript; charset=utf-8').send(bundle.code)
+    reply.type('text/javascript; charset=utf-8')
+    if (acceptsDeflate(request.headers['accept-encoding'])) return reply.header('content-encoding', 'deflate').send(bundle.deflated)
+    return reply.send(bundle.code)
   })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
