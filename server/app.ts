@@ -4,6 +4,8 @@ import formbody from '@fastify/formbody'
 import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
 import { isDatabaseUnavailable } from './db/client.ts'
+import { networksBundle } from './infra/networks-bundle.ts'
+import { acceptsDeflate } from './routes/public/page-cache.ts'
 import { adminRoot, adminScope } from './plugins/admin.ts'
 import errors from './plugins/errors.ts'
 import { lazyChildLogger } from './plugins/lazy-logger.ts'
@@ -63,6 +65,15 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(errors)
   await app.register(adminRoot, { i18n: deps.i18n })
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
+  // The networks' rules for the page's counter: the server's own module, bundled once at start (not per request).
+  const bundle = await networksBundle()
+  app.get('/assets/js/networks.js', async (request, reply) => {
+    reply.header('cache-control', 'public, max-age=604800').header('etag', bundle.etag).header('vary', 'accept-encoding')
+    if (request.headers['if-none-match'] === bundle.etag) return reply.code(304).send()
+    reply.type('text/javascript; charset=utf-8')
+    if (acceptsDeflate(request.headers['accept-encoding'])) return reply.header('content-encoding', 'deflate').send(bundle.deflated)
+    return reply.send(bundle.code)
+  })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
     if (isDatabaseUnavailable(error)) {

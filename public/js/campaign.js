@@ -1,7 +1,7 @@
 // Bouteille — progressive enhancement for the campaign and thank-you pages.
 // The pages work without this script; it adds live text rendering and length counting per network,
 // instant filtering, live progress (Server-Sent Events) and a fresh idempotency key after each send.
-// The message rules mirror server/domain/messages.ts: keep them in step.
+// Rendering mirrors server/domain/messages.ts; lengths and hashtags run the server's own code (networks.js).
 (function () {
   'use strict'
 
@@ -10,6 +10,9 @@
   // ---------- message rules (mirror of server/domain/messages.ts) ----------
 
   const SOCIAL = ['x', 'bluesky', 'mastodon', 'threads']
+  // Every network's length and hashtag rules are the server's own module (server/domain/networks), bundled once at
+  // start and served as /assets/js/networks.js, which the page loads before this script: never a copy here.
+  const NETWORKS = window.BouteilleNetworks
 
   /** How a target is named on a channel: its handle there, else its name. */
   function mention (channel, target) {
@@ -43,7 +46,7 @@
     }
     if (channel === 'bottle') return out
     const main = hashtags[0] ? hashtags[0].replace(/^#/, '') : ''
-    if (main && !new RegExp('#' + escapeRegExp(main) + '(?![\\p{L}\\p{N}_])', 'iu').test(out)) out += ' #' + main
+    if (main && !NETWORKS.hasHashtag(channel, out, main)) out += ' #' + main
     if (link && out.indexOf(link) < 0) out += ' ' + link
     return out
   }
@@ -52,73 +55,9 @@
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   }
 
-  // twitter-text v3: code points in these ranges weigh 1, all others 2; a URL weighs 23; an emoji sequence 2.
-  const X_LIGHT = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]]
-  const X_URL_WEIGHT = 23
-  // Common top-level domains recognised without http(s):// (twitter-text knows them all; these cover real texts).
-  const BARE_TLDS = /^(?:com|org|net|info|edu|gov|int|social|app|dev|io|co|me|tv|eu|online|site|news|earth|green|world|global|ngo|ong|xyz|media|blog|page|link|live|today|club|one|africa|asia|paris|bzh|quebec)$/i
-  const CC_TLD = /^[a-z]{2}$/i
-  const URL_RE = /(https?:\/\/)?((?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+([\p{L}]{2,63}))(:\d{1,5})?((?:\/[\w\-.~:/?#[\]@!$&'()*+,;=%\u00C0-\u024F\u0400-\u04FF]*)?)/giu
-  const URL_BEFORE_BAD = /[\p{L}\p{N}@＠$#＃._-]/u
-  const EMOJI_RE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u{FE0F}|\u{20E3}/u
-  const graphemes = typeof Intl !== 'undefined' && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null
-
-  function findUrls (text) {
-    const out = []
-    let m
-    URL_RE.lastIndex = 0
-    while ((m = URL_RE.exec(text))) {
-      const start = m.index
-      const before = start > 0 ? text[start - 1] : ''
-      const protocol = !!m[1]
-      const tld = m[3]
-      let ok = protocol ? !/^\d+$/.test(tld) : (!before || !URL_BEFORE_BAD.test(before)) && (BARE_TLDS.test(tld) || CC_TLD.test(tld))
-      if (protocol && before && /[\p{L}\p{N}@$#]/u.test(before)) ok = false
-      if (!ok) continue
-      const url = m[0].replace(/[.,;:!?'"’»)\]]+$/u, '')
-      out.push([start, start + url.length])
-    }
-    return out
-  }
-
-  function charWeight (cp) {
-    for (let i = 0; i < X_LIGHT.length; i++) {
-      if (cp >= X_LIGHT[i][0] && cp <= X_LIGHT[i][1]) return 1
-    }
-    return 2
-  }
-
-  function weighChunk (chunk) {
-    let n = 0
-    const parts = graphemes ? Array.from(graphemes.segment(chunk), function (s) { return s.segment }) : Array.from(chunk)
-    for (let i = 0; i < parts.length; i++) {
-      const g = parts[i]
-      const cps = Array.from(g)
-      const emoji = EMOJI_RE.test(g) && (cps.length > 1 || charWeight(cps[0].codePointAt(0)) === 2)
-      if (emoji) { n += 2; continue }
-      for (let j = 0; j < cps.length; j++) n += charWeight(cps[j].codePointAt(0))
-    }
-    return n
-  }
-
-  /** X's weighted length (twitter-text v3 rules). */
-  function xLength (text) {
-    const s = text.normalize('NFC')
-    const urls = findUrls(s)
-    let n = 0
-    let pos = 0
-    for (let i = 0; i < urls.length; i++) {
-      n += weighChunk(s.slice(pos, urls[i][0])) + X_URL_WEIGHT
-      pos = urls[i][1]
-    }
-    return n + weighChunk(s.slice(pos))
-  }
-
-  /** The length of a text by the rule of the network it is sent on. */
+  /** The length of a text by the rule of the network it is sent on: the server's own code (see NETWORKS). */
   function measureLength (channel, text) {
-    if (channel === 'x') return xLength(text)
-    if (channel === 'bluesky') return graphemes ? Array.from(graphemes.segment(text)).length : Array.from(text).length
-    return Array.from(text).length
+    return NETWORKS.measureLength(channel, text)
   }
 
   /** In an edited text, replaces how the target is named on any network by how it is named on the new channel. */

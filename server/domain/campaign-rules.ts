@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { CampaignStatus, Channel } from '../db/schema.ts'
+import { readsWhole, tagReadAs } from './networks/index.ts'
 
 // Pure rules of the campaign editor and lifecycle: what a slug, a hashtag, a time window and a status change may be.
 // Each check returns null when the value is fine, else the i18n key (under admin.campaigns.errors) that says why.
@@ -23,16 +24,27 @@ export function slugProblem (slug: string): string | null {
 
 export type HashtagResult = { ok: true, tags: string[] } | { ok: false, error: string, vars?: Record<string, string | number> }
 
-/** Reads hashtags typed as "#a, b #c" (comma or space separated, `#` optional): letters, digits and underscores, at most five, no repeats. */
+// A campaign tag must be one whole tag for the two published word-tag parsers (twitter-text and Mastodon's HASHTAG_RE):
+// #COP² is #COP for both, so it is refused; #COP・16 and ZWNJ tags (می‌خواهیم) are whole for both, so accepted. Where
+// Bluesky reads a tag differently, the message editor says so (message-rules.ts tagProblems).
+const STRICT_TAG_NETWORKS = ['x', 'mastodon'] as const
+
+/** Reads hashtags typed as "#a, b #c" (comma or space separated, `#` optional): each one tag as X and Mastodon parse it, at most five, no repeats. */
 export function parseHashtags (input: string): HashtagResult {
   const tags: string[] = []
   const seen = new Set<string>()
   for (const raw of input.split(/[\s,;]+/)) {
     if (raw === '' || raw === '#') continue
     const tag = raw.replace(/^#+/, '')
-    if (!/^[\p{L}\p{M}\p{N}_]+$/u.test(tag)) return { ok: false, error: 'hashtagChars', vars: { tag: raw } }
     // A run of digits is not a hashtag on the networks (#2025 does not link).
     if (!/[\p{L}_]/u.test(tag)) return { ok: false, error: 'hashtagDigits', vars: { tag: raw } }
+    const misread = STRICT_TAG_NETWORKS.find((n) => !readsWhole(n, tag))
+    if (misread) {
+      const read = tagReadAs(misread, tag)
+      return read === null
+        ? { ok: false, error: 'hashtagChars', vars: { tag: raw } }
+        : { ok: false, error: 'hashtagRead', vars: { tag: raw, read: '#' + read, network: misread === 'x' ? 'X' : 'Mastodon' } }
+    }
     if (tag.length > HASHTAG_MAX_LENGTH) return { ok: false, error: 'hashtagLength', vars: { tag: raw, max: HASHTAG_MAX_LENGTH } }
     const key = tag.toLocaleLowerCase()
     if (seen.has(key)) continue

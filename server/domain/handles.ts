@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url'
 import type { Handles } from '../db/schema.ts'
 
 /** The networks a target can have a handle on, in display order. */
@@ -7,8 +8,18 @@ export type HandleNetwork = (typeof HANDLE_NETWORKS)[number]
 // A public DNS name: at least two labels, the last one starting with a letter (atproto's handle rule).
 const DOMAIN = '(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?'
 const DOMAIN_RE = new RegExp(`^${DOMAIN}$`)
-// Names that never resolve publicly (RFC 2606, 6761, 6762 and atproto's own list).
+// Names that never resolve publicly, checked 2026-12-04: RFC 2606 §2–3 and RFC 6761 §6 (test, localhost, invalid,
+// example and example.com/.net/.org), RFC 6762 §3 (local), RFC 7686 §2 (onion), RFC 8375 (home.arpa; .arpa is
+// infrastructure), RFC 9476 (alt), ICANN resolution 2024.07.29.06 (internal); atproto's handle spec refuses the same.
 const RESERVED_TLDS = new Set(['local', 'localhost', 'internal', 'invalid', 'example', 'test', 'arpa', 'onion', 'alt'])
+const RESERVED_NAMES = new Set(['example.com', 'example.net', 'example.org'])
+
+/** Whether a (lower-case, ASCII) domain name is reserved or special-use, so never a public server. */
+export function isReservedName (s: string): boolean {
+  const name = s.replace(/\.$/, '')
+  const tld = name.slice(name.lastIndexOf('.') + 1)
+  return RESERVED_TLDS.has(tld) || [...RESERVED_NAMES].some((r) => name === r || name.endsWith('.' + r))
+}
 
 const X_RE = /^[A-Za-z0-9_]{1,15}$/
 // Mastodon's own usernames are letters, digits and _; other fediverse servers also allow . and - inside.
@@ -17,7 +28,7 @@ const THREADS_RE = /^[A-Za-z0-9._]{1,30}$/
 
 function isPublicDomain (s: string): boolean {
   if (s.length > 253 || !DOMAIN_RE.test(s)) return false
-  return !RESERVED_TLDS.has(s.slice(s.lastIndexOf('.') + 1))
+  return !isReservedName(s)
 }
 
 // What campaigners paste: a profile address instead of the handle. Reduced to the handle itself.
@@ -60,7 +71,8 @@ export function normalizeHandle (network: HandleNetwork, input: string): string 
       const at = s.lastIndexOf('@')
       if (at <= 0) return null
       const user = s.slice(0, at)
-      const instance = s.slice(at + 1).toLowerCase()
+      // An internationalised instance name is kept in its ASCII (punycode) form, as the intent's host.
+      const instance = domainToASCII(s.slice(at + 1).toLowerCase())
       return FEDI_USER_RE.test(user) && isPublicDomain(instance) ? `${user}@${instance}` : null
     }
     case 'threads': {

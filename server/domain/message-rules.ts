@@ -1,5 +1,6 @@
 import type { Channel } from '../db/schema.ts'
 import { CHANNELS, LIMITS, measureLength, mention, renderMessage, type MessageTarget } from './messages.ts'
+import { readsWhole, tagReadAs, TAG_NETWORKS, type TagNetwork } from './networks/index.ts'
 
 /** The placeholders a message template may use. */
 export const PLACEHOLDERS = ['target', 'hashtags', 'link'] as const
@@ -14,16 +15,17 @@ export type TemplateProblem =
   | { kind: 'tooLongInput', max: number }
   | { kind: 'placeholder', name: string, suggestion: string | null }
   | { kind: 'tooLong', target: RuleTarget, channel: Channel, mention: string, length: number, limit: number, over: number }
+  | { kind: 'tagRead', tag: string, channel: TagNetwork, read: string | null }
 
 const SOCIAL = new Set<Channel>(['x', 'bluesky', 'mastodon', 'threads'])
 // Characters that are one grapheme each and never join their neighbours: Latin letters with their accents,
-// ASCII and common punctuation (no CR, no combining mark, no emoji). Texts made only of these skip the segmenter.
+// ASCII and common punctuation (no CR, no combining mark, no emoji). A name made only of these (and no @ . # / :,
+// which could start a mention or a link) counts like any other name of its shape: see shapeKey.
 const SIMPLE_RE = /^[\n\x20-\x7e\u00a0-\u024f\u2010-\u2027\u202f-\u205e]*$/
 const HANDLE_SHAPE_RE = /^@[A-Za-z0-9_.@-]+$/
 
-/** A text's length on a channel (measureLength's rule), without the grapheme segmenter's cost for plain Latin text. */
+/** A text's length on a channel (the network's own rule, server/domain/networks). */
 export function lengthOn (channel: Channel, text: string): number {
-  if (channel === 'bluesky' && SIMPLE_RE.test(text)) return text.length
   return measureLength(channel, text)
 }
 
@@ -86,18 +88,20 @@ function shape (s: string): string {
 function shapeKey (channel: Channel, target: RuleTarget): string {
   const m = mention(channel, target)
   if (SOCIAL.has(channel) && target.handles[channel as 'x'] && HANDLE_SHAPE_RE.test(m)) return `h:${shape(m)}`
-  if (channel !== 'x' && SIMPLE_RE.test(m) && !/[#/:]/.test(m)) return `n:${shape(m)}`
+  if (channel !== 'x' && SIMPLE_RE.test(m) && !/[#/:@.]/.test(m)) return `n:${shape(m)}`
   return `e:${m}`
 }
 
 /**
  * Checks a template before it is saved: not empty, only known placeholders, and — for every target it applies to,
- * on every enabled channel — the rendered text fits that network's limit. Returns every problem (none: it can be saved).
+ * on every enabled channel — the rendered text fits that network's limit, and every hashtag is read as written by each
+ * enabled network. Returns every problem (none: it can be saved).
  */
 export function checkTemplate (template: string, targets: readonly RuleTarget[], channels: readonly Channel[], hashtags: readonly string[], link: string): TemplateProblem[] {
   if (!template.trim()) return [{ kind: 'empty' }]
   if ([...template].length > TEMPLATE_MAX) return [{ kind: 'tooLongInput', max: TEMPLATE_MAX }]
   const problems: TemplateProblem[] = unknownPlaceholders(template).map((p) => ({ kind: 'placeholder' as const, ...p }))
+  problems.push(...tagProblems(template, channels, hashtags))
   const lengths = new Map<string, number>()
   for (const channel of CHANNELS) {
     if (!channels.includes(channel)) continue
@@ -111,6 +115,26 @@ export function checkTemplate (template: string, targets: readonly RuleTarget[],
         lengths.set(key, length)
       }
       if (length > limit) problems.push({ kind: 'tooLong', target, channel, mention: mention(channel, target), length, limit, over: length - limit })
+    }
+  }
+  return problems
+}
+
+// What a writer means as a hashtag: # and everything up to a space or another #, without trailing punctuation.
+const WRITTEN_TAG_RE = /[#＃]([^\s#＃]+)/gu
+
+/**
+ * The hashtags (the campaign's and those written in the template) that an enabled network reads differently from
+ * how they are written: #COP² is #COP on X and Mastodon, a tag with a ZWNJ is cut there on Bluesky.
+ */
+export function tagProblems (template: string, channels: readonly Channel[], hashtags: readonly string[]): TemplateProblem[] {
+  const written = [...template.matchAll(WRITTEN_TAG_RE)].map((m) => m[1]!.replace(/\p{P}+$/u, '')).filter(Boolean)
+  const tags = [...new Set([...(template.includes('{hashtags}') ? hashtags : hashtags.slice(0, 1)), ...written].map((t) => t.replace(/^[#＃]/, '')))]
+  const problems: TemplateProblem[] = []
+  for (const channel of TAG_NETWORKS) {
+    if (!channels.includes(channel)) continue
+    for (const tag of tags) {
+      if (!readsWhole(channel, tag)) problems.push({ kind: 'tagRead', tag, channel, read: tagReadAs(channel, tag) })
     }
   }
   return problems

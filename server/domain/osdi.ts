@@ -1,5 +1,6 @@
 // OSDI-shaped documents (Open Supporter Data Interface): an advocacy_campaign with its outreaches, in HAL+JSON,
-// so Action Network-style tools can take a campaign's results. https://opensupporter.github.io/osdi-docs/
+// so Action Network-style tools can take a campaign's results. Fields as opensupporter/osdi-docs defines them
+// (advocacy_campaigns.md, outreaches.md, _includes/target_subobject.md, _includes/global_fields.md), checked 2026-12-04.
 
 export const ORIGIN_SYSTEM = 'Bouteille'
 const ID_PREFIX = 'bouteille'
@@ -12,14 +13,24 @@ export function osdiIdentifier (id: string | number): string {
 
 export interface OsdiTargetSource { id: string, name: string, role: Record<string, string>, organisation: string, country: string }
 
-/** A target as OSDI describes one (name, title, organization, ocdid for the country), with our identifier. */
+/**
+ * A name as OSDI's given_name/family_name: what comes before the first space, and the rest ("Luiz Inácio Lula da
+ * Silva" → "Luiz" + "Inácio Lula da Silva"), so that given_name + " " + family_name is the name as we hold it.
+ * A one-word name is a family name.
+ */
+export function osdiNameParts (name: string): { given_name?: string, family_name: string } {
+  const n = name.trim().replace(/\s+/g, ' ')
+  const space = n.indexOf(' ')
+  return space < 0 ? { family_name: n } : { given_name: n.slice(0, space), family_name: n.slice(space + 1) }
+}
+
+/** A target as OSDI's Target object (target_subobject.md): title, organization, given_name, family_name, ocdid. */
 export function osdiTarget (t: OsdiTargetSource, locale: string): Record<string, unknown> {
   const title = t.role[locale] ?? Object.values(t.role).find(Boolean) ?? ''
   return {
-    identifiers: [osdiIdentifier(t.id)],
-    name: t.name,
     ...(title ? { title } : {}),
     ...(t.organisation ? { organization: t.organisation } : {}),
+    ...osdiNameParts(t.name),
     ...(t.country ? { ocdid: `ocd-division/country:${t.country.toLowerCase()}` } : {})
   }
 }
@@ -38,7 +49,11 @@ export interface OsdiCampaignSource {
   totalOutreaches: number
 }
 
-/** The advocacy_campaign fields, everything but its embedded outreaches. */
+/**
+ * The advocacy_campaign fields, everything but its embedded outreaches. `targets` is the human-readable description
+ * of the target universe and `target_list` the Target objects (advocacy_campaigns.md). The embedded outreaches are
+ * also linked (HAL: osdi:outreaches); this export is where they are, so the link is the document itself.
+ */
 export function osdiCampaign (c: OsdiCampaignSource): Record<string, unknown> {
   return {
     identifiers: [osdiIdentifier(c.id)],
@@ -50,10 +65,10 @@ export function osdiCampaign (c: OsdiCampaignSource): Record<string, unknown> {
     description: c.description,
     browser_url: c.browserUrl,
     share_url: c.browserUrl,
-    target_universe: c.targets.map((t) => t.name).join(', '),
-    targets: c.targets.map((t) => osdiTarget(t, c.locale)),
+    targets: c.targets.map((t) => t.name).join(', '),
+    target_list: c.targets.map((t) => osdiTarget(t, c.locale)),
     total_outreaches: c.totalOutreaches,
-    _links: { self: { href: c.selfUrl }, curies: CURIES }
+    _links: { self: { href: c.selfUrl }, 'osdi:outreaches': { href: c.selfUrl }, curies: CURIES }
   }
 }
 
@@ -78,7 +93,11 @@ export interface OutreachSource {
   ref: string | null
 }
 
-/** One outreach as JSON text; targets maps a target id to its osdiTarget(), subjectOf gives the e-mail subject in a locale. */
+/**
+ * One outreach as JSON text (outreaches.md); targets maps a target id to its osdiTarget(), subjectOf gives the e-mail
+ * subject in a locale. The referral code of the link the supporter came by is the outreach's source code
+ * (referrer_data.source: "the source code that was used when this outreach was created").
+ */
 export function osdiOutreach (a: OutreachSource, targets: ReadonlyMap<string, Record<string, unknown>>, campaignHref: string, subjectOf: (locale: string) => string): string {
   return JSON.stringify({
     identifiers: [osdiIdentifier(a.id)],
@@ -90,8 +109,8 @@ export function osdiOutreach (a: OutreachSource, targets: ReadonlyMap<string, Re
     type: a.channel,
     ...(a.channel === 'email' ? { subject: subjectOf(a.locale) } : {}),
     message: a.text,
-    targets: [targets.get(a.targetId) ?? { identifiers: [osdiIdentifier(a.targetId)] }],
-    ...(a.ref ? { referrer_data: { referrer: a.ref } } : {}),
+    targets: targets.has(a.targetId) ? [targets.get(a.targetId)] : [],
+    ...(a.ref ? { referrer_data: { source: a.ref } } : {}),
     _links: { 'osdi:advocacy_campaign': { href: campaignHref } }
   })
 }

@@ -163,7 +163,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
 
       const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
       const intentUrl = buildIntentUrl(channel, recorded.text, {
-        instance, email: target.email, subject: texts?.title ?? c.slug, thanksUrl
+        instance, email: target.email, subject: texts?.title ?? c.slug, thanksUrl, link
       })
       // Every input that could make this null was refused above.
       if (!intentUrl) throw new Error(`no intent URL for channel ${channel}`)

@@ -34,6 +34,11 @@ export function templateErrors (problems: readonly TemplateProblem[]): FieldErro
         ? { field: 'body', key: 'admin.messages.errors.placeholderSuggest', vars: { name: `{${p.name}}`, suggestion: `{${p.suggestion}}` } }
         : { field: 'body', key: 'admin.messages.errors.placeholder', vars: { name: `{${p.name}}` } })
     }
+    if (p.kind === 'tagRead') {
+      errors.push(p.read === null
+        ? { field: 'body', key: 'admin.messages.errors.tagNone', vars: { tag: `#${p.tag}`, channel: p.channel } }
+        : { field: 'body', key: 'admin.messages.errors.tagRead', vars: { tag: `#${p.tag}`, channel: p.channel, read: `#${p.read}` } })
+    }
   }
   for (const p of tooLong.slice(0, SHOWN_PROBLEMS)) {
     const byName = p.mention === p.target.name

@@ -33,8 +33,12 @@ describe('hashtags', () => {
   })
 
   it('refuses what the networks would not link, and more than five', () => {
-    expect(parseHashtags('#cop-30')).toMatchObject({ ok: false, error: 'hashtagChars', vars: { tag: '#cop-30' } })
-    expect(parseHashtags('climat!')).toMatchObject({ ok: false, error: 'hashtagChars' })
+    expect(parseHashtags('#cop-30')).toMatchObject({ ok: false, error: 'hashtagRead', vars: { tag: '#cop-30', read: '#cop', network: 'X' } })
+    expect(parseHashtags('climat!')).toMatchObject({ ok: false, error: 'hashtagRead', vars: { read: '#climat' } })
+    expect(parseHashtags('#!climat')).toMatchObject({ ok: false, error: 'hashtagChars' })
+    // Issue 12 §7: judged by X's (twitter-text) and Mastodon's (Tag::HASHTAG_RE) own parsers.
+    expect(parseHashtags('COP²')).toMatchObject({ ok: false, error: 'hashtagRead', vars: { tag: 'COP²', read: '#COP' } })
+    expect(parseHashtags('#COP・16 #می‌خواهیم #tweetbouteille·x')).toEqual({ ok: true, tags: ['COP・16', 'می‌خواهیم', 'tweetbouteille·x'] })
     expect(parseHashtags('#2025')).toMatchObject({ ok: false, error: 'hashtagDigits' })
     expect(parseHashtags('a'.repeat(61))).toMatchObject({ ok: false, error: 'hashtagLength' })
     expect(parseHashtags('a b c d e')).toMatchObject({ ok: true })

@@ -38,7 +38,10 @@ describe('normalizeHandle: Mastodon', () => {
   it('takes user@instance.tld, with or without a leading @, the instance lower-cased', () => {
     expect(normalizeHandle('mastodon', 'jhw@tidewater.social')).toBe('jhw@tidewater.social')
     expect(normalizeHandle('mastodon', '@Seeberg@Klima.Social')).toBe('Seeberg@klima.social')
-    expect(normalizeHandle('mastodon', 'first.last@pixel.example.org')).toBe('first.last@pixel.example.org')
+    expect(normalizeHandle('mastodon', 'first.last@pixel.tidewater.org')).toBe('first.last@pixel.tidewater.org')
+    expect(normalizeHandle('mastodon', 'ivan@Мастодон.рф')).toBe('ivan@xn--80aiwgdbsi.xn--p1ai')
+    // RFC 2606 §3: example.org is reserved for documentation, never a server.
+    expect(normalizeHandle('mastodon', 'first.last@pixel.example.org')).toBeNull()
   })
   it('reads a profile address on the instance', () => {
     expect(normalizeHandle('mastodon', 'https://piaille.fr/@alice')).toBe('alice@piaille.fr')

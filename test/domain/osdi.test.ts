@@ -1,5 +1,37 @@
 import { describe, expect, it } from 'vitest'
-import { OSDI_TAIL, osdiCampaign, osdiHead, osdiIdentifier, osdiOutreach, osdiTarget } from '../../server/domain/osdi.ts'
+import { OSDI_TAIL, osdiCampaign, osdiHead, osdiIdentifier, osdiNameParts, osdiOutreach, osdiTarget } from '../../server/domain/osdi.ts'
+
+// The fields OSDI defines, copied from opensupporter/osdi-docs (checked 2026-12-04):
+// _includes/global_fields.md (every resource)
+const GLOBAL = ['identifiers', 'created_date', 'modified_date', '_links', '_embedded']
+// _includes/share_options_main_objects.md (advocacy campaigns)
+const SHARE = ['share_url', 'total_shares', 'share_options']
+// advocacy_campaigns.md "Advocacy Campaign Fields"
+const ADVOCACY_CAMPAIGN = ['origin_system', 'name', 'title', 'description', 'templates', 'summary', 'targets', 'target_list', 'browser_url',
+  'administrative_url', 'featured_image_url', 'total_outreaches', 'type']
+// outreaches.md "Outreach Fields"
+const OUTREACH = ['origin_system', 'action_date', 'type', 'duration', 'subject', 'message', 'notes', 'referrer_data', 'targets']
+// outreaches.md "Referrer Data"
+const REFERRER_DATA = ['source', 'referrer', 'website', 'url']
+// _includes/target_subobject.md "Target"
+const TARGET = ['title', 'organization', 'given_name', 'family_name', 'ocdid', 'postal_addresses', 'email_addresses', 'phone_numbers']
+
+/** Every key of an object is one the spec lists, and the string-typed ones are strings. */
+function expectFields (o: Record<string, unknown>, allowed: string[], label: string): void {
+  for (const k of Object.keys(o)) expect(allowed, `${label}.${k}`).toContain(k)
+}
+function expectOsdi (doc: Record<string, unknown>): void {
+  expectFields(doc, [...GLOBAL, ...SHARE, ...ADVOCACY_CAMPAIGN], 'advocacy_campaign')
+  expect(typeof doc.targets).toBe('string')
+  for (const t of doc.target_list as Array<Record<string, unknown>>) expectFields(t, TARGET, 'target_list[]')
+  for (const o of (doc._embedded as Record<string, Array<Record<string, unknown>>>)['osdi:outreaches']!) {
+    expectFields(o, [...GLOBAL, ...OUTREACH], 'outreach')
+    if (o.referrer_data) expectFields(o.referrer_data as Record<string, unknown>, REFERRER_DATA, 'referrer_data')
+    for (const t of o.targets as Array<Record<string, unknown>>) expectFields(t, TARGET, 'outreach.targets[]')
+  }
+  // An embedded resource is also reachable by a link.
+  for (const rel of Object.keys(doc._embedded as object)) expect((doc._links as Record<string, unknown>)[rel], rel).toBeTruthy()
+}
 
 const alice = { id: 'a1', name: 'Alice Martin', role: { fr: 'Ministre', en: 'Minister' }, organisation: 'Gouvernement', country: 'FR' }
 const bare = { id: 'b2', name: 'Bongani Dube', role: {}, organisation: '', country: '' }
@@ -11,9 +43,14 @@ describe('OSDI documents', () => {
   })
 
   it('describes a target with what OSDI has for one, leaving out what we do not know', () => {
-    expect(osdiTarget(alice, 'en')).toEqual({ identifiers: ['bouteille:a1'], name: 'Alice Martin', title: 'Minister', organization: 'Gouvernement', ocdid: 'ocd-division/country:fr' })
+    expect(osdiTarget(alice, 'en')).toEqual({ title: 'Minister', organization: 'Gouvernement', given_name: 'Alice', family_name: 'Martin', ocdid: 'ocd-division/country:fr' })
     expect(osdiTarget({ ...alice, role: { fr: 'Ministre' } }, 'en')).toMatchObject({ title: 'Ministre' })
-    expect(osdiTarget(bare, 'fr')).toEqual({ identifiers: ['bouteille:b2'], name: 'Bongani Dube' })
+    expect(osdiTarget(bare, 'fr')).toEqual({ given_name: 'Bongani', family_name: 'Dube' })
+  })
+
+  it('splits a name into given_name and family_name at the first space, losing nothing', () => {
+    expect(osdiNameParts('Luiz Inácio Lula da Silva')).toEqual({ given_name: 'Luiz', family_name: 'Inácio Lula da Silva' })
+    expect(osdiNameParts(' Madonna ')).toEqual({ family_name: 'Madonna' })
   })
 
   it('streams as head + outreaches + tail, which parse as one advocacy_campaign', () => {
@@ -46,11 +83,13 @@ describe('OSDI documents', () => {
       name: 'cop16',
       title: 'Le climat n’attend pas',
       browser_url: 'https://example.org/c/cop16',
-      target_universe: 'Alice Martin, Bongani Dube',
+      targets: 'Alice Martin, Bongani Dube',
       total_outreaches: 2,
-      _links: { self: { href } }
+      _links: { self: { href }, 'osdi:outreaches': { href } }
     })
-    expect(doc.targets).toEqual([osdiTarget(alice, 'fr'), osdiTarget(bare, 'fr')])
+    expect(doc).not.toHaveProperty('target_universe')
+    expect(doc.target_list).toEqual([osdiTarget(alice, 'fr'), osdiTarget(bare, 'fr')])
+    expectOsdi(doc)
     expect(Object.keys(doc).at(-1)).toBe('_embedded')
     const [email, bottle] = doc._embedded['osdi:outreaches']
     expect(email).toEqual({
@@ -62,19 +101,21 @@ describe('OSDI documents', () => {
       type: 'email',
       subject: 'Climate can’t wait',
       message: 'Fund "loss and damage"\nnow',
-      targets: [{ identifiers: ['bouteille:a1'], name: 'Alice Martin', title: 'Ministre', organization: 'Gouvernement', ocdid: 'ocd-division/country:fr' }],
-      referrer_data: { referrer: 'oxfam' },
+      targets: [{ title: 'Ministre', organization: 'Gouvernement', given_name: 'Alice', family_name: 'Martin', ocdid: 'ocd-division/country:fr' }],
+      referrer_data: { source: 'oxfam' },
       _links: { 'osdi:advocacy_campaign': { href } }
     })
-    // No subject off e-mail, no referrer_data without a code, and a target we no longer know still has its identifier.
+    // No subject off e-mail, no referrer_data without a code, and no target object for a target we no longer know.
     expect(bottle).not.toHaveProperty('subject')
     expect(bottle).not.toHaveProperty('referrer_data')
-    expect(bottle.targets).toEqual([{ identifiers: ['bouteille:zz'] }])
+    expect(bottle.targets).toEqual([])
     expect(bottle.message).toBe('</script><b>')
   })
 
   it('is a valid document with no outreach at all', () => {
     const head = osdiHead(osdiCampaign({ id: 'c', slug: 's', title: 't', description: '', createdAt: new Date(0), modifiedAt: new Date(0), browserUrl: 'u', selfUrl: 'v', targets: [], locale: 'fr', totalOutreaches: 0 }))
-    expect(JSON.parse(head + OSDI_TAIL)._embedded).toEqual({ 'osdi:outreaches': [] })
+    const doc = JSON.parse(head + OSDI_TAIL)
+    expect(doc._embedded).toEqual({ 'osdi:outreaches': [] })
+    expectOsdi(doc)
   })
 })

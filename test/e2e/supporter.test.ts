@@ -31,7 +31,7 @@ describe('a supporter in the browser', () => {
       page.waitForRequest((r) => r.url().startsWith('https://x.com/')),
       page.click('button[name="channel"][value="x"]')
     ])
-    expect(new URL(intent.url()).origin + new URL(intent.url()).pathname).toBe('https://x.com/intent/post')
+    expect(new URL(intent.url()).origin + new URL(intent.url()).pathname).toBe('https://x.com/intent/tweet')
     expect(new URL(intent.url()).searchParams.get('text')).toBe(expected)
     expect(await rowsFor(bongani.id, 'x')).toEqual([{ text: expected }])
     await page.close()

@@ -215,7 +215,7 @@ describe('admin: campaigns', () => {
       ['a closing in the past', { closesAt: '2001-05-01T09:00' }, 'The closing time has passed'],
       ['no title in the default language', { title_fr: '  ' }, 'The title in the default language is required.'],
       ['texts without a title in another language', { title_en: '' }, 'Give a title in this language too, or leave all its fields empty.'],
-      ['a hashtag with a hyphen', { hashtags_fr: '#cop-30' }, '“#cop-30” is not a hashtag: letters, digits and _ only.'],
+      ['a hashtag with a hyphen', { hashtags_fr: '#cop-30' }, '“#cop-30” is read as #cop on X: write the tag as the networks read it.'],
       ['a hashtag of digits', { hashtags_en: '2025' }, '“2025” needs at least one letter to work as a hashtag.'],
       ['six hashtags', { hashtags_fr: 'a b c d e f' }, 'At most 5 hashtags (6 given).'],
       ['a title too long', { title_fr: 'x'.repeat(141) }, 'Too long: 141 characters, at most 140.']

@@ -188,14 +188,16 @@ describe('admin: exports', () => {
         total_outreaches: seeds.length,
         _links: {
           self: { href: `http://bouteille.test${base()}/osdi.json` },
+          'osdi:outreaches': { href: `http://bouteille.test${base()}/osdi.json` },
           curies: [{ name: 'osdi', templated: true }]
         }
       })
       expect(doc.created_date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-      expect(doc.targets).toEqual([
-        { identifiers: [`bouteille:${c.targets[0]!.id}`], name: 'Alice Martin', title: 'Ministre', ocdid: 'ocd-division/country:fr' },
-        { identifiers: [`bouteille:${c.targets[1]!.id}`], name: 'Bongani Dube', title: 'Négociateur', ocdid: 'ocd-division/country:za' },
-        { identifiers: [`bouteille:${c.targets[2]!.id}`], name: 'Carla Souza', title: 'Présidente', ocdid: 'ocd-division/country:br' }
+      expect(doc.targets).toBe('Alice Martin, Bongani Dube, Carla Souza')
+      expect(doc.target_list).toEqual([
+        { title: 'Ministre', given_name: 'Alice', family_name: 'Martin', ocdid: 'ocd-division/country:fr' },
+        { title: 'Négociateur', given_name: 'Bongani', family_name: 'Dube', ocdid: 'ocd-division/country:za' },
+        { title: 'Présidente', given_name: 'Carla', family_name: 'Souza', ocdid: 'ocd-division/country:br' }
       ])
       const outreaches = doc._embedded['osdi:outreaches'] as Array<Record<string, unknown>>
       expect(outreaches).toHaveLength(doc.total_outreaches)
@@ -212,12 +214,12 @@ describe('admin: exports', () => {
         action_date: '2026-02-28T10:00:00.123Z',
         type: 'x',
         message: '.@alice_martin fund loss and damage now! #tweetbottle',
-        targets: [doc.targets[0]],
-        referrer_data: { referrer: 'oxfam' },
+        targets: [doc.target_list[0]],
+        referrer_data: { source: 'oxfam' },
         _links: { 'osdi:advocacy_campaign': { href: `http://bouteille.test${base()}/osdi.json` } }
       })
       const email = outreaches.find((o) => o.type === 'email')!
-      expect(email).toMatchObject({ subject: 'Climate can’t wait', referrer_data: { referrer: 'partner-a' }, targets: [doc.targets[1]] })
+      expect(email).toMatchObject({ subject: 'Climate can’t wait', referrer_data: { source: 'partner-a' }, targets: [doc.target_list[1]] })
       expect(outreaches.filter((o) => 'subject' in o)).toHaveLength(1)
       expect(outreaches.filter((o) => !('referrer_data' in o))).toHaveLength(4)
     })

@@ -193,10 +193,20 @@ describe('admin: messages', () => {
     expect((await t.deps.db.select().from(messages).where(eq(messages.id, id)))[0]!.body).toBe('{target}, millions are counting on you, today. {hashtags} {link}')
     const bad = await post(`${base()}/${id}`, { locale: 'en', targetId: '', body: '{target} ' + 'q'.repeat(600) }, editor)
     expect(bad.statusCode).toBe(400)
-    expect(text(bad.body)).toContain('Too long on Mastodon for Alice Martin (@alice@climat.social)')
+    expect(text(bad.body)).toContain('Too long on Threads for Alice Martin (@alice.martin)')
     expect((await t.deps.db.select().from(messages).where(eq(messages.id, id)))[0]!.body).toBe('{target}, millions are counting on you, today. {hashtags} {link}')
     const [log] = await t.deps.db.select().from(auditLog).where(and(eq(auditLog.entityId, id), eq(auditLog.action, 'update')))
     expect(log!.before).toMatchObject({ body: '{target}, millions are counting on you. {hashtags} {link}' })
+  })
+
+  it('refuses a hashtag an enabled network reads differently, saying which network reads what', async () => {
+    const id = c.messages[3]!.id
+    const before = (await t.deps.db.select().from(messages).where(eq(messages.id, id)))[0]!.body
+    const bad = await post(`${base()}/${id}`, { locale: 'en', targetId: '', body: '{target} #COP² now {hashtags} {link}' }, editor)
+    expect(bad.statusCode).toBe(400)
+    expect(text(bad.body)).toContain('#COP² is read as #COP on X')
+    expect(text(bad.body)).toContain('#COP² is read as #COP on Mastodon')
+    expect((await t.deps.db.select().from(messages).where(eq(messages.id, id)))[0]!.body).toBe(before)
   })
 
   it('deactivates a variant, and shows it again only if it still fits', async () => {

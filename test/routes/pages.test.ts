@@ -176,7 +176,7 @@ describe('public pages', () => {
   })
 
   it('serves the self-hosted assets', async () => {
-    for (const path of ['/assets/css/app.css', '/assets/js/campaign.js', '/assets/img/favicon.svg']) {
+    for (const path of ['/assets/css/app.css', '/assets/js/campaign.js', '/assets/js/networks.js', '/assets/img/favicon.svg']) {
       const res = await get(path)
       expect(res.statusCode, path).toBe(200)
     }
@@ -198,7 +198,8 @@ describe('public pages', () => {
   it('thanks the supporter with share links built on fixed bases', async () => {
     const res = await get(`/c/${c.slug}/thanks?lang=en&via=x`)
     expect(res.statusCode).toBe(200)
-    expect(res.body).toContain('https://x.com/intent/post?text=')
+    expect(res.body).toContain('https://x.com/intent/tweet?text=')
+    expect(res.body).toContain('https://www.threads.com/intent/post?text=')
     expect(res.body).toContain('https://bsky.app/intent/compose?text=')
     expect(res.body).toContain(encodeURIComponent('#tweetbottle'))
     expect(res.body).toContain(`http://bouteille.test/c/${c.slug}`)

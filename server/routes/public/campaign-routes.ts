@@ -6,6 +6,8 @@ import { withoutControlChars } from '../../domain/input-rules.ts'
 import { isDatabaseUnavailable } from '../../db/client.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import { originAllowed } from '../../domain/network-address.ts'
+import { buildIntentUrl } from '../../domain/intents.ts'
+import { mailtoUrl } from '../../domain/networks/email.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
@@ -18,13 +20,14 @@ import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
 const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
+// The networks' documented intents (server/domain/intents.ts), plus two share pages that are not sends.
 const SHARE_BASES = {
-  x: (text: string) => `https://x.com/intent/post?text=${encodeURIComponent(text)}`,
-  bluesky: (text: string) => `https://bsky.app/intent/compose?text=${encodeURIComponent(text)}`,
-  threads: (text: string) => `https://www.threads.net/intent/post?text=${encodeURIComponent(text)}`,
+  x: (text: string) => buildIntentUrl('x', text)!,
+  bluesky: (text: string) => buildIntentUrl('bluesky', text)!,
+  threads: (text: string, link: string) => buildIntentUrl('threads', text, { link })!,
   facebook: (_text: string, link: string) => `https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(link)}`,
   whatsapp: (text: string) => `https://wa.me/?text=${encodeURIComponent(text)}`,
-  email: (text: string, _link: string, subject: string) => `mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(text)}`
+  email: (text: string, _link: string, subject: string) => mailtoUrl('', subject, text)
 } as const
 
 /** The supporter's side: home, campaign page, the send, thanks, live progress. */
