@@ -150,6 +150,7 @@ export function buildCampaignPage (args: {
     photoUrl: t.photoUrl,
     handles: t.handles,
     hasEmail: Boolean(t.email),
+    groups: t.groups,
     count: counts.get(t.id) ?? 0,
     suggested: t.id === selection.suggestedId
   }))

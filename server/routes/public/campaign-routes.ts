@@ -140,24 +140,26 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const limit = await rateLimiter.hit('act', request.ip)
     if (!limit.allowed) {
       reply.header('retry-after', String(limit.retryAfterSeconds))
-      return reply.sendError(429, 'errors.rateLimited.message', { back: { href: `/c/${request.params.slug}`, labelKey: 'errors.back' } })
+      const limited = request.wantsJson() ? null : await publicCampaign(request, reply)
+      if (!limited) {
+        if (reply.sent) return reply
+        return reply.sendError(429, 'errors.rateLimited.message', { back: { href: `/c/${request.params.slug}`, labelKey: 'errors.back' } })
+      }
+      return showFormAgain(request, reply, limited, 429, 'errors.rateLimited.wait', { count: limit.retryAfterSeconds })
     }
     const c = await publicCampaign(request, reply)
     if (!c) return reply
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
     const result = await actionService.act(c, body)
     if (!result.ok) {
-      if (result.status === 409 || request.wantsJson()) {
+      if (request.wantsJson()) {
         return reply.sendError(result.status, result.error, {
           vars: localiseVars(result.vars, request.locale(c.defaultLocale)),
           fallbackLocale: c.defaultLocale,
           back: { href: `/c/${c.slug}`, labelKey: 'errors.back' }
         })
       }
-      const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
-      const tr = i18n.translator(locale)
-      reply.code(400)
-      return renderPage(request, reply, c, echoOf(body), tr.t(result.error, localiseVars(result.vars, locale)), locale)
+      return showFormAgain(request, reply, c, result.status, result.error, result.vars)
     }
     if (request.wantsJson()) {
       const known = progressHub.peekTotal(c.id) ?? 0
@@ -166,6 +168,18 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     return reply.code(303).header('location', result.intentUrl).header('cache-control', 'no-store').send()
   })
+
+  /**
+   * The campaign page again after a refused send (400, 409, 429), in the language of the chosen message, with the
+   * supporter's choices and text and a sentence saying what happened and what to do.
+   */
+  function showFormAgain (request: SlugRequest, reply: FastifyReply, c: CampaignData, status: number, error: string, vars?: Record<string, string | number>): Promise<FastifyReply> {
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
+    const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
+    const tr = i18n.translator(locale)
+    reply.code(status)
+    return renderPage(request, reply, c, echoOf(body), tr.t(error, localiseVars(vars, locale)), locale)
+  }
 
   function localiseVars (vars: Record<string, string | number> | undefined, locale: string): Record<string, string | number> | undefined {
     if (!vars || typeof vars.network !== 'string') return vars
@@ -201,13 +215,35 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(entry.json)
   })
 
+  // A campaign paused, closed or opened again while pages are open: their streams say so (event: status), so a
+  // supporter learns it before sending into a 409. Announcements are rare (a campaigner's action): one read each.
+  const phases = new Map<string, CampaignPhase>()
+  const statusFrame = (phase: CampaignPhase): string => `event: status\ndata: ${JSON.stringify({ phase })}\n\n`
+  await deps.bus.on(deps.channels.campaigns, (message) => {
+    const slug = (message as { slug?: unknown })?.slug
+    if (typeof slug !== 'string') return
+    // After the catalog's own handler has dropped its copy (handlers of one message run in a row).
+    setImmediate(() => {
+      catalog.get(slug).then((c) => {
+        if (!c) return
+        const phase = phaseOf(actionService.closedReason(c))
+        if (phases.get(c.id) === phase) return
+        phases.set(c.id, phase)
+        progressHub.broadcast(c.id, statusFrame(phase))
+      }).catch(() => {})
+    })
+  })
+
   app.get('/c/:slug/events', async (request: SlugRequest, reply) => {
     const c = await publicCampaign(request, reply)
     if (!c) return reply
     const entry = await progressHub.get(c.id)
     if (!entry) return reply.sendError(404, 'errors.notFound.message')
-    // Absolute totals in every event: a reader dropped for falling behind reconnects and loses nothing.
-    const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, entry.frame))
+    const phase = phaseOf(actionService.closedReason(c))
+    if (!phases.has(c.id)) phases.set(c.id, phase)
+    // Absolute totals in every event: a reader dropped for falling behind reconnects and loses nothing. A page that
+    // connects to a campaign no longer open (it was served before the change) is told at once.
+    const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, phase === 'open' ? entry.frame : entry.frame + statusFrame(phase)))
     request.raw.once('close', unsubscribe)
   })
 }

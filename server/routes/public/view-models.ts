@@ -29,6 +29,8 @@ export interface TargetView {
   photoUrl: string | null
   handles: Handles
   hasEmail: boolean
+  /** the campaign's groups the target belongs to (the picker's search looks in them) */
+  groups: string[]
   count: number
   suggested: boolean
 }
