@@ -17,6 +17,8 @@ export const campaigns = pgTable('campaigns', {
   status: campaignStatus('status').notNull().default('draft'),
   defaultLocale: text('default_locale').notNull().default('fr'),
   goal: integer('goal').notNull().default(1000),
+  // Sends per minute from one network address for this campaign (an event in a hall); null: ACTION_RATE_LIMIT.
+  actionRateLimit: integer('action_rate_limit'),
   channels: channel('channels').array().notNull().default(sql`'{x,bluesky,mastodon,threads,email,bottle}'`),
   opensAt: timestamp('opens_at', { withTimezone: true }),
   closesAt: timestamp('closes_at', { withTimezone: true }),

@@ -25,6 +25,8 @@ export interface CampaignData {
   status: CampaignStatus
   defaultLocale: string
   goal: number
+  /** sends per minute from one address for this campaign, or null for the installation's limit */
+  actionRateLimit: number | null
   channels: Channel[]
   opensAt: Date | null
   closesAt: Date | null
@@ -68,6 +70,7 @@ export function createCampaignRepo (db: Db) {
         status: c.status,
         defaultLocale: c.defaultLocale,
         goal: c.goal,
+        actionRateLimit: c.actionRateLimit,
         channels: c.channels,
         opensAt: c.opensAt,
         closesAt: c.closesAt,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { campaigns } from '../../server/db/schema.ts'
 import { actBody, buildTestApp, pageText, seedCampaign, type SeededCampaign } from '../helper.ts'
 
 const JSON_ACCEPT = { accept: 'application/json' }
@@ -216,5 +218,19 @@ describe('rate limit', () => {
     const keys = await t.deps.redis.keys(`${t.prefix}:rl:*`)
     expect(keys.length).toBeGreaterThan(0)
     expect(keys.join(' ')).not.toContain('203.0.113')
+  })
+
+  it('lets a campaign raise its own limit for an event, where many supporters share one address', async () => {
+    const hall = await seedCampaign(t.deps)
+    await t.deps.db.update(campaigns).set({ actionRateLimit: 6 }).where(eq(campaigns.id, hall.id))
+    const send = () => t.app.inject({ method: 'POST', url: `/c/${hall.slug}/act`, remoteAddress: '198.51.100.20', headers: { accept: 'application/json' }, payload: actBody(hall) })
+    for (let i = 0; i < 6; i++) expect((await send()).statusCode).toBe(201)
+    const limited = await send()
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json().error).toBeTruthy()
+    // The other campaign keeps the installation's limit (3).
+    const other = () => t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, remoteAddress: '198.51.100.21', headers: { accept: 'application/json' }, payload: actBody(c) })
+    for (let i = 0; i < 3; i++) expect((await other()).statusCode).toBe(201)
+    expect((await other()).statusCode).toBe(429)
   })
 })

@@ -137,18 +137,15 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   })
 
   app.post('/c/:slug/act', { bodyLimit: 32 * 1024 }, async (request: SlugRequest, reply) => {
-    const limit = await rateLimiter.hit('act', request.ip)
-    if (!limit.allowed) {
-      reply.header('retry-after', String(limit.retryAfterSeconds))
-      const limited = request.wantsJson() ? null : await publicCampaign(request, reply)
-      if (!limited) {
-        if (reply.sent) return reply
-        return reply.sendError(429, 'errors.rateLimited.message', { back: { href: `/c/${request.params.slug}`, labelKey: 'errors.back' } })
-      }
-      return showFormAgain(request, reply, limited, 429, 'errors.rateLimited.wait', { count: limit.retryAfterSeconds })
-    }
     const c = await publicCampaign(request, reply)
     if (!c) return reply
+    // Per campaign: an event in a hall may raise its own limit (one shared address, many supporters).
+    const limit = await rateLimiter.hit('act', request.ip, c.actionRateLimit)
+    if (!limit.allowed) {
+      reply.header('retry-after', String(limit.retryAfterSeconds))
+      if (request.wantsJson()) return reply.sendError(429, 'errors.rateLimited.message', { fallbackLocale: c.defaultLocale, back: { href: `/c/${c.slug}`, labelKey: 'errors.back' } })
+      return showFormAgain(request, reply, c, 429, 'errors.rateLimited.wait', { count: limit.retryAfterSeconds })
+    }
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
     const result = await actionService.act(c, body)
     if (!result.ok) {

@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "action_rate_limit" integer;
