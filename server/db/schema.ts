@@ -98,6 +98,15 @@ export const campaignCounts = pgTable('campaign_counts', {
   count: bigint('count', { mode: 'number' }).notNull().default(0)
 }, (t) => [primaryKey({ columns: [t.campaignId, t.dimension, t.key] })])
 
+// "Did you post it?" on the thank-you page after a network send: anonymous answers, kept only as counts per channel
+// (intents opened are counted as actions; these say how many became posts).
+export const postAnswers = pgTable('post_answers', {
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  channel: channel('channel').notNull(),
+  posted: boolean('posted').notNull(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.campaignId, t.channel, t.posted] })])
+
 export const userRole = pgEnum('user_role', ['owner', 'editor', 'viewer'])
 export type UserRole = (typeof userRole.enumValues)[number]
 

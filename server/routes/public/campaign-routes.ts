@@ -5,6 +5,8 @@ import { ticked } from '../../domain/bottle-rules.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
+import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
+import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
@@ -199,9 +201,30 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       campaign: campaignView(c, tr.locale, link),
       progress: progressView((await progressHub.get(c.id))?.progress, c),
       share,
-      via
+      via,
+      ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null
     }
     return reply.type('text/html; charset=utf-8').view('public/thanks.eta', view)
+  })
+
+  // "Did you post it?": optional and anonymous, counted per channel and answer (no key, no address kept).
+  app.post('/c/:slug/posted', { bodyLimit: 1024 }, async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>
+    const channel = body.channel as Channel
+    const locale = typeof body.lang === 'string' && i18n.locales.includes(body.lang) ? body.lang : request.locale(c.defaultLocale)
+    const back = { href: `/c/${c.slug}/thanks?lang=${locale}`, labelKey: 'errors.back' }
+    if (!ASKED_CHANNELS.includes(channel) || !c.channels.includes(channel) || (body.answer !== 'yes' && body.answer !== 'no')) {
+      return reply.sendError(400, 'errors.badRequest.message', { fallbackLocale: c.defaultLocale, back })
+    }
+    const limit = await rateLimiter.hit('posted', request.ip, c.actionRateLimit)
+    if (!limit.allowed) {
+      reply.header('retry-after', String(limit.retryAfterSeconds))
+      return reply.sendError(429, 'errors.rateLimited.message', { fallbackLocale: c.defaultLocale, back })
+    }
+    await deps.postAnswers.record(c.id, channel, body.answer === 'yes')
+    return reply.code(303).header('location', `/c/${c.slug}/thanks?lang=${locale}&via=${channel}&answered=${body.answer}`).header('cache-control', 'no-store').send()
   })
 
   app.get('/c/:slug/progress.json', async (request: SlugRequest, reply) => {

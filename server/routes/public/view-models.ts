@@ -108,6 +108,8 @@ export interface ThanksPageView extends PageBase {
   share: Array<{ channel: 'x' | 'bluesky' | 'mastodon' | 'threads' | 'email' | 'facebook' | 'whatsapp', label: string, href: string }>
   /** the channel just used, if known (?via=x) */
   via: string
+  /** "Did you post it?" after a network send: the channel asked about, and the answer once given */
+  ask: { channel: string, answered: '' | 'yes' | 'no' } | null
 }
 
 /** GET / */
