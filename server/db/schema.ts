@@ -38,6 +38,8 @@ export const campaignTexts = pgTable('campaign_texts', {
   pitch: text('pitch').notNull(),
   callToAction: text('call_to_action').notNull(),
   shareText: text('share_text').notNull().default(''),
+  // The thank-you page's call to share, in the campaign's words ("#RTPlease: pass the bottle on"); '' for the neutral one.
+  shareCall: text('share_call').notNull().default(''),
   hashtags: text('hashtags').array().notNull().default(sql`'{}'`)
 }, (t) => [primaryKey({ columns: [t.campaignId, t.locale] })])
 

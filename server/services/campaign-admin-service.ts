@@ -9,8 +9,8 @@ import { scheduleTransition, unscheduleTransition, type Queues } from '../../job
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
 
-export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, hashtags: 400 } as const
-export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'hashtags'] as const
+export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, shareCall: 200, hashtags: 400 } as const
+export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'shareCall', 'hashtags'] as const
 type TextField = (typeof TEXT_FIELDS)[number]
 
 /** A campaign as the editor shows it: the raw values of the form (times on the clocks of its zone). */
@@ -37,7 +37,7 @@ export interface CampaignInput {
   closesAt: Date | null
   defaultLocale: string
   channels: Channel[]
-  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }>
+  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }>
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
@@ -80,7 +80,7 @@ export function formFromRecord (c: CampaignRecord | null, locales: readonly stri
   const texts: CampaignForm['texts'] = {}
   for (const locale of locales) {
     const t = c?.texts[locale]
-    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
+    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', shareCall: t?.shareCall ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
   }
   return {
     slug: c?.slug ?? '',
@@ -149,6 +149,7 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
       pitch: t.pitch.trim(),
       callToAction: t.callToAction.trim(),
       shareText: t.shareText.trim(),
+      shareCall: t.shareCall.trim(),
       hashtags: tags.ok ? tags.tags : []
     }
   }

@@ -1,5 +1,7 @@
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { campaignTexts } from '../../server/db/schema.ts'
+import { buildTestApp, eventually, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
 // "Did you post it?" on the thank-you page after a network send: optional, anonymous, counted per channel.
 describe('did you post it?', () => {
@@ -53,6 +55,21 @@ describe('did you post it?', () => {
     }
     expect((await t.app.inject({ method: 'POST', url: '/c/no-such-campaign/posted', payload: { channel: 'x', answer: 'yes' } })).statusCode).toBe(404)
     expect(await counts()).toEqual(before)
+  })
+
+  it('heads the share box with the campaign\'s own call to share, or a neutral one', async () => {
+    const neutral = pageText((await t.app.inject({ url: `/c/${c.slug}/thanks?lang=en` })).body)
+    expect(neutral).toContain('Pass it on')
+    expect(neutral).not.toMatch(/RTPlease|negotiating rooms/)
+    await t.deps.db.update(campaignTexts).set({ shareCall: '#RTPlease: pass the bottle on' }).where(and(eq(campaignTexts.campaignId, c.id), eq(campaignTexts.locale, 'en')))
+    await t.deps.announceCampaign(c.slug)
+    await eventually(async () => pageText((await t.app.inject({ url: `/c/${c.slug}/thanks?lang=en` })).body).includes('#RTPlease: pass the bottle on'))
+    const fr = pageText((await t.app.inject({ url: `/c/${c.slug}/thanks?lang=fr` })).body)
+    expect(fr).toContain('Faites passer le mot')
+    // Mastodon's button says what it does in plain words.
+    const page = pageText((await t.app.inject({ url: `/c/${(await seedCampaign(t.deps)).slug}?lang=fr` })).body)
+    expect(page).toContain('Publier sur Mastodon')
+    expect(page).not.toContain('Pouetter')
   })
 
   it('shows the answers on the campaign\'s dashboard', async () => {

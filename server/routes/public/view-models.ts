@@ -58,6 +58,8 @@ export interface CampaignView {
   pitch: string
   callToAction: string
   shareText: string
+  /** the campaign's own call to share on the thank-you page, or '' */
+  shareCall: string
   hashtags: string[]
   /** public absolute link of the campaign, as put in messages */
   link: string

@@ -1,0 +1,1 @@
+ALTER TABLE "campaign_texts" ADD COLUMN "share_call" text DEFAULT '' NOT NULL;
