@@ -808,7 +808,7 @@
         if (match && !li.hidden) n++
       })
       if (!status) return
-      status.textContent = !words.length ? '' : n === 0 ? status.dataset.none : String(forms[plural.select(n)] || forms.other || '').replace('{count}', new Intl.NumberFormat(locale).format(n))
+      status.textContent = !words.length ? '' : n === 0 ? status.dataset.none : new Intl.NumberFormat(locale).format(n) + ' ' + (forms[plural.select(n)] || forms.other || '')
     })
     // Enter in the search box must not send the form.
     input.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault() })

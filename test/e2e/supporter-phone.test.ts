@@ -70,8 +70,9 @@ describe('the supporter flow on a phone (390×844)', () => {
     const shown = page.locator('#targets-others .target:not(.is-unmatched)')
     // A group: several cards.
     await page.fill('#target-search', 'g7')
-    await expect.poll(() => shown.count()).toBeGreaterThan(1)
-    expect(await shown.count()).toBeLessThan(9)
+    await expect.poll(() => shown.count()).toBe(5)
+    expect(await page.locator('#targets-others .target').evaluateAll((els) => els.filter((el) => (el as HTMLElement).offsetHeight > 0).length)).toBe(5)
+    expect(await page.textContent('#target-search-status')).toBe('5 decision-makers match.')
     // A country, typed without capitals: one card.
     await page.fill('#target-search', 'japan')
     await expect.poll(() => shown.count()).toBe(1)
