@@ -227,8 +227,10 @@ describe('a campaigner in the browser: from signing in to the first action', () 
     await choose(page2, `m-${en.id}`)
     const expected = `.@kofimensah, the ocean cannot wait any longer: sign the treaty. #oceans #HighSeasTreaty http://bouteille.test/c/${slug}`
     await expect.poll(() => page2.inputValue('textarea[name="text"]')).toBe(expected)
+    // X opens in a new tab; this one moves on to the thank-you step.
     const [intent] = await Promise.all([
-      page2.waitForRequest((r) => r.url().startsWith('https://x.com/')),
+      page2.context().waitForEvent('request', (r) => r.url().startsWith('https://x.com/')),
+      page2.waitForURL(/\/thanks\?/),
       page2.click('button[name="channel"][value="x"]')
     ])
     expect(new URL(intent.url()).searchParams.get('text')).toBe(expected)

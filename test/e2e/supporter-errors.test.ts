@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { campaigns } from '../../server/db/schema.ts'
 import { seedCampaign } from '../helper.ts'
-import { browserStack, type BrowserStack } from './browser.ts'
+import { browserStack, choose, type BrowserStack } from './browser.ts'
 
 describe('a supporter whose send cannot go now', () => {
   const stack = browserStack({ env: () => ({ ACTION_RATE_LIMIT: '1' }) })
@@ -46,6 +46,9 @@ describe('a supporter whose send cannot go now', () => {
     await Promise.all([page.waitForURL(/\/thanks\?/), page.click('button[name="channel"][value="bluesky"]')])
     await page.goto(`${base}/c/${c.slug}?lang=en`)
     await page.waitForSelector('#counter:not([hidden])')
+    // Alice (the suggestion may have moved on to a less contacted target since the first send).
+    await choose(page, `t-${c.targets[0]!.id}`)
+    await expect.poll(() => page.inputValue('#text')).toContain('@alice_martin')
     const own = `.@alice_martin my own words, written with care #tweetbottle http://bouteille.test/c/${c.slug}`
     await page.fill('#text', own)
     const [answer] = await Promise.all([
