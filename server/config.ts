@@ -114,7 +114,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     publicUrl,
     embedOrigins,
     seedDemo: bool('SEED_DEMO', true),
-    actionRateLimit: int('ACTION_RATE_LIMIT', 20, 0, 1_000_000),
+    // 20 refused a conference hall or a carrier's shared address after one send each (issue 13); a campaign may raise its own.
+    actionRateLimit: int('ACTION_RATE_LIMIT', 120, 0, 1_000_000),
     dataDir: resolve(cwd, env.DATA_DIR || '.data'),
     logLevel,
     tallyIntervalMs: int('TALLY_INTERVAL_MS', 300, 50, 10_000),

@@ -9,6 +9,7 @@ import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createMilestoneRepo } from './repos/milestone-repo.ts'
 import { createDashboardHub } from './services/dashboard-hub.ts'
 import { createDashboardService } from './services/dashboard-service.ts'
+import { createPostAnswerService } from './services/post-answer-service.ts'
 import { createBottleRepo } from './repos/bottle-repo.ts'
 import { createBottleHub } from './services/bottle-hub.ts'
 import { createBottleService } from './services/bottle-service.ts'
@@ -73,6 +74,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
   const milestoneRepo = createMilestoneRepo(pool)
   const dashboardService = createDashboardService({ pool, milestoneRepo })
+  const postAnswers = createPostAnswerService({ db })
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
@@ -134,6 +136,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     bottleRepo,
     bottleHub,
     bottle,
+    postAnswers,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

@@ -162,9 +162,16 @@
 
     let source = null
     let poll = null
+    const extra = []
+    /** Listens to another event of the campaign's stream (kept across reconnections). */
+    function on (name, fn) {
+      extra.push([name, fn])
+      if (source) source.addEventListener(name, fn)
+    }
     function connect (slug) {
       if (!window.EventSource || source || poll) return
       source = new window.EventSource('/c/' + encodeURIComponent(slug) + '/events')
+      extra.forEach(function (l) { source.addEventListener(l[0], l[1]) })
       source.addEventListener('progress', function (e) { apply(parseJson(e.data, null)) })
       source.addEventListener('open', function () { if (badge) badge.classList.remove('is-offline') })
       source.addEventListener('error', function () {
@@ -200,7 +207,7 @@
 
     if (totalEl) shown.total = Number(bar ? bar.value : 0)
     if (bar) shown.goal = Number(bar.max)
-    return { set, apply, connect, disconnect, format: nf.format.bind(nf), plural }
+    return { set, apply, connect, disconnect, on, format: nf.format.bind(nf), plural }
   }
 
   // ---------- campaign page ----------
@@ -655,6 +662,13 @@
     })
     window.addEventListener('pagehide', function () { progress.disconnect() })
 
+    // --- a short page on a phone, a new tab for the network, and the campaign's status live ---
+    initPicker(root, 'target', document.getElementById('targets-chosen'), document.getElementById('targets-others'), document.getElementById('targets-more'))
+    initPicker(root, 'message', document.getElementById('variants-chosen'), document.getElementById('variants-others'), document.getElementById('variants-more'))
+    initTargetSearch(document.getElementById('target-search'), document.getElementById('targets-others'), locale)
+    initNewTabSend(form, data.slug, locale)
+    initLiveStatus(progress, S, document.getElementById('send-bar'))
+
     // --- start ---
     if (typeof data.total === 'number') progress.set(data.total, typeof data.goal === 'number' ? data.goal : Number(document.getElementById('progress-bar').max))
     onTargetChangeInitial()
@@ -697,6 +711,121 @@
       }
       markPreview()
     }
+  }
+
+  // ---------- compact pickers, new-tab send, live status ----------
+
+  /**
+   * The chosen card of a radio group (target or wording) sits first; the others wait in a <details>. A choice made
+   * there with a pointer (or by a button: suggestion, another wording, country) brings the card up and folds the
+   * list; one made with the keyboard waits until the list is folded, so arrow keys never move cards under the user.
+   */
+  function initPicker (root, name, chosen, others, more) {
+    if (!chosen || !others || !more) return
+    function sync () {
+      const radio = root.querySelector('input[name="' + name + '"]:checked')
+      const li = radio && radio.closest('li')
+      if (!li || li.parentNode === chosen || more.open) return
+      Array.prototype.slice.call(chosen.children).forEach(function (old) {
+        const after = Array.prototype.find.call(others.children, function (x) { return Number(x.dataset.index) > Number(old.dataset.index) })
+        others.insertBefore(old, after || null)
+      })
+      const focused = document.activeElement === radio
+      chosen.appendChild(li)
+      if (focused) radio.focus({ preventScroll: true })
+    }
+    function later () { setTimeout(sync, 0) }
+    root.addEventListener('change', later)
+    root.addEventListener('click', function (e) {
+      const card = e.target.closest && e.target.closest('label')
+      const radio = card && document.getElementById(card.htmlFor)
+      if (radio && radio.name === name && others.contains(card) && e.detail > 0) {
+        more.open = false
+        setTimeout(function () {
+          sync()
+          radio.focus({ preventScroll: true })
+          radio.closest('li').scrollIntoView({ block: 'nearest' })
+        }, 0)
+        return
+      }
+      later()
+    })
+    more.addEventListener('toggle', function () { if (!more.open) sync() })
+  }
+
+  function fold (s) { return String(s).normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase() }
+
+  /** Filters the full target list by name, country, organisation or group as the supporter types. */
+  function initTargetSearch (input, list, locale) {
+    if (!input || !list) return
+    const status = document.getElementById('target-search-status')
+    const forms = parseJson(status && status.dataset.some, {})
+    const plural = new Intl.PluralRules(locale)
+    const cards = Array.prototype.slice.call(list.querySelectorAll('.target'))
+    cards.forEach(function (li) { li.dataset.folded = fold(li.dataset.search || '') })
+    input.addEventListener('input', function () {
+      const words = fold(input.value).split(/\s+/).filter(Boolean)
+      let n = 0
+      cards.forEach(function (li) {
+        const match = words.every(function (w) { return li.dataset.folded.indexOf(w) >= 0 })
+        li.classList.toggle('is-unmatched', !match)
+        if (match && !li.hidden) n++
+      })
+      if (!status) return
+      status.textContent = !words.length ? '' : n === 0 ? status.dataset.none : new Intl.NumberFormat(locale).format(n) + ' ' + (forms[plural.select(n)] || forms.other || '')
+    })
+    // Enter in the search box must not send the form.
+    input.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault() })
+  }
+
+  /**
+   * A network send opens the network in a new tab, and this tab moves on to the thank-you step. The action is
+   * recorded first (the JSON answer of the same POST); when that is refused, the plain form is sent in this tab, so
+   * the server shows the page again with the reason and the supporter's text. Without a new window (blocked), the
+   * plain form goes as before: 303 to the network.
+   */
+  function initNewTabSend (form, slug, locale) {
+    const NEW_TAB = ['x', 'bluesky', 'mastodon', 'threads']
+    form.addEventListener('submit', function (e) {
+      const btn = e.submitter
+      const ch = btn && btn.name === 'channel' ? btn.value : ''
+      if (e.defaultPrevented || NEW_TAB.indexOf(ch) < 0 || !window.fetch || !window.URLSearchParams) return
+      let body
+      try { body = new URLSearchParams(new FormData(form, btn)) } catch (err) { return }
+      const tab = window.open('', '_blank')
+      if (!tab) return
+      e.preventDefault()
+      tab.opener = null
+      window.fetch(form.action, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body, credentials: 'same-origin' })
+        .then(function (res) { return res.status === 201 ? res.json() : Promise.reject(new Error(String(res.status))) })
+        .then(function (json) {
+          tab.location.href = json.intentUrl
+          window.location.assign('/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
+        }, function () {
+          tab.close()
+          const input = document.createElement('input')
+          input.type = 'hidden'
+          input.name = 'channel'
+          input.value = ch
+          form.appendChild(input)
+          form.submit()
+        })
+    })
+  }
+
+  /** A pause or closing announced on the page's stream closes the send bar and says so; reopening opens it again. */
+  function initLiveStatus (progress, S, bar) {
+    const note = document.getElementById('send-live')
+    if (!bar || !note) return
+    let shown = 'open'
+    progress.on('status', function (e) {
+      const st = parseJson(e.data, null)
+      if (!st || typeof st.phase !== 'string' || st.phase === shown) return
+      shown = st.phase
+      bar.disabled = st.phase !== 'open'
+      note.textContent = (S.live || {})[st.phase] || ''
+      note.hidden = !note.textContent
+    })
   }
 
   // ---------- thank-you page ----------

@@ -17,6 +17,8 @@ export const campaigns = pgTable('campaigns', {
   status: campaignStatus('status').notNull().default('draft'),
   defaultLocale: text('default_locale').notNull().default('fr'),
   goal: integer('goal').notNull().default(1000),
+  // Sends per minute from one network address for this campaign (an event in a hall); null: ACTION_RATE_LIMIT.
+  actionRateLimit: integer('action_rate_limit'),
   channels: channel('channels').array().notNull().default(sql`'{x,bluesky,mastodon,threads,email,bottle}'`),
   opensAt: timestamp('opens_at', { withTimezone: true }),
   closesAt: timestamp('closes_at', { withTimezone: true }),
@@ -36,6 +38,8 @@ export const campaignTexts = pgTable('campaign_texts', {
   pitch: text('pitch').notNull(),
   callToAction: text('call_to_action').notNull(),
   shareText: text('share_text').notNull().default(''),
+  // The thank-you page's call to share, in the campaign's words ("#RTPlease: pass the bottle on"); '' for the neutral one.
+  shareCall: text('share_call').notNull().default(''),
   hashtags: text('hashtags').array().notNull().default(sql`'{}'`)
 }, (t) => [primaryKey({ columns: [t.campaignId, t.locale] })])
 
@@ -95,6 +99,15 @@ export const campaignCounts = pgTable('campaign_counts', {
   key: text('key').notNull(),
   count: bigint('count', { mode: 'number' }).notNull().default(0)
 }, (t) => [primaryKey({ columns: [t.campaignId, t.dimension, t.key] })])
+
+// "Did you post it?" on the thank-you page after a network send: anonymous answers, kept only as counts per channel
+// (intents opened are counted as actions; these say how many became posts).
+export const postAnswers = pgTable('post_answers', {
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  channel: channel('channel').notNull(),
+  posted: boolean('posted').notNull(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.campaignId, t.channel, t.posted] })])
 
 export const userRole = pgEnum('user_role', ['owner', 'editor', 'viewer'])
 export type UserRole = (typeof userRole.enumValues)[number]

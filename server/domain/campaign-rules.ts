@@ -56,6 +56,17 @@ export function parseHashtags (input: string): HashtagResult {
 }
 
 /** A goal typed in a form: a whole number from 1 (spaces and thousands separators allowed), else null. */
+export const SEND_LIMIT_MAX = 1_000_000
+
+/** A campaign's own per-address send limit as typed: '' is "the installation's default" (null), else 1 … 1,000,000 a minute. */
+export function parseSendLimit (input: string): { ok: true, value: number | null } | { ok: false } {
+  const s = input.replace(/[\s\u00a0\u202f,._']/g, '')
+  if (s === '') return { ok: true, value: null }
+  if (!/^\d{1,7}$/.test(s)) return { ok: false }
+  const n = Number(s)
+  return n >= 1 && n <= SEND_LIMIT_MAX ? { ok: true, value: n } : { ok: false }
+}
+
 export function parseGoal (input: string): number | null {
   const s = input.replace(/[\s\u00a0\u202f,._']/g, '')
   if (!/^\d{1,10}$/.test(s)) return null

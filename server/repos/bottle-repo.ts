@@ -123,6 +123,14 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
         .orderBy(desc(bottleMessages.id)).limit(limit + 1)
     },
 
+    /** The team's picks among approved messages (featured), newest first: pinned above the wall's first page. */
+    async wallFeatured (campaignId: string, f: Omit<BottleFilter, 'status' | 'featured' | 'before'>, limit: number): Promise<WallItem[]> {
+      return db.select(wallColumns).from(bottleMessages)
+        .innerJoin(targets, eq(targets.id, bottleMessages.targetId))
+        .where(where(campaignId, { ...f, status: 'approved', featured: true }))
+        .orderBy(desc(bottleMessages.id)).limit(limit)
+    },
+
     /** How many approved messages match the wall's filters. */
     async wallCount (campaignId: string, f: Omit<BottleFilter, 'status' | 'featured' | 'before'>): Promise<number> {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(bottleMessages).where(where(campaignId, { ...f, status: 'approved' }))

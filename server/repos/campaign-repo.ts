@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
 
-export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }
+export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }
 
 export interface TargetData {
   id: string
@@ -25,6 +25,8 @@ export interface CampaignData {
   status: CampaignStatus
   defaultLocale: string
   goal: number
+  /** sends per minute from one address for this campaign, or null for the installation's limit */
+  actionRateLimit: number | null
   channels: Channel[]
   opensAt: Date | null
   closesAt: Date | null
@@ -68,12 +70,13 @@ export function createCampaignRepo (db: Db) {
         status: c.status,
         defaultLocale: c.defaultLocale,
         goal: c.goal,
+        actionRateLimit: c.actionRateLimit,
         channels: c.channels,
         opensAt: c.opensAt,
         closesAt: c.closesAt,
         timeZone: c.timeZone,
         texts: Object.fromEntries(texts.filter((t) => t.campaignId === c.id).map((t) => [t.locale, {
-          title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, hashtags: t.hashtags
+          title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, shareCall: t.shareCall, hashtags: t.hashtags
         }])),
         targets: ts,
         targetsById: new Map(ts.map((t) => [t.id, t])),

@@ -23,6 +23,8 @@ export interface DemoTexts {
   pitch: string
   callToAction: string
   shareText: string
+  /** the thank-you page's call to share */
+  shareCall: string
   hashtags: string[]
 }
 
@@ -51,6 +53,7 @@ export const demoCampaign: DemoCampaign = {
       pitch: 'À la conférence climat de Port-Séraphin, les gouvernements décident cette semaine qui paiera les dégâts du dérèglement climatique. Les pays qui les subissent le plus n’y sont presque pour rien. Écrivez aux décideurs\u00a0: les messages les plus forts seront imprimés et remis en mains propres, dans une bouteille géante, devant les délégations.',
       callToAction: 'Choisissez un décideur, envoyez votre message\u00a0: trente secondes suffisent.',
       shareText: 'J’ai écrit aux négociateurs de la COP pour qu’ils financent enfin les pertes et préjudices. À vous\u00a0! #tweetbouteille',
+      shareCall: '#RTPlease\u00a0: faites passer la bouteille jusque dans les salles de négociation',
       hashtags: ['tweetbouteille']
     },
     en: {
@@ -58,6 +61,7 @@ export const demoCampaign: DemoCampaign = {
       pitch: 'At the Port-Séraphin climate conference, governments are deciding this week who pays for the damage of climate breakdown. The countries hit hardest did almost nothing to cause it. Write to the decision-makers: the strongest messages will be printed and handed over, inside a giant bottle, in front of the delegations.',
       callToAction: 'Pick a decision-maker, send your message: it takes thirty seconds.',
       shareText: 'I wrote to the COP negotiators asking them to fund loss and damage at last. Your turn! #tweetbottle',
+      shareCall: '#RTPlease: pass the bottle on, all the way to the negotiating rooms',
       hashtags: ['tweetbottle']
     }
   },

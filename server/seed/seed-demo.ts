@@ -21,7 +21,7 @@ export async function seedDemo (db: Db): Promise<boolean> {
     }).returning({ id: campaigns.id })
     const campaignId = campaign!.id
     await tx.insert(campaignTexts).values(Object.entries(demoCampaign.texts).map(([locale, t]) => ({
-      campaignId, locale, title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, hashtags: [...t.hashtags]
+      campaignId, locale, title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, shareCall: t.shareCall, hashtags: [...t.hashtags]
     })))
     const targetRows = await tx.insert(targets).values(demoCampaign.targets.map((t, i) => ({
       campaignId,

@@ -102,6 +102,8 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
         if (!instance) return { ok: false, status: 400, error: 'errors.instance' }
       }
       if (channel === 'email' && !target.email) return { ok: false, status: 400, error: 'errors.noEmail', vars: { name: target.name } }
+      // A post on a network where the target has no account reaches nobody (the page's script says so too).
+      if (channel !== 'email' && channel !== 'bottle' && !target.handles[channel]) return { ok: false, status: 400, error: 'errors.noHandle', vars: { name: target.name, network: channel } }
 
       const texts = c.texts[message.locale] ?? c.texts[c.defaultLocale] ?? Object.values(c.texts)[0]
       const hashtags = texts?.hashtags ?? []

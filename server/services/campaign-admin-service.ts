@@ -2,21 +2,23 @@ import { and, asc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { campaigns, campaignTexts, type CampaignStatus, type Channel } from '../db/schema.ts'
 import {
-  CHANNEL_ORDER, DEFAULT_TIME_ZONE, SLUG_MAX, SLUG_MIN, dueTransition, isTimeZone, parseGoal, parseHashtags, parseLocalDateTime, slugProblem, toLocalDateTime,
+  CHANNEL_ORDER, DEFAULT_TIME_ZONE, SLUG_MAX, SLUG_MIN, dueTransition, isTimeZone, parseGoal, parseHashtags, parseSendLimit, parseLocalDateTime, slugProblem, toLocalDateTime,
   transitionProblem, upcomingTransitions, windowProblem
 } from '../domain/campaign-rules.ts'
 import { scheduleTransition, unscheduleTransition, type Queues } from '../../jobs/queues.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
 
-export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, hashtags: 400 } as const
-export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'hashtags'] as const
+export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, shareCall: 200, hashtags: 400 } as const
+export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'shareCall', 'hashtags'] as const
 type TextField = (typeof TEXT_FIELDS)[number]
 
 /** A campaign as the editor shows it: the raw values of the form (times on the clocks of its zone). */
 export interface CampaignForm {
   slug: string
   goal: string
+  /** sends per minute from one address; '' for the installation's default */
+  sendLimit: string
   timeZone: string
   opensAt: string
   closesAt: string
@@ -29,12 +31,13 @@ export interface CampaignForm {
 export interface CampaignInput {
   slug: string
   goal: number
+  sendLimit: number | null
   timeZone: string
   opensAt: Date | null
   closesAt: Date | null
   defaultLocale: string
   channels: Channel[]
-  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }>
+  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }>
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
@@ -61,6 +64,7 @@ export function formFromBody (body: Record<string, unknown>, locales: readonly s
   return {
     slug: str(body.slug).trim().slice(0, 200),
     goal: str(body.goal).trim().slice(0, 40),
+    sendLimit: str(body.sendLimit).trim().slice(0, 40),
     timeZone: str(body.timeZone).trim().slice(0, 80) || DEFAULT_TIME_ZONE,
     opensAt: str(body.opensAt).trim().slice(0, 40),
     closesAt: str(body.closesAt).trim().slice(0, 40),
@@ -76,11 +80,12 @@ export function formFromRecord (c: CampaignRecord | null, locales: readonly stri
   const texts: CampaignForm['texts'] = {}
   for (const locale of locales) {
     const t = c?.texts[locale]
-    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
+    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', shareCall: t?.shareCall ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
   }
   return {
     slug: c?.slug ?? '',
     goal: String(c?.goal ?? 1000),
+    sendLimit: c?.actionRateLimit ? String(c.actionRateLimit) : '',
     timeZone: tz,
     opensAt: c?.opensAt ? toLocalDateTime(c.opensAt, tz) : '',
     closesAt: c?.closesAt ? toLocalDateTime(c.closesAt, tz) : '',
@@ -101,6 +106,8 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
 
   const goal = parseGoal(form.goal)
   if (goal === null) errors.goal = { key: 'goal' }
+  const sendLimit = parseSendLimit(form.sendLimit)
+  if (!sendLimit.ok) errors.sendLimit = { key: 'sendLimit' }
 
   if (!locales.includes(form.defaultLocale)) errors.defaultLocale = { key: 'defaultLocale' }
 
@@ -142,12 +149,13 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
       pitch: t.pitch.trim(),
       callToAction: t.callToAction.trim(),
       shareText: t.shareText.trim(),
+      shareCall: t.shareCall.trim(),
       hashtags: tags.ok ? tags.tags : []
     }
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { slug: form.slug, goal: goal!, timeZone: form.timeZone, opensAt, closesAt, defaultLocale: form.defaultLocale, channels, texts } }
+  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale: form.defaultLocale, channels, texts } }
 }
 
 export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
@@ -200,7 +208,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
   const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
 
   function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
-    return { slug: c.slug, status: c.status, goal: c.goal, defaultLocale: c.defaultLocale, channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, texts: c.texts }
+    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, texts: c.texts }
   }
 
   async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
@@ -253,7 +261,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const id = await db.transaction(async (tx) => {
           if (await slugTaken(input.slug, null, tx)) return null
           const [row] = await tx.insert(campaigns).values({
-            slug: input.slug, status: 'draft', goal: input.goal, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt
+            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt
           }).returning({ id: campaigns.id })
           await writeTexts(tx, row!.id, input.texts)
           await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
@@ -279,7 +287,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
           const input = checked.input
           if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
           await tx.update(campaigns).set({
-            slug: input.slug, goal: input.goal, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, updatedAt: now()
+            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, updatedAt: now()
           }).where(eq(campaigns.id, id))
           await writeTexts(tx, id, input.texts)
           await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)

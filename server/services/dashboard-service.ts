@@ -28,6 +28,8 @@ export interface Dashboard {
   hours: Bucket[]
   targets: Array<{ id: string, name: string, active: boolean, count: number }>
   channels: Share[]
+  /** "Did you post it?" answers per network channel, from the thank-you page */
+  posted: Array<{ channel: string, yes: number, no: number }>
   locales: Share[]
   refs: { top: Share[], others: number, distinct: number }
   milestones: Array<{ threshold: number, kind: MilestoneKind, percent: number | null, goal: number, reachedAt: string, mailStatus: string }>
@@ -52,6 +54,18 @@ function series (counts: Map<string, number>, now: number, count: number, step: 
   return out
 }
 
+/** The answers to "Did you post it?" by channel, the most answered first. */
+function postedByChannel (rows: Array<{ channel: string, posted: boolean, count: string }>): Dashboard['posted'] {
+  const by = new Map<string, { channel: string, yes: number, no: number }>()
+  for (const r of rows) {
+    const e = by.get(r.channel) ?? { channel: r.channel, yes: 0, no: 0 }
+    if (r.posted) e.yes += Number(r.count)
+    else e.no += Number(r.count)
+    by.set(r.channel, e)
+  }
+  return [...by.values()].sort((a, b) => b.yes + b.no - a.yes - a.no || a.channel.localeCompare(b.channel))
+}
+
 const sorted = (m: Map<string, number>): Share[] => [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
 
 /** Where the campaign stands: from the total, the goal the team set (reached is won, whatever the step-ups), the current goal, the pace and the closing time. */
@@ -71,7 +85,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
   async function read (campaignId: string, now = Date.now()): Promise<Dashboard | null> {
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
-    const [campaign, counts, targets, milestones, plan] = await Promise.all([
+    const [campaign, counts, targets, milestones, plan, answers] = await Promise.all([
       pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null }>({
         name: 'dashboard-campaign',
         text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title
@@ -92,7 +106,12 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
         values: [campaignId]
       }),
       milestoneRepo.list(campaignId),
-      milestoneRepo.plan(campaignId)
+      milestoneRepo.plan(campaignId),
+      pool.query<{ channel: string, posted: boolean, count: string }>({
+        name: 'dashboard-post-answers',
+        text: 'SELECT channel, posted, count FROM post_answers WHERE campaign_id = $1',
+        values: [campaignId]
+      })
     ])
     const c = campaign.rows[0]
     if (!c) return null
@@ -125,6 +144,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       targets: targets.rows.map((t) => ({ id: t.id, name: t.name, active: t.active, count: byTarget.get(t.id) ?? 0 }))
         .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
       channels: sorted(dims.channel!),
+      posted: postedByChannel(answers.rows),
       locales: sorted(dims.locale!),
       refs: { top: refs.slice(0, TOP_REFS), others: refs.slice(TOP_REFS).reduce((s, r) => s + r.count, 0), distinct: refs.length },
       milestones: milestones.map((m) => ({ threshold: m.threshold, kind: m.kind, percent: m.percent, goal: m.goal, reachedAt: m.reachedAt.toISOString(), mailStatus: m.mailStatus })),

@@ -85,6 +85,12 @@ export function createProgressHub ({ bus, channels, read, heartbeatMs = 25_000 }
     subscribe: streams.subscribe,
     connections: streams.connections,
 
+    /** Writes one frame to every open stream of a campaign (a status change, say). */
+    broadcast (campaignId: string, frame: string): void {
+      const set = streams.get(campaignId)
+      if (set) for (const sink of set) sink.write(frame)
+    },
+
     /** Ends every open stream (shutdown). */
     close (): void {
       streams.close()

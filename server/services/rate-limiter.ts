@@ -19,8 +19,10 @@ export function createRateLimiter ({ redis, prefix, limitPerMinute, secret, now 
 }) {
   return {
     enabled: limitPerMinute > 0,
-    async hit (scope: string, address: string): Promise<RateDecision> {
+    /** Counts one hit; `limit` (a campaign's own) replaces the default, unless limits are lifted (0). */
+    async hit (scope: string, address: string, limit: number | null = null): Promise<RateDecision> {
       if (limitPerMinute <= 0) return { allowed: true, retryAfterSeconds: 0 }
+      const max = limit ?? limitPerMinute
       const t = now()
       const minute = Math.floor(t / 60_000)
       const day = Math.floor(t / 86_400_000)
@@ -29,7 +31,7 @@ export function createRateLimiter ({ redis, prefix, limitPerMinute, secret, now 
       try {
         const res = await redis.multi().incr(key).pexpire(key, 61_000).exec()
         const count = Number(res?.[0]?.[1] ?? 0)
-        if (count > limitPerMinute) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - t) / 1000)) }
+        if (count > max) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - t) / 1000)) }
       } catch {
         // Redis down: let the send through rather than lose it; Postgres still records it exactly.
       }

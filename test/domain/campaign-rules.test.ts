@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  canTransition, dueTransition, nextStatuses, parseGoal, parseHashtags, parseLocalDateTime, previewToken, previewTokenValid, slugProblem,
+  canTransition, dueTransition, nextStatuses, parseGoal, parseHashtags, parseSendLimit, parseLocalDateTime, previewToken, previewTokenValid, slugProblem,
   toLocalDateTime, transitionProblem, upcomingTransitions, windowProblem
 } from '../../server/domain/campaign-rules.ts'
 import type { CampaignStatus } from '../../server/db/schema.ts'
@@ -53,6 +53,17 @@ describe('goals', () => {
     expect(parseGoal('10\u202f000')).toBe(10_000)
     expect(parseGoal('1,000')).toBe(1000)
     for (const bad of ['', '0', '-5', '2.5e3', 'abc', '12a', '99999999999']) expect(parseGoal(bad), bad).toBeNull()
+  })
+})
+
+describe('a campaign\'s own send limit', () => {
+  it('is empty (the installation\'s) or a whole number from 1 to 1,000,000 a minute', () => {
+    expect(parseSendLimit('')).toEqual({ ok: true, value: null })
+    expect(parseSendLimit('  ')).toEqual({ ok: true, value: null })
+    expect(parseSendLimit('600')).toEqual({ ok: true, value: 600 })
+    expect(parseSendLimit('1 000 000')).toEqual({ ok: true, value: 1_000_000 })
+    expect(parseSendLimit('1')).toEqual({ ok: true, value: 1 })
+    for (const bad of ['0', '-5', '1000001', '2.5e3', 'abc', '12a', '99999999999']) expect(parseSendLimit(bad), bad).toEqual({ ok: false })
   })
 })
 

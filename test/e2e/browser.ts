@@ -57,3 +57,10 @@ export function browserStack (opts: { env?: () => Record<string, string>, worker
   })
   return stack
 }
+
+/** Chooses a card (a target or a wording) as a supporter would: the full list is opened first when the card waits in it. */
+export async function choose (page: Page, radioId: string): Promise<void> {
+  const more = page.locator(`details:not([open]):has(#${radioId}) > summary`)
+  if (await more.count()) await more.click()
+  await page.click(`label[for="${radioId}"]`)
+}

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actBody, seedCampaign, type SeededCampaign } from '../helper.ts'
-import { browserStack, type BrowserStack } from './browser.ts'
+import { browserStack, choose, type BrowserStack } from './browser.ts'
 
 // The page's script reads targets (handles, e-mail, counts) and message templates from the cards themselves.
 describe('the campaign page script, working from the page it is given', () => {
@@ -21,14 +21,14 @@ describe('the campaign page script, working from the page it is given', () => {
     await page.waitForSelector('#counter:not([hidden])')
     return page
   }
-  const pick = (page: Page, i: number) => page.click(`label[for="t-${c.targets[i]!.id}"]`)
+  const pick = (page: Page, i: number) => choose(page, `t-${c.targets[i]!.id}`)
   const disabled = (page: Page, channel: string) => page.locator(`button[name="channel"][value="${channel}"]`).isDisabled()
 
   it('names each target by its handle on the network previewed, and closes the networks it cannot be reached on', async () => {
     const page = await open('lang=en')
     const message = c.messages.find((m) => m.locale === 'en' && m.body.startsWith('{target}, millions'))!
     await pick(page, 0)
-    await page.click(`label[for="m-${message.id}"]`)
+    await choose(page, `m-${message.id}`)
     await page.click('[data-preview-channel="bluesky"]')
     await expect.poll(() => page.inputValue('#text')).toBe(`@alice.bsky.social, millions are counting on you. #tweetbottle http://bouteille.test/c/${c.slug}`)
     await page.click('[data-preview-channel="mastodon"]')

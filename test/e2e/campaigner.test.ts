@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { browserStack, choose, seriousViolations, type BrowserStack } from './browser.ts'
 
 // The campaigner's whole day, through the real admin only: sign in, write the campaign, its targets and its
 // messages, schedule it; the worker opens it on time; a supporter acts on it and the count moves.
@@ -223,12 +223,14 @@ describe('a campaigner in the browser: from signing in to the first action', () 
     await page2.goto(`${base}/c/${slug}?lang=en`)
     const kofi = targets.find((x) => x.name === 'Kofi Mensah')!
     const en = messages.find((m) => m.locale === 'en')!
-    await page2.click(`label[for="t-${kofi.id}"]`)
-    await page2.click(`label[for="m-${en.id}"]`)
+    await choose(page2, `t-${kofi.id}`)
+    await choose(page2, `m-${en.id}`)
     const expected = `.@kofimensah, the ocean cannot wait any longer: sign the treaty. #oceans #HighSeasTreaty http://bouteille.test/c/${slug}`
     await expect.poll(() => page2.inputValue('textarea[name="text"]')).toBe(expected)
+    // X opens in a new tab; this one moves on to the thank-you step.
     const [intent] = await Promise.all([
-      page2.waitForRequest((r) => r.url().startsWith('https://x.com/')),
+      page2.context().waitForEvent('request', (r) => r.url().startsWith('https://x.com/')),
+      page2.waitForURL(/\/thanks\?/),
       page2.click('button[name="channel"][value="x"]')
     ])
     expect(new URL(intent.url()).searchParams.get('text')).toBe(expected)

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actBody, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { browserStack, choose, seriousViolations, type BrowserStack } from './browser.ts'
 
 describe('a supporter in the browser', () => {
   const stack = browserStack()
@@ -22,18 +22,22 @@ describe('a supporter in the browser', () => {
     await page.goto(`${base}/c/${c.slug}?lang=en`)
     const bongani = c.targets[1]!
     const message = c.messages.find((m) => m.locale === 'en' && m.body.startsWith('{target}, millions'))!
-    await page.click(`label[for="t-${bongani.id}"]`)
-    await page.click(`label[for="m-${message.id}"]`)
+    await choose(page, `t-${bongani.id}`)
+    await choose(page, `m-${message.id}`)
     const expected = `.@bdube, millions are counting on you. #tweetbottle http://bouteille.test/c/${c.slug}`
     // The script renders the message for the chosen target and network into the editable text.
     await expect.poll(() => page.inputValue('textarea[name="text"]')).toBe(expected)
+    // X opens in a new tab; this tab moves on to the thank-you step, which asks whether the post went out.
     const [intent] = await Promise.all([
-      page.waitForRequest((r) => r.url().startsWith('https://x.com/')),
+      page.context().waitForEvent('request', (r) => r.url().startsWith('https://x.com/')),
+      page.waitForURL(/\/thanks\?lang=en&via=x$/),
       page.click('button[name="channel"][value="x"]')
     ])
+    expect(intent.frame().page()).not.toBe(page)
     expect(new URL(intent.url()).origin + new URL(intent.url()).pathname).toBe('https://x.com/intent/tweet')
     expect(new URL(intent.url()).searchParams.get('text')).toBe(expected)
     expect(await rowsFor(bongani.id, 'x')).toEqual([{ text: expected }])
+    expect(await page.locator('h1').textContent()).toBeTruthy()
     await page.close()
   })
 
@@ -54,8 +58,8 @@ describe('a supporter in the browser', () => {
     await page.goto(`${base}/c/${c.slug}?lang=fr`)
     const carla = c.targets[2]!
     const message = c.messages.find((m) => m.locale === 'fr' && m.body.startsWith('{target}, des millions'))!
-    await page.click(`label[for="t-${carla.id}"]`)
-    await page.click(`label[for="m-${message.id}"]`)
+    await choose(page, `t-${carla.id}`)
+    await choose(page, `m-${message.id}`)
     const [intent] = await Promise.all([
       page.waitForRequest((r) => r.url().startsWith('https://x.com/')),
       page.click('button[name="channel"][value="x"]')

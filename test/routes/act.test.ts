@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { actBody, buildTestApp, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { campaigns } from '../../server/db/schema.ts'
+import { actBody, buildTestApp, pageText, seedCampaign, type SeededCampaign } from '../helper.ts'
 
 const JSON_ACCEPT = { accept: 'application/json' }
 
@@ -105,6 +107,8 @@ describe('POST /c/:slug/act', () => {
       ['Mastodon without an instance', (c) => actBody(c, { channel: 'mastodon' }), /mastodon/i],
       ['Mastodon with a private address', (c) => actBody(c, { channel: 'mastodon', instance: '127.0.0.1' }), /mastodon/i],
       ['e-mail to a target without address', (c) => actBody(c, { channel: 'email', target: c.targets[2]!.id }), /Carla Souza/],
+      ['Bluesky to a target with no Bluesky account', (c) => actBody(c, { channel: 'bluesky', target: c.targets[2]!.id }), /^(?=.*Carla Souza)(?=.*Bluesky)/],
+      ['Mastodon to a target with no Mastodon account', (c) => actBody(c, { channel: 'mastodon', instance: 'mastodon.social', target: c.targets[1]!.id }), /^(?=.*Bongani Dube)(?=.*Mastodon)/],
       ['a malformed referral code', (c) => actBody(c, { ref: '<script>' }), /./],
       ['fields of the wrong type', (c) => ({ ...actBody(c), target: [c.targets[0]!.id], text: { a: 1 } }), /./]
     ]
@@ -139,6 +143,24 @@ describe('POST /c/:slug/act', () => {
     })
   })
 
+  it('refuses the no-JS form a network the target is not on, showing the page again with the text kept', async () => {
+    const body = actBody(c, { channel: 'threads', target: c.targets[1]!.id, message: c.messages[2]!.id, text: 'Mon texte à moi pour Bongani' })
+    const res = await t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' }, payload: new URLSearchParams(body).toString() })
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toMatch(/text\/html/)
+    expect(pageText(res.body)).toContain('Bongani Dube has no known Threads account')
+    expect(res.body).toContain('Mon texte à moi pour Bongani')
+    expect(res.body).toMatch(new RegExp(`id="t-${c.targets[1]!.id}"[^>]* checked`))
+    expect(await rows(body.key!)).toHaveLength(0)
+  })
+
+  it('shows on the no-JS page which networks each target is on', async () => {
+    const res = await t.app.inject({ method: 'GET', url: `/c/${c.slug}?lang=en` })
+    const card = (id: string) => pageText(new RegExp(`<li class="target[^"]*" data-target-id="${id}"[\\s\\S]*?</li>`).exec(res.body)![0])
+    expect(card(c.targets[0]!.id)).toMatch(/On: X, Bluesky, Mastodon, Threads, e-mail/)
+    expect(card(c.targets[2]!.id)).toMatch(/On: X(?!,)/)
+  })
+
   it('answers 404 for an unknown campaign and for a draft', async () => {
     expect((await act(actBody(c), JSON_ACCEPT, 'no-such-campaign')).statusCode).toBe(404)
     expect((await act(actBody(c), JSON_ACCEPT, '../../etc')).statusCode).toBe(404)
@@ -157,6 +179,17 @@ describe('POST /c/:slug/act', () => {
       expect(page.headers['content-type']).toMatch(/text\/html/)
     }
   })
+
+  it('shows a paused campaign\'s page again on 409 with the supporter\'s text kept and what to do', async () => {
+    const s = await seedCampaign(t.deps, { status: 'paused' })
+    const res = await act(actBody(s, { text: 'Texte gardé malgré la pause', target: s.targets[1]!.id, message: s.messages[2]!.id }), { 'accept-language': 'en' }, s.slug)
+    expect(res.statusCode).toBe(409)
+    const text = pageText(res.body)
+    expect(text).toContain('This campaign is paused')
+    expect(text).toMatch(/Your message was not sent/)
+    expect(res.body).toMatch(/<textarea[^>]*readonly[^>]*>Texte gardé malgré la pause<\/textarea>/)
+    expect(res.body).toContain('<h1 id="campaign-title">')
+  })
 })
 
 describe('rate limit', () => {
@@ -169,17 +202,35 @@ describe('rate limit', () => {
   afterAll(async () => { await t.close() })
 
   it('answers 429 with a readable page past ACTION_RATE_LIMIT per minute from one address', async () => {
-    const send = (ip: string) => t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, remoteAddress: ip, headers: { 'accept-language': 'en' }, payload: actBody(c) })
+    const send = (ip: string) => t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, remoteAddress: ip, headers: { 'accept-language': 'en' }, payload: actBody(c, { text: 'Un texte écrit avec soin', message: c.messages[2]!.id }) })
     for (let i = 0; i < 3; i++) expect((await send('203.0.113.7')).statusCode).toBe(303)
     const limited = await send('203.0.113.7')
     expect(limited.statusCode).toBe(429)
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect(limited.headers['content-type']).toMatch(/text\/html/)
-    expect(limited.body).toMatch(/minute/)
+    expect(pageText(limited.body)).toMatch(/Wait \d+ seconds?, then send again/)
+    // The campaign page again, with the supporter's choices and text.
+    expect(limited.body).toContain('<h1 id="campaign-title">')
+    expect(limited.body).toContain(c.targets[0]!.name)
+    expect(limited.body).toMatch(/<textarea[^>]*>Un texte écrit avec soin<\/textarea>/)
     expect((await send('203.0.113.8')).statusCode).toBe(303)
     // No address is kept in Redis keys.
     const keys = await t.deps.redis.keys(`${t.prefix}:rl:*`)
     expect(keys.length).toBeGreaterThan(0)
     expect(keys.join(' ')).not.toContain('203.0.113')
+  })
+
+  it('lets a campaign raise its own limit for an event, where many supporters share one address', async () => {
+    const hall = await seedCampaign(t.deps)
+    await t.deps.db.update(campaigns).set({ actionRateLimit: 6 }).where(eq(campaigns.id, hall.id))
+    const send = () => t.app.inject({ method: 'POST', url: `/c/${hall.slug}/act`, remoteAddress: '198.51.100.20', headers: { accept: 'application/json' }, payload: actBody(hall) })
+    for (let i = 0; i < 6; i++) expect((await send()).statusCode).toBe(201)
+    const limited = await send()
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json().error).toBeTruthy()
+    // The other campaign keeps the installation's limit (3).
+    const other = () => t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, remoteAddress: '198.51.100.21', headers: { accept: 'application/json' }, payload: actBody(c) })
+    for (let i = 0; i < 3; i++) expect((await other()).statusCode).toBe(201)
+    expect((await other()).statusCode).toBe(429)
   })
 })

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lifecycleJobId } from '../../jobs/queues.ts'
 import { auditLog, campaignCounts, campaigns, campaignTexts } from '../../server/db/schema.ts'
 import { previewToken } from '../../server/domain/campaign-rules.ts'
-import { buildTestApp, eventually, seedCampaign, signIn, type SignedIn } from '../helper.ts'
+import { buildTestApp, eventually, pageText, seedCampaign, signIn, type SignedIn } from '../helper.ts'
 
 type Fields = Record<string, string | string[]>
 
@@ -190,6 +190,19 @@ describe('admin: campaigns', () => {
       expect((await get(`/c/${fields.slug}?preview=${previewToken(t.deps.config.secret, id!)}`)).statusCode).toBe(200)
     })
 
+    it('keeps a campaign\'s own send limit for an event, empty meaning the installation\'s', async () => {
+      const fields = campaignFields({ sendLimit: '2000' })
+      const res = await post('/admin/campaigns', fields, editor)
+      expect(res.statusCode).toBe(303)
+      const id = /campaigns\/([0-9a-f-]{36})\/edit/.exec(String(res.headers.location))![1]!
+      expect((await row(id)).actionRateLimit).toBe(2000)
+      const edit = await get(String(res.headers.location), editor)
+      expect(edit.body).toMatch(/name="sendLimit"[^>]*value="2000"/)
+      expect(pageText(edit.body)).toContain('Empty: the installation’s limit')
+      const plain = await post('/admin/campaigns', campaignFields(), editor)
+      expect((await row(/campaigns\/([0-9a-f-]{36})\/edit/.exec(String(plain.headers.location))![1]!)).actionRateLimit).toBeNull()
+    })
+
     it('leaves out a language left empty, and keeps an untitled default refused', async () => {
       const fields = campaignFields({ title_en: '', pitch_en: '', callToAction_en: '', shareText_en: '', hashtags_en: '' })
       const res = await post('/admin/campaigns', fields, editor)
@@ -206,6 +219,7 @@ describe('admin: campaigns', () => {
       ['a slug ending with a hyphen', { slug: 'oceans-' }, 'Use lowercase letters a–z, digits and hyphens only'],
       ['a goal of 0', { goal: '0' }, 'The goal must be a whole number of at least 1.'],
       ['a goal that is not a number', { goal: 'lots' }, 'The goal must be a whole number of at least 1.'],
+      ['a send limit of 0', { sendLimit: '0' }, 'The limit must be a whole number from 1 to 1,000,000, or empty.'],
       ['an unknown default language', { defaultLocale: 'de' }, 'Choose the default language from the list.'],
       ['no channel', { channels: [] }, 'Choose at least one way to send.'],
       ['an unknown channel', { channels: ['x', 'fax'] }, 'Choose at least one way to send.'],

@@ -213,6 +213,29 @@ describe('the bottle: moderation and the public wall', () => {
   })
 
   describe('GET /c/:slug/wall', () => {
+    it('pins the team\'s picks above the first page, however old they are', async () => {
+      const fresh = await seedCampaign(t.deps)
+      const old = await drop(fresh, { text: 'Le plus ancien, choisi par l’équipe' })
+      const ids = [old]
+      for (let i = 0; i < 3; i++) ids.push(await drop(fresh, { text: `Un message plus récent numéro ${i} ${randomUUID()}` }))
+      await post(`${queueUrl(fresh.id)}/moderate`, { op: 'approve', ids: ids.map(String) }, editor)
+      await post(`${queueUrl(fresh.id)}/moderate`, { op: 'feature', ids: [String(old)] }, editor)
+      expect(await row(old)).toMatchObject({ status: 'approved', featured: true })
+      const page = await eventually(async () => {
+        const res = await get(`/c/${fresh.slug}/wall?lang=en`, undefined, 'en')
+        return res.body.includes('data-pinned-id') ? res : null
+      }, 5000, 'the pick pinned')
+      const pinned = page.body.slice(page.body.indexOf('class="wall-pinned"'), page.body.indexOf('id="wall-list"'))
+      expect(pageText(pinned)).toContain('The team’s picks')
+      expect([...pinned.matchAll(/data-pinned-id="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([old])
+      // Pinned first, then every message in its place by date.
+      expect(page.body.indexOf('data-pinned-id')).toBeLessThan(page.body.indexOf('id="wall-list"'))
+      expect([...page.body.matchAll(/data-id="(\d+)"/g)].map((m) => Number(m[1]))).toEqual([...ids].reverse())
+      // A later page has no pinned block.
+      const later = await get(`/c/${fresh.slug}/wall?lang=en&before=${ids[1]}`, undefined, 'en')
+      expect(later.body).not.toContain('data-pinned-id')
+    })
+
     it('shows only approved messages, the signature only with consent', async () => {
       const fresh = await seedCampaign(t.deps)
       const signed = await drop(fresh, { text: 'Un message signé pour le climat', signature_name: 'Marie', signature_town: 'Lyon', publish_consent: '1' })

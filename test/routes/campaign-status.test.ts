@@ -105,6 +105,9 @@ describe('what the public sees per status', () => {
       expect(res.body).toContain('1,234 actions in total')
       expect(res.body).not.toMatch(SEND_BUTTON)
       expect(res.body).not.toContain('id="act-form"')
+      // The hero no longer asks for a send it would refuse.
+      expect(res.body).toMatch(/data-testid="cta">[\s\S]*?Sending is paused for now: come back soon/)
+      expect(res.body).not.toContain('<span>Act</span>')
       const results = res.body.slice(res.body.indexOf('class="results"'))
       // Most contacted first.
       expect(results.indexOf('Bongani Dube')).toBeLessThan(results.indexOf('Alice Martin'))

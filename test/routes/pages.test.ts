@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { actBody, buildTestApp, countPoolQueries, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { actBody, buildTestApp, countPoolQueries, eventually, pageText, seedCampaign, type SeededCampaign } from '../helper.ts'
 
 describe('public pages', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>
@@ -224,6 +224,17 @@ describe('public pages', () => {
     }
     const json = await get('/c/nothing-here/progress.json', { accept: 'application/json' })
     expect(json.json()).toHaveProperty('error')
+  })
+
+  it('gives a 404 page one button, in the language the supporter was reading', async () => {
+    for (const [url, lang, label] of [['/c/nothing-here?lang=fr', 'fr', 'Voir toutes les campagnes'], ['/nope?lang=en', 'en', 'See all campaigns']] as const) {
+      const res = await get(url, { accept: 'text/html' })
+      expect(res.statusCode).toBe(404)
+      const actions = /<p class="error-actions">([\s\S]*?)<\/p>/.exec(res.body)![1]!
+      expect(actions.match(/<a /g), url).toHaveLength(1)
+      expect(actions).toContain(`href="/?lang=${lang}"`)
+      expect(pageText(actions).trim()).toBe(label)
+    }
   })
 
   it('serves progress.json with the contract’s fields', async () => {

@@ -70,6 +70,7 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
       locales: [...locales].sort((a, b) => Number(b === opts.form.defaultLocale) - Number(a === opts.form.defaultLocale)).map((code) => ({ code, label: language(code) })),
       channels: CHANNEL_ORDER.map((value) => ({ value, label: tr.t(`admin.campaigns.channels.${value}`) })),
       timeZones: zones.includes(opts.form.timeZone) ? zones : [opts.form.timeZone, ...zones],
+      defaultSendLimit: deps.config.actionRateLimit,
       limits: { ...TEXT_LIMITS, slugMin: SLUG_MIN, slugMax: SLUG_MAX, hashtagCount: HASHTAGS_MAX }
     })
   }

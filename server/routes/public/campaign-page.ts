@@ -62,12 +62,12 @@ export function initials (name: string): string {
 
 /** The campaign's texts in a locale, falling back to its default locale. */
 export function textsFor (c: CampaignData, locale: string): CampaignTextData {
-  return c.texts[locale] ?? c.texts[c.defaultLocale] ?? Object.values(c.texts)[0] ?? { title: c.slug, pitch: '', callToAction: '', shareText: '', hashtags: [] }
+  return c.texts[locale] ?? c.texts[c.defaultLocale] ?? Object.values(c.texts)[0] ?? { title: c.slug, pitch: '', callToAction: '', shareText: '', shareCall: '', hashtags: [] }
 }
 
 export function campaignView (c: CampaignData, locale: string, link: string): CampaignView {
   const texts = textsFor(c, locale)
-  return { slug: c.slug, status: c.status, title: texts.title, pitch: texts.pitch, callToAction: texts.callToAction, shareText: texts.shareText, hashtags: texts.hashtags, link, channels: c.channels }
+  return { slug: c.slug, status: c.status, title: texts.title, pitch: texts.pitch, callToAction: texts.callToAction, shareText: texts.shareText, shareCall: texts.shareCall, hashtags: texts.hashtags, link, channels: c.channels }
 }
 
 export function progressView (p: Progress | undefined, c: CampaignData): ProgressView {
@@ -150,6 +150,7 @@ export function buildCampaignPage (args: {
     photoUrl: t.photoUrl,
     handles: t.handles,
     hasEmail: Boolean(t.email),
+    groups: t.groups,
     count: counts.get(t.id) ?? 0,
     suggested: t.id === selection.suggestedId
   }))

@@ -10,6 +10,8 @@ import { buildIntentUrl } from '../../domain/intents.ts'
 import { mailtoUrl } from '../../domain/networks/email.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
+import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
+import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
@@ -154,13 +156,15 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       const fallbackLocale = SLUG_RE.test(request.params.slug) ? catalog.peek(request.params.slug)?.defaultLocale : undefined
       return reply.sendError(403, 'errors.crossSite.message', { fallbackLocale, back: { href: `/c/${encodeURIComponent(request.params.slug)}`, labelKey: 'errors.back' } })
     }
-    const limit = await rateLimiter.hit('act', request.ip)
-    if (!limit.allowed) {
-      reply.header('retry-after', String(limit.retryAfterSeconds))
-      return reply.sendError(429, 'errors.rateLimited.message', { back: { href: `/c/${request.params.slug}`, labelKey: 'errors.back' } })
-    }
     const c = await publicCampaign(request, reply)
     if (!c) return reply
+    // Per campaign: an event in a hall may raise its own limit (one shared address, many supporters).
+    const limit = await rateLimiter.hit('act', request.ip, c.actionRateLimit)
+    if (!limit.allowed) {
+      reply.header('retry-after', String(limit.retryAfterSeconds))
+      if (request.wantsJson()) return reply.sendError(429, 'errors.rateLimited.message', { fallbackLocale: c.defaultLocale, back: { href: `/c/${c.slug}`, labelKey: 'errors.back' } })
+      return showFormAgain(request, reply, c, 429, 'errors.rateLimited.wait', { count: limit.retryAfterSeconds })
+    }
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
     let result: Awaited<ReturnType<typeof actionService.act>>
     try {
@@ -175,17 +179,14 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       return renderPage(request, reply, c, echoOf(body), i18n.translator(locale).t('errors.unavailable.act'), locale)
     }
     if (!result.ok) {
-      if (result.status === 409 || request.wantsJson()) {
+      if (request.wantsJson()) {
         return reply.sendError(result.status, result.error, {
           vars: localiseVars(result.vars, request.locale(c.defaultLocale)),
           fallbackLocale: c.defaultLocale,
           back: { href: `/c/${c.slug}`, labelKey: 'errors.back' }
         })
       }
-      const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
-      const tr = i18n.translator(locale)
-      reply.code(400)
-      return renderPage(request, reply, c, echoOf(body), tr.t(result.error, localiseVars(result.vars, locale)), locale)
+      return showFormAgain(request, reply, c, result.status, result.error, result.vars)
     }
     if (request.wantsJson()) {
       const known = progressHub.peekTotal(c.id) ?? 0
@@ -194,6 +195,18 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     return reply.code(303).header('location', result.intentUrl).header('cache-control', 'no-store').send()
   })
+
+  /**
+   * The campaign page again after a refused send (400, 409, 429), in the language of the chosen message, with the
+   * supporter's choices and text and a sentence saying what happened and what to do.
+   */
+  function showFormAgain (request: SlugRequest, reply: FastifyReply, c: CampaignData, status: number, error: string, vars?: Record<string, string | number>): Promise<FastifyReply> {
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
+    const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
+    const tr = i18n.translator(locale)
+    reply.code(status)
+    return renderPage(request, reply, c, echoOf(body), tr.t(error, localiseVars(vars, locale)), locale)
+  }
 
   function localiseVars (vars: Record<string, string | number> | undefined, locale: string): Record<string, string | number> | undefined {
     if (!vars || typeof vars.network !== 'string') return vars
@@ -216,9 +229,30 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       campaign: campaignView(c, tr.locale, link),
       progress: progressView((await progressHub.get(c.id))?.progress, c),
       share,
-      via
+      via,
+      ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null
     }
     return reply.type('text/html; charset=utf-8').view('public/thanks.eta', view)
+  })
+
+  // "Did you post it?": optional and anonymous, counted per channel and answer (no key, no address kept).
+  app.post('/c/:slug/posted', { bodyLimit: 1024 }, async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>
+    const channel = body.channel as Channel
+    const locale = typeof body.lang === 'string' && i18n.locales.includes(body.lang) ? body.lang : request.locale(c.defaultLocale)
+    const back = { href: `/c/${c.slug}/thanks?lang=${locale}`, labelKey: 'errors.back' }
+    if (!ASKED_CHANNELS.includes(channel) || !c.channels.includes(channel) || (body.answer !== 'yes' && body.answer !== 'no')) {
+      return reply.sendError(400, 'errors.badRequest.message', { fallbackLocale: c.defaultLocale, back })
+    }
+    const limit = await rateLimiter.hit('posted', request.ip, c.actionRateLimit)
+    if (!limit.allowed) {
+      reply.header('retry-after', String(limit.retryAfterSeconds))
+      return reply.sendError(429, 'errors.rateLimited.message', { fallbackLocale: c.defaultLocale, back })
+    }
+    await deps.postAnswers.record(c.id, channel, body.answer === 'yes')
+    return reply.code(303).header('location', `/c/${c.slug}/thanks?lang=${locale}&via=${channel}&answered=${body.answer}`).header('cache-control', 'no-store').send()
   })
 
   app.get('/c/:slug/progress.json', async (request: SlugRequest, reply) => {
@@ -229,13 +263,35 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(entry.json)
   })
 
+  // A campaign paused, closed or opened again while pages are open: their streams say so (event: status), so a
+  // supporter learns it before sending into a 409. Announcements are rare (a campaigner's action): one read each.
+  const phases = new Map<string, CampaignPhase>()
+  const statusFrame = (phase: CampaignPhase): string => `event: status\ndata: ${JSON.stringify({ phase })}\n\n`
+  await deps.bus.on(deps.channels.campaigns, (message) => {
+    const slug = (message as { slug?: unknown })?.slug
+    if (typeof slug !== 'string') return
+    // After the catalog's own handler has dropped its copy (handlers of one message run in a row).
+    setImmediate(() => {
+      catalog.get(slug).then((c) => {
+        if (!c) return
+        const phase = phaseOf(actionService.closedReason(c))
+        if (phases.get(c.id) === phase) return
+        phases.set(c.id, phase)
+        progressHub.broadcast(c.id, statusFrame(phase))
+      }).catch(() => {})
+    })
+  })
+
   app.get('/c/:slug/events', { config: { eventStream: true } }, async (request: SlugRequest, reply) => {
     const c = await publicCampaign(request, reply)
     if (!c) return reply
     const entry = await progressHub.get(c.id)
     if (!entry) return reply.sendError(404, 'errors.notFound.message')
-    // Absolute totals in every event: a reader dropped for falling behind reconnects and loses nothing.
-    const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, entry.frame))
+    const phase = phaseOf(actionService.closedReason(c))
+    if (!phases.has(c.id)) phases.set(c.id, phase)
+    // Absolute totals in every event: a reader dropped for falling behind reconnects and loses nothing. A page that
+    // connects to a campaign no longer open (it was served before the change) is told at once.
+    const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, phase === 'open' ? entry.frame : entry.frame + statusFrame(phase)))
     request.raw.once('close', unsubscribe)
   })
 }

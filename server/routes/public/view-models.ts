@@ -29,6 +29,8 @@ export interface TargetView {
   photoUrl: string | null
   handles: Handles
   hasEmail: boolean
+  /** the campaign's groups the target belongs to (the picker's search looks in them) */
+  groups: string[]
   count: number
   suggested: boolean
 }
@@ -56,6 +58,8 @@ export interface CampaignView {
   pitch: string
   callToAction: string
   shareText: string
+  /** the campaign's own call to share on the thank-you page, or '' */
+  shareCall: string
   hashtags: string[]
   /** public absolute link of the campaign, as put in messages */
   link: string
@@ -106,6 +110,8 @@ export interface ThanksPageView extends PageBase {
   share: Array<{ channel: 'x' | 'bluesky' | 'mastodon' | 'threads' | 'email' | 'facebook' | 'whatsapp', label: string, href: string }>
   /** the channel just used, if known (?via=x) */
   via: string
+  /** "Did you post it?" after a network send: the channel asked about, and the answer once given */
+  ask: { channel: string, answered: '' | 'yes' | 'no' } | null
 }
 
 /** GET / */

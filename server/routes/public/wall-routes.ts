@@ -14,6 +14,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const LOCALE_RE = /^[a-z]{2}(?:-[A-Z]{2})?$/
 /** Messages per page of the wall. */
 export const WALL_PAGE = 24
+// The team's picks pinned above the wall's first page.
+const PINNED = 6
 // Wall reads are kept this long per process: a crowd on one wall costs one query per page and filter, not one per view.
 const CACHE_MS = 2_000
 
@@ -21,6 +23,8 @@ const CACHE_MS = 2_000
 export interface WallPageView extends PageBase {
   campaign: { slug: string, title: string, channels: readonly string[], open: boolean }
   items: Array<WallItem & { when: string, iso: string }>
+  /** the team's picks, pinned above the first page (they stay in the list too, in their place by date) */
+  pinned: Array<WallItem & { when: string, iso: string }>
   count: number
   targets: Array<{ id: string, name: string }>
   locales: Array<{ code: string, label: string }>
@@ -37,7 +41,7 @@ interface WallFilter { targetId?: string, locale?: string, before?: number }
 /** The public wall of the bottle: approved messages only, newest first, live over SSE. */
 export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const { catalog, bottleRepo, bottleHub, i18n } = deps
-  const cache = new Map<string, { at: number, items: WallItem[], count: number }>()
+  const cache = new Map<string, { at: number, items: WallItem[], pinned: WallItem[], count: number }>()
   bottleHub.onEvent((campaignId) => {
     for (const key of cache.keys()) if (key.startsWith(`${campaignId}|`)) cache.delete(key)
   })
@@ -71,13 +75,17 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     return f
   }
 
-  async function read (c: CampaignData, f: WallFilter): Promise<{ items: WallItem[], count: number }> {
+  async function read (c: CampaignData, f: WallFilter): Promise<{ items: WallItem[], pinned: WallItem[], count: number }> {
     const key = `${c.id}|${f.targetId ?? ''}|${f.locale ?? ''}|${f.before ?? ''}`
     const hit = cache.get(key)
     if (hit && Date.now() - hit.at < CACHE_MS) return hit
-    const [items, count] = await Promise.all([bottleRepo.wall(c.id, f, WALL_PAGE), bottleRepo.wallCount(c.id, { targetId: f.targetId, locale: f.locale })])
+    const [items, count, pinned] = await Promise.all([
+      bottleRepo.wall(c.id, f, WALL_PAGE),
+      bottleRepo.wallCount(c.id, { targetId: f.targetId, locale: f.locale }),
+      f.before ? Promise.resolve([]) : bottleRepo.wallFeatured(c.id, { targetId: f.targetId, locale: f.locale }, PINNED)
+    ])
     if (cache.size > 1_000) cache.clear()
-    const entry = { at: Date.now(), items, count }
+    const entry = { at: Date.now(), items, pinned, count }
     cache.set(key, entry)
     return entry
   }
@@ -97,7 +105,7 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     if (!f) return reply.sendError(400, 'errors.badRequest.message', { back: { href: `/c/${c.slug}/wall`, labelKey: 'errors.back' }, fallbackLocale: c.defaultLocale })
     // Subscribed once per process: a moderation drops this process's cached reads of the campaign's wall.
     await bottleHub.ready()
-    const { items: rows, count } = await read(c, f)
+    const { items: rows, pinned, count } = await read(c, f)
     const more = rows.length > WALL_PAGE
     const items = rows.slice(0, WALL_PAGE)
     if (request.wantsJson()) {
@@ -121,6 +129,7 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
       ...reply.pageBase(tr, { title: tr.t('bottle.wall.title', { campaign: texts.title }), description: tr.t('bottle.wall.description'), canonicalUrl: link }),
       campaign: { slug: c.slug, title: texts.title, channels: c.channels, open: deps.actionService.closedReason(c) === null },
       items: items.map((m) => ({ ...m, when: when.format(m.createdAt), iso: m.createdAt.toISOString() })),
+      pinned: pinned.map((m) => ({ ...m, when: when.format(m.createdAt), iso: m.createdAt.toISOString() })),
       count,
       targets: c.targets.map((t) => ({ id: t.id, name: t.name })),
       locales: locales.map((code) => ({ code, label: i18n.locales.includes(code) ? tr.t(`lang.${code}`) : code })),
