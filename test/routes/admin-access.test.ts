@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { I18n } from '../../server/i18n.ts'
 import { adminRoot, adminScope, type AdminRoute } from '../../server/plugins/admin.ts'
 import type { AuthService } from '../../server/services/auth-service.ts'
+import { createSessionWatch } from '../../server/services/session-watch.ts'
 import { buildTestApp, signIn, type SignedIn } from '../helper.ts'
 
 // The only routes a stranger may call: signing in, and the one-time links (set-up and invitations).
@@ -139,7 +140,7 @@ describe('the admin context', () => {
     return f
   }
   const context = (f: FastifyInstance, routes: (admin: FastifyInstance) => void) => f.register(async (admin) => {
-    await admin.register(adminScope, { auth: {} as AuthService, i18n: {} as I18n, secure: false })
+    await admin.register(adminScope, { auth: {} as AuthService, twoFactor: { required: async () => false }, watch: createSessionWatch({ bus: { on: async () => {} }, channel: 'test', auth: { liveSessions: async () => new Set() } }), i18n: {} as I18n, secure: false })
     routes(admin)
   })
 
