@@ -80,7 +80,7 @@ describe('campaigns in the browser: the editor and what the public sees per stat
     const scheduled = await seedCampaign(t.deps, { status: 'scheduled', opensAt: new Date(Date.now() + 86_400_000) })
     const closed = await seedCampaign(t.deps, { status: 'closed' })
     for (const path of [
-      '/admin', '/admin/campaigns/new', `/admin/campaigns/${draft.id}/edit`, `/admin/campaigns/${closed.id}/edit`,
+      '/admin', '/admin/account', '/admin/campaigns/new', `/admin/campaigns/${draft.id}/edit`, `/admin/campaigns/${closed.id}/edit`,
       `/c/${draft.slug}?lang=en&preview=${previewToken(t.deps.config.secret, draft.id)}`, `/c/${scheduled.slug}?lang=fr`, `/c/${closed.slug}?lang=en`
     ]) {
       await page.goto(`${base}${path}`)
