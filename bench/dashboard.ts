@@ -115,14 +115,14 @@ export async function prepareDashboardDatabase (): Promise<{ url: string, campai
   }
 }
 
-/** A viewer's session cookie for the app started over this database (same SECRET as the app child). */
+/** A viewer's session cookie (a server-side session) for the app started over this database. */
 export async function viewerCookie (url: string): Promise<string> {
   const config = loadConfig({ DATABASE_URL: url })
   const { pool, db } = createDb(url, 1)
   try {
     const auth = createAuthService({ db, redis: null, prefix: 'bench', secret: config.secret })
     const user = await auth.findByEmail(EMAIL) ?? await auth.createUser({ email: EMAIL, password: 'bench password, not secret', role: 'viewer' })
-    return `bouteille_session=${auth.sessionCookie(user)}`
+    return `bouteille_session=${(await auth.createSession(user.id)).token}`
   } finally {
     await pool.end()
   }

@@ -13,6 +13,7 @@ import pages from './plugins/pages.ts'
 import security from './plugins/security.ts'
 import views from './plugins/views.ts'
 import { auditRoutes } from './routes/admin/audit-routes.ts'
+import { accountRoutes } from './routes/admin/account-routes.ts'
 import { authRoutes } from './routes/admin/auth-routes.ts'
 import { exportRoutes } from './routes/admin/export-routes.ts'
 import { queueRoutes } from './routes/admin/queue-routes.ts'
@@ -104,8 +105,8 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
 
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {
-    await admin.register(adminScope, { auth: deps.auth, access: deps.access, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
-    for (const routes of [authRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes]) {
+    await admin.register(adminScope, { auth: deps.auth, access: deps.access, twoFactor: deps.twoFactor, watch: deps.sessionWatch, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
+    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes]) {
       await admin.register(routes, { deps })
     }
   })

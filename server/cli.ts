@@ -9,6 +9,9 @@ import { isEmail } from './domain/intents.ts'
 import { createAccessService } from './services/access-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { PASSWORD_MIN, ROLES, createAuthService } from './services/auth-service.ts'
+import type { PasswordProblem } from './domain/password-rules.ts'
+import { createPasswordService, RESET_MINUTES } from './services/password-service.ts'
+import { createTwoFactorService } from './services/two-factor-service.ts'
 
 const USAGE = `Usage: bouteille <command>
 
@@ -19,6 +22,10 @@ Commands:
   user create --email E --password P --role owner|editor|viewer [--campaign SLUG]...
                            create a team account; with --campaign (repeatable) an editor
                            or viewer of these campaigns only
+  user reset-password --email E [--password P] [--remove-2fa]
+                           set a member's password (or print a one-time link to choose one,
+                           valid 60 minutes); ends their sessions; --remove-2fa turns off
+                           their two-factor sign-in (a lost phone and recovery codes)
   help                     show this text
 
 Settings are environment variables: see .env.example and the README.`
@@ -46,8 +53,9 @@ export async function main (argv: string[]): Promise<number> {
           return 0
         })
       case 'user': {
+        if (sub === 'reset-password') return resetPassword(argv.slice(2))
         if (sub !== 'create') {
-          console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer [--campaign SLUG]...')
+          console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer [--campaign SLUG]...\n       bouteille user reset-password --email E [--password P] [--remove-2fa]')
           return 2
         }
         const { values } = parseArgs({ args: argv.slice(2), options: { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, campaign: { type: 'string', multiple: true } }, strict: false })
@@ -105,6 +113,51 @@ export async function main (argv: string[]): Promise<number> {
     }
     throw err
   }
+}
+
+/** `user reset-password`: an owner's way in when mail is off, or for a member who lost their second factor. */
+async function resetPassword (args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, 'remove-2fa': { type: 'boolean' } }, strict: false })
+  const email = String(values.email ?? '')
+  if (!isEmail(email)) {
+    console.error('bouteille user reset-password: --email must be an e-mail address.')
+    return 2
+  }
+  return withMigratedDatabase(async (db, _log, config) => {
+    const auth = createAuthService({ db, redis: null, prefix: config.redisPrefix, secret: config.secret })
+    const passwords = createPasswordService({ db, auth })
+    const member = await auth.findByEmail(email)
+    if (!member) {
+      console.error(`bouteille user reset-password: no member has the address ${email}.`)
+      return 1
+    }
+    const audit = createAuditService({ db })
+    if (values['remove-2fa'] === true) {
+      await createTwoFactorService({ db, secret: config.secret }).disable(member.id)
+      await audit.record(null, { action: 'disable', entity: 'two-factor', entityId: member.id, before: { email: member.email } })
+      console.log(`Two-factor sign-in is off for ${member.email}.`)
+    }
+    if (typeof values.password === 'string') {
+      const problem = await passwords.problem(values.password, member.email)
+      if (problem) {
+        console.error(`bouteille user reset-password: ${PASSWORD_PROBLEMS[problem]}.`)
+        return 2
+      }
+      await passwords.set(member.id, values.password)
+      await audit.record(null, { action: 'reset', entity: 'password', entityId: member.id, after: { email: member.email } })
+      console.log(`The password of ${member.email} was changed; their sessions were ended.`)
+      return 0
+    }
+    const { token } = await passwords.createReset(member.id)
+    console.log(`One-time link for ${member.email} (valid ${RESET_MINUTES} minutes):\n${config.publicUrl}/admin/password/reset/${token}`)
+    return 0
+  })
+}
+
+const PASSWORD_PROBLEMS: Record<PasswordProblem, string> = {
+  length: `--password must be at least ${PASSWORD_MIN} characters`,
+  common: '--password is among the most common passwords; choose another',
+  personal: '--password is made of the e-mail address or a campaign name; choose another'
 }
 
 /** Runs a command's work on the migrated database (embedded when DATABASE_URL is unset); needs no Redis. */

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { isAddressOrRange } from './domain/network-address.ts'
 
 export interface Config {
@@ -37,7 +39,7 @@ export interface Config {
   redisPrefix: string
   /** PostgreSQL connections per process */
   dbPoolSize: number
-  /** secret that keys the hashes of network addresses used by the rate limiter */
+  /** keys the CSRF tokens and the hashes of network addresses (rate limits, sign-in limits); from SECRET, else generated once and kept in DATA_DIR/secret */
   secret: string
   /** outgoing mail server (smtp:// or smtps://, credentials in the URL); undefined: mail is off */
   smtpUrl: string | undefined
@@ -97,9 +99,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const logLevel = env.LOG_LEVEL || 'info'
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`)
   if (env.REDIS_PREFIX !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(env.REDIS_PREFIX)) problems.push(`REDIS_PREFIX may hold letters, digits, '_', '.' and '-' only (got "${env.REDIS_PREFIX}").`)
-  const secret = env.SECRET || 'bouteille-development-secret-change-me'
-  if (env.SECRET !== undefined && env.SECRET.length < 32) problems.push('SECRET must be at least 32 characters long (try: openssl rand -hex 32).')
-  if (env.NODE_ENV === 'production' && env.SECRET === undefined) problems.push('SECRET must be set in production (try: openssl rand -hex 32).')
+  const dataDir = resolve(cwd, env.DATA_DIR || '.data')
+  const secret = env.SECRET ? env.SECRET : storedSecret(dataDir, problems)
+  const weak = secret ? secretProblem(secret) : null
+  if (weak) problems.push(`SECRET ${weak} (try: openssl rand -hex 32, or leave SECRET unset to have one generated in DATA_DIR).`)
 
   const smtpUrl = url('SMTP_URL', undefined, ['smtp:', 'smtps:'])
   const mailFrom = env.MAIL_FROM || 'Bouteille <bouteille@localhost>'
@@ -116,7 +119,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     seedDemo: bool('SEED_DEMO', true),
     // 20 refused a conference hall or a carrier's shared address after one send each (issue 13); a campaign may raise its own.
     actionRateLimit: int('ACTION_RATE_LIMIT', 120, 0, 1_000_000),
-    dataDir: resolve(cwd, env.DATA_DIR || '.data'),
+    dataDir,
     logLevel,
     tallyIntervalMs: int('TALLY_INTERVAL_MS', 300, 50, 10_000),
     tallyBatchSize: int('TALLY_BATCH_SIZE', 5000, 1, 100_000),
@@ -138,6 +141,34 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)
   }
   return Object.freeze(config)
+}
+
+// Values published in this project's files and older releases: anyone could sign cookies and CSRF tokens with them.
+const KNOWN_SECRETS = new Set(['bouteille-development-secret-change-me', 'change-me-to-32-random-characters-or-more'])
+
+/** Why a secret is not good enough, or null: a known placeholder, or shorter than 32 characters. */
+export function secretProblem (secret: string): string | null {
+  if (KNOWN_SECRETS.has(secret) || /change-?me|replace-?me/i.test(secret)) return 'is a published placeholder; set a random value of your own'
+  if (secret.length < 32) return `must be at least 32 characters long (got ${secret.length})`
+  return null
+}
+
+// With no SECRET, one is generated on first start and kept (mode 0600) so sessions survive a restart.
+// 'wx' creates it only if absent: two processes starting at once keep the same one.
+function storedSecret (dataDir: string, problems: string[]): string {
+  const file = join(dataDir, 'secret')
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    try {
+      writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    return readFileSync(file, 'utf8').trim()
+  } catch (err) {
+    problems.push(`SECRET is not set and ${file} could not be created or read (${(err as Error).message}); set SECRET or make DATA_DIR writable.`)
+    return ''
+  }
 }
 
 function trustProxy (raw: string | undefined, problems: string[]): false | number | string[] {

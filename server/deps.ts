@@ -15,7 +15,7 @@ import { createBottleHub } from './services/bottle-hub.ts'
 import { createBottleService } from './services/bottle-service.ts'
 import { createActionService } from './services/action-service.ts'
 import { createAuditService } from './services/audit-service.ts'
-import { createAuthService } from './services/auth-service.ts'
+import { createAuthService, sessionsChannel } from './services/auth-service.ts'
 import { createTeamService } from './services/team-service.ts'
 import { createAccessService } from './services/access-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
@@ -23,6 +23,9 @@ import { createCampaignCatalog } from './services/campaign-catalog.ts'
 import { createDeliveryService } from './services/delivery-service.ts'
 import { createDossierService } from './services/dossier-service.ts'
 import { createMailer } from './services/mailer.ts'
+import { createPasswordService } from './services/password-service.ts'
+import { createSessionWatch } from './services/session-watch.ts'
+import { createTwoFactorService } from './services/two-factor-service.ts'
 import { createProgressHub } from './services/progress-hub.ts'
 import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
@@ -89,9 +92,12 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   })
 
   const auth = createAuthService({ db, redis, prefix: config.redisPrefix, secret: config.secret })
+  const twoFactor = createTwoFactorService({ db, secret: config.secret })
+  const passwords = createPasswordService({ db, auth })
+  const sessionWatch = createSessionWatch({ bus, channel: sessionsChannel(config.redisPrefix), auth })
   const audit = createAuditService({ db })
-  const team = createTeamService({ db, auth, audit })
   const access = createAccessService({ db, audit, live: { redis, bus, channels } })
+  const team = createTeamService({ db, auth, twoFactor, audit })
   const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
   const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
     await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
@@ -127,6 +133,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     streamLimiter,
     actionService,
     auth,
+    twoFactor,
+    passwords,
+    sessionWatch,
     audit,
     team,
     access,
@@ -141,6 +150,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     announceCampaign,
     async close (): Promise<void> {
       progressHub.close()
+      sessionWatch.close()
       dashboardHub.close()
       bottleHub.close()
       mailer.close()

@@ -46,6 +46,41 @@ describe('bouteille command line', () => {
     expect(res.stderr).toMatch(/unknown command/)
   })
 
+  it('refuses to start with a placeholder or short SECRET, naming SECRET, whatever NODE_ENV', () => {
+    for (const [SECRET, NODE_ENV] of [['change-me-to-32-random-characters-or-more', 'development'], ['change-me-to-32-random-characters-or-more', 'production'], ['short-secret', '']]) {
+      const res = run(['start', 'web'], { ...testEnv(db.url, prefix), SECRET, NODE_ENV })
+      expect(res.status, SECRET).toBe(1)
+      expect(res.stderr).toMatch(/SECRET (is a published placeholder|must be at least 32 characters)/)
+      expect(res.stderr).not.toMatch(/\n\s+at /)
+    }
+  })
+
+  it('user reset-password sets a password (refusing a common one) or prints a one-time link, and ends the sessions', async () => {
+    const env = testEnv(db.url, prefix)
+    expect(run(['user', 'create', '--email', 'cli-owner@example.org', '--password', 'correct horse battery staple', '--role', 'owner'], env).status).toBe(0)
+    const common = run(['user', 'reset-password', '--email', 'cli-owner@example.org', '--password', 'qwertyuiop'], env)
+    expect(common.status).toBe(2)
+    expect(common.stderr).toContain('among the most common passwords')
+    expect(run(['user', 'reset-password', '--email', 'nobody@example.org'], env).status).toBe(1)
+    const link = run(['user', 'reset-password', '--email', 'cli-owner@example.org'], env)
+    expect(link.status).toBe(0)
+    expect(link.stdout).toMatch(/http:\/\/bouteille\.test\/admin\/password\/reset\/[A-Za-z0-9_-]{32}/)
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      const { rows: [u] } = await client.query("SELECT id, password_hash FROM users WHERE email = 'cli-owner@example.org'")
+      await client.query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ('x', $1, now() + interval '1 day')", [u.id])
+      const set = run(['user', 'reset-password', '--email', 'cli-owner@example.org', '--password', 'a long and new passphrase'], env)
+      expect(set.status).toBe(0)
+      const { rows: [after] } = await client.query('SELECT password_hash FROM users WHERE id = $1', [u.id])
+      expect(after.password_hash).not.toBe(u.password_hash)
+      const { rows: open } = await client.query('SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [u.id])
+      expect(open).toHaveLength(0)
+    } finally {
+      await client.end()
+    }
+  })
+
   it('migrates (twice in parallel, under the advisory lock) and seeds the demo', async () => {
     const fresh = await createTestDatabase()
     try {

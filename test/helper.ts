@@ -10,7 +10,7 @@ import { buildApp } from '../server/app.ts'
 import { loadConfig } from '../server/config.ts'
 import { createDeps, type Deps } from '../server/deps.ts'
 import { campaigns, campaignTexts, messages, targets, type CampaignStatus, type Channel, type UserRole } from '../server/db/schema.ts'
-import { SESSION_COOKIE } from '../server/plugins/admin.ts'
+import { SESSION_COOKIE, sessionBinding } from '../server/plugins/admin.ts'
 import type { SessionUser } from '../server/services/auth-service.ts'
 import { withDatabase } from './global-setup.ts'
 
@@ -179,9 +179,12 @@ export interface SignedIn { user: SessionUser, cookie: string, csrf: string, hea
 
 /** Creates a team account with a role and returns what a signed-in browser sends: the session cookie and the CSRF token. */
 export async function signIn (deps: Pick<Deps, 'auth'>, role: UserRole, email = `${role}-${randomBytes(3).toString('hex')}@example.org`): Promise<SignedIn> {
-  const user = await deps.auth.createUser({ email, password: 'correct horse battery staple', role })
-  const cookie = `${SESSION_COOKIE}=${deps.auth.sessionCookie(user)}`
-  const csrf = deps.auth.csrfToken(`u:${user.id}.${user.sessionVersion}`)
+  const created = await deps.auth.createUser({ email, password: 'correct horse battery staple', role })
+  // A real server-side session, as POST /admin/login opens one.
+  const session = await deps.auth.createSession(created.id, { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' })
+  const user: SessionUser = { ...created, sessionId: session.id }
+  const cookie = `${SESSION_COOKIE}=${session.token}`
+  const csrf = deps.auth.csrfToken(sessionBinding(session.id))
   return { user, cookie, csrf, headers: { cookie } }
 }
 

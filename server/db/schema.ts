@@ -112,7 +112,7 @@ export const postAnswers = pgTable('post_answers', {
 export const userRole = pgEnum('user_role', ['owner', 'editor', 'viewer'])
 export type UserRole = (typeof userRole.enumValues)[number]
 
-// Team accounts. sessionVersion is in every session cookie: bumping it signs the user out everywhere.
+// Team accounts. Their sign-ins are rows of `sessions` (revoked there).
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull(),
@@ -121,7 +121,11 @@ export const users = pgTable('users', {
   role: userRole('role').notNull(),
   // false: an editor or viewer of the campaigns in campaign_grants only (a partner organisation's member).
   allCampaigns: boolean('all_campaigns').notNull().default(true),
-  sessionVersion: integer('session_version').notNull().default(1),
+  // Two-factor sign-in (TOTP, RFC 6238): the base32 secret, the last time step accepted (a code works once),
+  // and the SHA-256 hashes of the unused one-time recovery codes.
+  totpSecret: text('totp_secret'),
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+  recoveryCodeHashes: text('recovery_code_hashes').array().notNull().default(sql`'{}'`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastLoginAt: timestamp('last_login_at', { withTimezone: true })
 }, (t) => [uniqueIndex('users_email_idx').on(sql`lower(${t.email})`)])
@@ -132,6 +136,37 @@ export const campaignGrants = pgTable('campaign_grants', {
   campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [primaryKey({ columns: [t.userId, t.campaignId] }), index('campaign_grants_campaign_idx').on(t.campaignId)])
+// Server-side sessions: the cookie holds a random token, of which only a hash is kept. A session is usable while
+// not revoked, before its absolute expiry and within the idle timeout of its last use. `twoFactorPending`: the
+// password was right, the TOTP code is still to come.
+export const sessions = pgTable('sessions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tokenHash: text('token_hash').notNull().unique(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  userAgent: text('user_agent').notNull().default(''),
+  twoFactorPending: boolean('two_factor_pending').notNull().default(false),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true })
+}, (t) => [index('sessions_user_idx').on(t.userId)])
+
+// One-time password reset links sent by e-mail (or printed by `bouteille user reset-password`). Only a hash is kept.
+export const passwordResets = pgTable('password_resets', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tokenHash: text('token_hash').notNull().unique(),
+  userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+// Installation-wide security settings, one row (id = 1): whether every member must use two-factor sign-in.
+export const securitySettings = pgTable('security_settings', {
+  id: smallint('id').primaryKey().default(1),
+  requireTwoFactor: boolean('require_two_factor').notNull().default(false),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
 
 // One-time links: the first owner's set-up link and team invitations. Only a hash of the token is kept.
 export const invites = pgTable('invites', {

@@ -8,6 +8,8 @@ import { campaignRuleBreach, effectiveRole, isCampaignRoute, type CampaignScope 
 import type { AccessService } from '../services/access-service.ts'
 import { roleAtLeast, type AuthService, type SessionUser } from '../services/auth-service.ts'
 import { UUID_RE } from '../routes/admin/format.ts'
+import type { SessionWatch } from '../services/session-watch.ts'
+import type { TwoFactorService } from '../services/two-factor-service.ts'
 
 export const SESSION_COOKIE = 'bouteille_session'
 const PRE_SESSION_COOKIE = 'bouteille_pre'
@@ -53,12 +55,16 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** required on every /admin route: the least role that may call it */
     access?: Access
+    /** reachable by a member who must still set up two-factor sign-in (the owner requires it) */
+    twoFactorSetup?: boolean
   }
   interface FastifyRequest {
     /** The signed-in member; on a campaign route their role is the one they have on that campaign. */
     user: SessionUser | null
     /** The campaigns the signed-in member may see (null: all); lists show only these. */
     campaignScope: CampaignScope
+    /** the member whose password was right and whose TOTP code is still to come (their session is not usable yet) */
+    pendingUser: SessionUser | null
   }
   interface FastifyReply {
     /** Renders an admin page with the layout's needs (user, CSRF token, language, nonce). */
@@ -89,6 +95,9 @@ function adminLocale (request: FastifyRequest, i18n: I18n): string {
     : (request.headers.cookie ? cookie.fastifyCookie.parse(request.headers.cookie)[LANG_COOKIE] : undefined)
   return i18n.negotiate(typeof q?.lang === 'string' ? q.lang : remembered, request.headers['accept-language'], 'fr')
 }
+
+/** What a session's CSRF tokens are bound to. */
+export const sessionBinding = (sessionId: string): string => `s:${sessionId}`
 
 const ADMIN_URL = /^\/admin(?:[/?#]|$)/
 const kGuarded = Symbol('bouteille.adminGuarded')
@@ -121,6 +130,7 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
   })
   app.decorateRequest('user', null)
   app.decorateRequest('campaignScope', null)
+  app.decorateRequest('pendingUser', null)
   app.decorate('adminLocaleOf', (request: FastifyRequest): string | null => ADMIN_URL.test(request.url) ? adminLocale(request, i18n) : null)
 }, { name: 'admin-root', dependencies: ['pages'] })
 
@@ -130,8 +140,9 @@ export const adminRoot = fp(async (app: FastifyInstance, { i18n }: { i18n: I18n 
  * page (403 when signed in with too small a role); a route under /admin/campaigns/:id answers 404 to a member not
  * granted that campaign; every state-changing request must carry the CSRF token of its session.
  */
-export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants, i18n, secure }: { auth: AuthService, access: AccessService, i18n: I18n, secure: boolean }) => {
+export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants, twoFactor, watch, i18n, secure }: { auth: AuthService, access: AccessService, twoFactor: Pick<TwoFactorService, 'required'>, watch: SessionWatch, i18n: I18n, secure: boolean }) => {
   await app.register(cookie)
+  await watch.start()
   const guarded = (app as unknown as Record<symbol, Set<string>>)[kGuarded]
   if (!guarded) throw new Error('register adminRoot at the root before the admin context')
   app.addHook('onRoute', (route) => {
@@ -139,12 +150,13 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants
     for (const method of [route.method].flat()) guarded.add(`${method} ${route.url}`)
   })
 
-  const binding = (request: FastifyRequest): string => request.user
-    ? `u:${request.user.id}.${request.user.sessionVersion}`
-    : `p:${request.cookies[PRE_SESSION_COOKIE] ?? ''}`
+  const binding = (request: FastifyRequest): string => {
+    const session = request.user ?? request.pendingUser
+    return session ? sessionBinding(session.sessionId) : `p:${request.cookies[PRE_SESSION_COOKIE] ?? ''}`
+  }
 
   app.decorateReply('csrfToken', function (this: FastifyReply) {
-    if (!this.request.user && !this.request.cookies[PRE_SESSION_COOKIE]) {
+    if (!this.request.user && !this.request.pendingUser && !this.request.cookies[PRE_SESSION_COOKIE]) {
       // The login form has no session yet: bind its token to a random cookie instead.
       const pre = randomBytes(18).toString('base64url')
       this.request.cookies[PRE_SESSION_COOKIE] = pre
@@ -184,7 +196,9 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants
     // Error pages (401, 403, 404, 500) speak the admin's language too.
     request.settledLocale = adminLocale(request, i18n)
     if (!access) return // cannot happen: onRoute refused such a route
-    request.user = await auth.userFromCookie(request.cookies[SESSION_COOKIE])
+    const session = await auth.sessionFromCookie(request.cookies[SESSION_COOKIE])
+    if (session?.pending) request.pendingUser = session.user
+    else request.user = session?.user ?? null
     const q = request.query as Record<string, unknown> | undefined
     if (typeof q?.lang === 'string' && i18n.locales.includes(q.lang) && q.lang !== request.cookies[LANG_COOKIE]) {
       reply.setCookie(LANG_COOKIE, q.lang, { path: '/admin', httpOnly: true, sameSite: 'lax', secure, maxAge: 365 * 86_400 })
@@ -204,6 +218,15 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants
     }
     request.user = { ...request.user, role: effectiveRole(request.user.role, scope, granted) }
     if (!roleAtLeast(request.user.role, access)) return reply.sendError(403, 'admin.errors.forbidden', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
+    if (!request.user.twoFactor && !request.routeOptions.config.twoFactorSetup && await twoFactor.required()) {
+      if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/admin/account', 303)
+      return reply.sendError(403, 'admin.account.twoFactor.required', { back: { href: '/admin/account', labelKey: 'admin.account.title' } })
+    }
+    // An event stream stays open for hours: it is ended as soon as its session is (sign-out, revocation, role change).
+    if (request.headers.accept?.includes('text/event-stream')) {
+      const forget = watch.watch(request.user.sessionId, () => reply.raw.destroy())
+      request.raw.once('close', forget)
+    }
   })
 
   // The CSRF token travels in the body: checked once it is parsed, before any handler runs.

@@ -15,7 +15,7 @@ export interface AuditEntry {
 export type AuditService = ReturnType<typeof createAuditService>
 
 // Never written to the log, whatever the entity.
-const SECRET_FIELDS = new Set(['password', 'passwordHash', 'password_hash', 'tokenHash', 'token_hash', 'token', 'sessionVersion', 'session_version', 'data'])
+const SECRET_FIELDS = new Set(['password', 'passwordHash', 'password_hash', 'tokenHash', 'token_hash', 'token', 'totpSecret', 'totp_secret', 'recoveryCodeHashes', 'recovery_code_hashes', 'data'])
 
 function scrub (value: unknown): unknown {
   if (value === null || value === undefined) return null

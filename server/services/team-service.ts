@@ -4,6 +4,7 @@ import { invites, users, type UserRole } from '../db/schema.ts'
 import { campaignSlugs } from './access-service.ts'
 import type { AuditService } from './audit-service.ts'
 import type { AuthService, SessionUser } from './auth-service.ts'
+import type { TwoFactorService } from './two-factor-service.ts'
 
 export type TeamService = ReturnType<typeof createTeamService>
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -12,7 +13,7 @@ type Actor = Pick<SessionUser, 'id' | 'email'>
 export const INVITE_HOURS = 72
 
 /** The team: members, invitations, roles. Every change is audited in its own transaction; the last owner is kept. */
-export function createTeamService ({ db, auth, audit, now = () => new Date() }: { db: Db, auth: AuthService, audit: AuditService, now?: () => Date }) {
+export function createTeamService ({ db, auth, twoFactor, audit, now = () => new Date() }: { db: Db, auth: AuthService, twoFactor: Pick<TwoFactorService, 'setRequired'>, audit: AuditService, now?: () => Date }) {
   // Role changes and removals take one lock, so two owners demoting each other at once cannot leave the team without an owner.
   const lockTeam = (tx: Tx) => tx.execute(sql`select pg_advisory_xact_lock(hashtext('bouteille:team'))`)
 
@@ -24,7 +25,7 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
   return {
     /** Every member, oldest first. */
     async members () {
-      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, allCampaigns: users.allCampaigns, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt })
+      return db.select({ id: users.id, email: users.email, name: users.name, role: users.role, allCampaigns: users.allCampaigns, lastLoginAt: users.lastLoginAt, createdAt: users.createdAt, twoFactor: sql<boolean>`${users.totpSecret} is not null` })
         .from(users).orderBy(asc(users.createdAt), asc(users.email))
     },
 
@@ -65,7 +66,26 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
       })
     },
 
-    /** Gives a member another role and signs them out everywhere (their cookie carries the old session version). */
+    /** Ends one member's session; null when there is no live session with that id. */
+    async endSession (actor: Actor, sessionId: string): Promise<{ email: string } | null> {
+      return db.transaction(async (tx) => {
+        const userId = await auth.revokeSession(sessionId, tx)
+        if (!userId) return null
+        const [u] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId))
+        await audit.record(actor, { action: 'end', entity: 'session', entityId: sessionId, before: { email: u?.email } }, tx)
+        return { email: u?.email ?? '' }
+      })
+    },
+
+    /** Requires (or not) two-factor sign-in of every member. */
+    async requireTwoFactor (actor: Actor, required: boolean): Promise<void> {
+      await db.transaction(async (tx) => {
+        await twoFactor.setRequired(required, tx)
+        await audit.record(actor, { action: 'update', entity: 'security', after: { requireTwoFactor: required } }, tx)
+      })
+    },
+
+    /** Gives a member another role and ends their sessions everywhere. */
     async changeRole (actor: Actor, userId: string, role: UserRole): Promise<{ ok: true, email: string, changed: boolean } | { ok: false, reason: 'notFound' | 'lastOwner' }> {
       return db.transaction(async (tx) => {
         await lockTeam(tx)
@@ -74,7 +94,9 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
         if (u.role === role) return { ok: true as const, email: u.email, changed: false }
         if (u.role === 'owner' && await owners(tx) <= 1) return { ok: false as const, reason: 'lastOwner' as const }
         // An owner is installation-wide: promoting a scoped member gives them every campaign.
-        await tx.update(users).set({ role, sessionVersion: sql`${users.sessionVersion} + 1`, ...(role === 'owner' ? { allCampaigns: true } : {}) }).where(eq(users.id, userId))
+        await tx.update(users).set({ role, ...(role === 'owner' ? { allCampaigns: true } : {}) }).where(eq(users.id, userId))
+        // Their sessions end (and with them their open event streams): they sign in again with the new role.
+        await auth.revokeSessions(userId, { exec: tx })
         await audit.record(actor, { action: 'role', entity: 'user', entityId: u.id, before: { email: u.email, role: u.role }, after: { email: u.email, role } }, tx)
         return { ok: true as const, email: u.email, changed: true }
       })
@@ -94,6 +116,7 @@ export function createTeamService ({ db, auth, audit, now = () => new Date() }: 
         }
         // Recorded before the delete: an owner removing themselves is still a user the log can point to (then set null).
         await audit.record(actor, { action: 'remove', entity: 'user', entityId: u.id, before: { email: u.email, name: u.name, role: u.role, createdAt: u.createdAt, lastLoginAt: u.lastLoginAt } }, tx)
+        await auth.revokeSessions(u.id, { exec: tx })
         await tx.delete(users).where(eq(users.id, u.id))
         return { ok: true as const, email: u.email }
       })

@@ -1,12 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditLog, invites, users } from '../../server/db/schema.ts'
+import { auditLog, invites, sessions, users } from '../../server/db/schema.ts'
 import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
-import { createAuthService } from '../../server/services/auth-service.ts'
 import { buildTestApp, createTestDatabase, eventually, signIn, testEnv } from '../helper.ts'
 
 const BIN = fileURLToPath(new URL('../../server/bin.js', import.meta.url))
@@ -117,18 +116,22 @@ describe('admin sign-in, sessions and one-time links', () => {
       expect(wrong.body).not.toContain('not the password at all')
     })
 
-    it('limits an account after 5 failures, whatever the address, even with the right password', async () => {
+    it('slows down one address hammering an account, but the right password from another address still signs in', async () => {
       const u = await newUser()
-      for (let i = 0; i < 5; i++) {
-        expect((await login(t, ` ${u.email.toUpperCase()} `, `wrong password ${i}`, { ip: `203.0.113.${i + 1}` })).res.statusCode).toBe(400)
+      const attacker = '203.0.113.66'
+      // Six failures go through (the sixth sets a 2-second wait), the seventh right after must wait.
+      for (let i = 0; i < 6; i++) {
+        expect((await login(t, ` ${u.email.toUpperCase()} `, `wrong password ${i}`, { ip: attacker })).res.statusCode).toBe(400)
       }
-      const res = (await login(t, u.email, PASSWORD, { ip: '203.0.113.99' })).res
-      expect(res.statusCode).toBe(429)
-      expect(alertOf(res.body)).toBe('Too many attempts. Wait 15 minutes, then try again.')
-      expect(res.cookies.find((c) => c.name === SESSION_COOKIE)).toBeUndefined()
-      // Another account is not affected.
-      const other = await newUser()
-      expect((await login(t, other.email, PASSWORD, { ip: '203.0.113.99' })).res.statusCode).toBe(303)
+      const held = (await login(t, u.email, 'wrong password again', { ip: attacker })).res
+      expect(held.statusCode).toBe(429)
+      expect(Number(held.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+      expect(alertOf(held.body)).toBe('Too many attempts from here. Wait 1 min, then try again.')
+      expect(held.cookies.find((c) => c.name === SESSION_COOKIE)).toBeUndefined()
+      // The real member, elsewhere, is not locked out (today's code answered 429 here).
+      const owner = (await login(t, u.email, PASSWORD, { ip: '198.51.100.200' })).res
+      expect(owner.statusCode).toBe(303)
+      expect(owner.cookies.find((c) => c.name === SESSION_COOKIE)).toBeDefined()
     })
 
     it('a success clears the account’s failures', async () => {
@@ -139,9 +142,9 @@ describe('admin sign-in, sessions and one-time links', () => {
       expect((await login(t, u.email, PASSWORD, { ip: '203.0.113.151' })).res.statusCode).toBe(303)
     })
 
-    it('limits an address after 20 failures, for every account, and not other addresses', async () => {
+    it('limits an address after 30 tries, for every account, and not other addresses', async () => {
       const ip = '198.51.100.77'
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 30; i++) {
         expect((await login(t, `guess-${i}@example.org`, 'whatever password', { ip })).res.statusCode).toBe(400)
       }
       const u = await newUser()
@@ -150,7 +153,8 @@ describe('admin sign-in, sessions and one-time links', () => {
     })
 
     it('counts an IPv6 /64 as one address: rotating addresses inside it does not escape the limit', async () => {
-      for (let i = 0; i < 20; i++) {
+      // The address cap (30 tries per 15 minutes, server/services/login-limiter.ts) counts the whole /64.
+      for (let i = 0; i < 30; i++) {
         expect((await login(t, `guess6-${i}@example.org`, 'whatever password', { ip: `2001:db8:77:1::${(i + 1).toString(16)}` })).res.statusCode).toBe(400)
       }
       const u = await newUser()
@@ -158,12 +162,12 @@ describe('admin sign-in, sessions and one-time links', () => {
       expect((await login(t, u.email, PASSWORD, { ip: '2001:db8:77:2::1' })).res.statusCode).toBe(303)
     })
 
-    it('counts parallel guesses before checking them: no more than 5 get through', async () => {
+    it('counts parallel guesses from one address before checking them: no more than 6 get through', async () => {
       const u = await newUser()
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(t, u.email, `parallel ${i}`, { ip: `192.0.2.${100 + i}` })))
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(t, u.email, `parallel ${i}`, { ip: '192.0.2.100' })))
       const statuses = results.map((r) => r.res.statusCode)
-      expect(statuses.filter((s) => s === 400)).toHaveLength(5)
-      expect(statuses.filter((s) => s === 429)).toHaveLength(7)
+      expect(statuses.filter((s) => s === 400)).toHaveLength(6)
+      expect(statuses.filter((s) => s === 429)).toHaveLength(6)
     })
 
     it('refuses a login form without its CSRF token', async () => {
@@ -204,8 +208,9 @@ describe('admin sign-in, sessions and one-time links', () => {
       expect(b.jar.has(SESSION_COOKIE)).toBe(false)
       expect((await b.get('/admin/login')).body).toContain('You are signed out.')
       expect((await b.get('/admin/login')).body).not.toContain('You are signed out.')
-      const [row] = await t.deps.db.select().from(users).where(eq(users.id, u.id))
-      expect(row!.sessionVersion).toBe(2)
+      const rows = await t.deps.db.select().from(sessions).where(eq(sessions.userId, u.id))
+      expect(rows).toHaveLength(1)
+      expect(rows[0]!.revokedAt).not.toBeNull()
       const old = await t.app.inject({ url: '/admin/team', headers: { cookie: stolen } })
       expect(old.statusCode).toBe(303)
       expect(old.headers.location).toBe('/admin/login?next=%2Fadmin%2Fteam')
@@ -216,38 +221,37 @@ describe('admin sign-in, sessions and one-time links', () => {
       const { b } = await login(t, u.email, PASSWORD)
       expect((await b.post('/admin/logout', {})).statusCode).toBe(403)
       expect((await b.post('/admin/logout', { _csrf: owner.csrf })).statusCode).toBe(403)
-      const [row] = await t.deps.db.select().from(users).where(eq(users.id, u.id))
-      expect(row!.sessionVersion).toBe(1)
+      const rows = await t.deps.db.select().from(sessions).where(eq(sessions.userId, u.id))
+      expect(rows.map((r) => r.revokedAt)).toEqual([null])
     })
 
-    it('refuses a tampered cookie, an old session version and an expired cookie', async () => {
+    it('refuses a cookie forged with the old built-in secret and a user id (the reported attack)', async () => {
       const u = await newUser('owner')
-      const good = t.deps.auth.sessionCookie(u)
-      const ok = await t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${good}` } })
-      expect(ok.statusCode).toBe(200)
-      const [id, version, expires, sig] = good.split('.') as [string, string, string, string]
-      const other = await newUser('owner')
-      const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1)
-      const forged = [
-        `${id}.${version}.${expires}.${flip(sig)}`,
-        `${id}.${Number(version) + 1}.${expires}.${sig}`,
-        `${id}.${version}.${Number(expires) + 86_400}.${sig}`,
-        `${other.id}.${version}.${expires}.${sig}`,
-        `${id}.${version}.${sig}`,
-        'garbage',
-        ''
-      ]
-      for (const value of forged) {
-        const res = await t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${value}` } })
-        expect(res.statusCode, value).toBe(303)
+      // Today's format: id.version.expiry + HMAC of the development default, which any reader of the source knows.
+      const value = `${u.id}.1.${Math.floor(Date.now() / 1000) + 86_400}`
+      const sig = createHmac('sha256', 'bouteille-development-secret-change-me:session').update(value).digest('base64url')
+      const res = await t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${value}.${sig}` } })
+      expect(res.statusCode).toBe(303)
+      expect(res.headers.location).toBe('/admin/login?next=%2Fadmin%2Fteam')
+    })
+
+    it('refuses an unknown, revoked, expired or idle session', async () => {
+      const u = await newUser('owner')
+      const { token, id } = await t.deps.auth.createSession(u.id)
+      const get = (value: string) => t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${value}` } })
+      expect((await get(token)).statusCode).toBe(200)
+      for (const value of [(token[0] === 'A' ? 'B' : 'A') + token.slice(1), randomBytes(32).toString('base64url'), 'garbage', '']) {
+        expect((await get(value)).statusCode, value).toBe(303)
       }
+      // Idle for more than 7 days, though within the 30-day lifetime.
+      await t.deps.db.update(sessions).set({ lastSeenAt: new Date(Date.now() - 8 * 86_400_000) }).where(eq(sessions.id, id))
+      expect((await get(token)).statusCode).toBe(303)
+      await t.deps.db.update(sessions).set({ lastSeenAt: new Date(), expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.id, id))
+      expect((await get(token)).statusCode).toBe(303)
+      const again = await t.deps.auth.createSession(u.id)
+      expect((await get(again.token)).statusCode).toBe(200)
       await t.deps.auth.revokeSessions(u.id)
-      expect((await t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${good}` } })).statusCode).toBe(303)
-      const fresh = t.deps.auth.sessionCookie({ id: u.id, sessionVersion: 2 })
-      expect((await t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${fresh}` } })).statusCode).toBe(200)
-      // Signed 31 days ago: the signature holds, the expiry does not.
-      const past = createAuthService({ db: t.deps.db, redis: null, prefix: 'x', secret: t.deps.config.secret, now: () => new Date(Date.now() - 31 * 86_400_000) })
-      expect((await t.app.inject({ url: '/admin/team', headers: { cookie: `${SESSION_COOKIE}=${past.sessionCookie({ id: u.id, sessionVersion: 2 })}` } })).statusCode).toBe(303)
+      expect((await get(again.token)).statusCode).toBe(303)
     })
 
     it('guards a route reached through an encoded path', async () => {

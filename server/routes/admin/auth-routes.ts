@@ -4,6 +4,7 @@ import { isEmail } from '../../domain/intents.ts'
 import { SESSION_COOKIE } from '../../plugins/admin.ts'
 import { PASSWORD_MIN, SESSION_DAYS } from '../../services/auth-service.ts'
 import { addressGroup } from '../../domain/network-address.ts'
+import { passwordError } from './account-routes.ts'
 
 type Body = Record<string, unknown>
 const str = (v: unknown): string => typeof v === 'string' ? v : ''
@@ -17,14 +18,15 @@ export function safeNext (next: unknown): string {
   return /^\/admin(?:[/?#]|$)/.test(n) && plain && n.length <= 2048 ? n : '/admin'
 }
 
-/** Signing in and out, the first owner's set-up link and team invitations. */
+/** Signing in (password, then the TOTP code when the member has one) and out, the first owner's set-up link and team invitations. */
 export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const { auth, audit, access } = deps
+  const { auth, audit, twoFactor, access } = deps
   const secure = deps.config.publicUrl.startsWith('https:')
 
-  function signIn (reply: FastifyReply, user: { id: string, sessionVersion: number }): void {
+  async function signIn (request: FastifyRequest, reply: FastifyReply, userId: string, twoFactorPending = false): Promise<void> {
+    const session = await auth.createSession(userId, { userAgent: request.headers['user-agent'], twoFactorPending })
     // Only the admin needs it: public pages (cached, cookie-free) never receive it.
-    reply.setCookie(SESSION_COOKIE, auth.sessionCookie(user), { path: '/admin', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_DAYS * 86_400 })
+    reply.setCookie(SESSION_COOKIE, session.token, { path: '/admin', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_DAYS * 86_400 })
   }
 
   const loginPage = (reply: FastifyReply, opts: { email?: string, next?: string, error?: string | null, status?: number }) => {
@@ -43,16 +45,52 @@ export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const email = str(body.email).slice(0, 254)
     const result = await auth.login(email, str(body.password).slice(0, 1024), addressGroup(request.ip))
     const tr = reply.adminTranslator()
-    if (!result.ok) {
-      return loginPage(reply, { email, next: str(body.next), error: tr.t(result.reason === 'limited' ? 'admin.login.limited' : 'admin.login.invalid'), status: result.reason === 'limited' ? 429 : 400 })
+    if (!result.ok && result.reason === 'limited') {
+      reply.header('retry-after', String(result.retryAfterSeconds))
+      return loginPage(reply, { email, next: str(body.next), error: tr.t('admin.login.limited', { minutes: Math.ceil(result.retryAfterSeconds / 60) }), status: 429 })
     }
-    signIn(reply, result.user)
+    if (!result.ok) return loginPage(reply, { email, next: str(body.next), error: tr.t('admin.login.invalid'), status: 400 })
+    if (result.user.totpSecret) {
+      await signIn(request, reply, result.user.id, true)
+      return reply.redirect(`/admin/login/two-factor?next=${encodeURIComponent(safeNext(body.next))}`, 303)
+    }
+    await signIn(request, reply, result.user.id)
     return reply.redirect(safeNext(body.next), 303)
   })
 
-  app.post('/admin/logout', { config: { access: 'viewer' } }, async (request, reply) => {
-    // Ends this user's sessions everywhere: the cookie's version no longer matches.
-    await auth.revokeSessions(request.user!.id)
+  const codePage = (reply: FastifyReply, opts: { next?: string, error?: string | null, status?: number }) => {
+    const tr = reply.adminTranslator()
+    reply.code(opts.status ?? 200)
+    return reply.adminView('admin/login-two-factor.eta', { title: tr.t('admin.account.twoFactor.loginTitle'), next: safeNext(opts.next), error: opts.error ?? null })
+  }
+
+  app.get('/admin/login/two-factor', { config: { access: 'public' } }, async (request: FastifyRequest<{ Querystring: { next?: string } }>, reply) => {
+    if (!request.pendingUser) return reply.redirect('/admin/login', 303)
+    return codePage(reply, { next: request.query.next })
+  })
+
+  app.post('/admin/login/two-factor', { config: { access: 'public' } }, async (request, reply) => {
+    const pending = request.pendingUser
+    if (!pending) return reply.redirect('/admin/login', 303)
+    const body = (request.body ?? {}) as Body
+    const tr = reply.adminTranslator()
+    // The same slow-down as passwords, per member and address: six digits must not be guessable in ten minutes.
+    const gate = await auth.secondFactorAttempt(pending.id, request.ip)
+    if (!gate.allowed) {
+      reply.header('retry-after', String(gate.retryAfterSeconds))
+      return codePage(reply, { next: str(body.next), error: tr.t('admin.login.limited', { minutes: Math.ceil(gate.retryAfterSeconds / 60) }), status: 429 })
+    }
+    const used = await twoFactor.verify(pending.id, str(body.code).slice(0, 64))
+    if (!used) return codePage(reply, { next: str(body.next), error: tr.t('admin.account.twoFactor.wrongCode'), status: 400 })
+    await auth.secondFactorSucceeded(pending.id, request.ip)
+    await auth.completeSession(pending.sessionId)
+    if (used === 'recovery') reply.flash({ type: 'warning', key: 'admin.account.twoFactor.recoveryUsed', vars: { left: await twoFactor.recoveryLeft(pending.id) } })
+    return reply.redirect(safeNext(body.next), 303)
+  })
+
+  app.post('/admin/logout', { config: { access: 'viewer', twoFactorSetup: true } }, async (request, reply) => {
+    // Ends this session (the account page ends the others); its open event streams close with it.
+    await auth.revokeSession(request.user!.sessionId)
     reply.clearCookie(SESSION_COOKIE, { path: '/admin' })
     reply.flash({ type: 'info', key: 'admin.login.signedOut' })
     return reply.redirect('/admin/login', 303)
@@ -97,7 +135,8 @@ export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     if (!isEmail(email)) errors.email = tr.t('admin.errors.email')
     else if (await auth.findByEmail(email)) errors.email = tr.t('admin.errors.emailTaken')
     if (name.length > NAME_MAX) errors.name = tr.t('admin.errors.name', { max: NAME_MAX })
-    if (password.length < PASSWORD_MIN || password.length > 1024) errors.password = tr.t('admin.errors.password', { min: PASSWORD_MIN })
+    const weak = await deps.passwords.problem(password, email)
+    if (weak) errors.password = passwordError(tr, weak)
     else if (password !== str(body.confirm)) errors.confirm = tr.t('admin.errors.confirm')
     const values = { email, name }
     if (Object.keys(errors).length > 0) return invitePage(reply, invite, token, { errors, values, status: 400 })
@@ -108,7 +147,7 @@ export async function authRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     })
     if (!result.ok && result.reason === 'emailTaken') return invitePage(reply, invite, token, { errors: { email: tr.t('admin.errors.emailTaken') }, values, status: 400 })
     if (!result.ok) return expired(reply)
-    signIn(reply, result.user)
+    await signIn(request, reply, result.user.id)
     return reply.redirect('/admin', 303)
   })
 }

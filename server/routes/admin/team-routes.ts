@@ -17,8 +17,9 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
   const teamPage = async (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, error?: string, invite?: { values: { email: string, role: string, scope: string, campaigns: string[] }, errors: Record<string, string> } } = {}) => {
     const tr = reply.adminTranslator()
     const when = (d: Date | null) => d ? { text: formatDateTime(tr.locale, d), iso: d.toISOString() } : null
-    const [members, invites, grants, campaigns] = await Promise.all([team.members(), team.pendingInvites(), access.grantsByUser(), access.campaignChoices()])
+    const [members, invites, grants, campaigns, sessions, twoFactorRequired] = await Promise.all([team.members(), team.pendingInvites(), access.grantsByUser(), access.campaignChoices(), deps.auth.activeSessions(), deps.twoFactor.required()])
     const slugs = new Map(campaigns.map((c) => [c.id, c.slug]))
+    const memberOf = new Map(members.map((m) => [m.id, m]))
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/team.eta', {
       title: tr.t('admin.team.title'),
@@ -29,6 +30,8 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
       }),
       campaigns,
       invites: invites.map((i) => ({ ...i, expires: when(i.expiresAt), campaigns: i.campaignIds ? i.campaignIds.map((id) => slugs.get(id) ?? id).sort() : null })),
+      sessions: sessions.map((x) => ({ ...x, email: memberOf.get(x.userId)?.email ?? '', twoFactor: memberOf.get(x.userId)?.twoFactor ?? false, current: x.id === request.user!.sessionId, created: when(x.createdAt), seen: when(x.lastSeenAt) })),
+      twoFactorRequired,
       error: opts.error ?? null,
       invite: opts.invite ?? { values: { email: '', role: 'editor', scope: 'all', campaigns: [] }, errors: {} }
     })
@@ -62,6 +65,22 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const { id } = request.params
     if (!UUID_RE.test(id) || !await team.revokeInvite(request.user!, id)) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
     reply.flash({ type: 'success', key: 'admin.team.flash.revoked' })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  // Sessions: an owner ends any member's session (a lost phone, a shared computer); its open event streams end with it.
+  app.post('/admin/team/sessions/:id/end', owner, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const { id } = request.params
+    const ended = UUID_RE.test(id) ? await team.endSession(request.user!, id) : null
+    if (!ended) return reply.sendError(404, 'admin.errors.notFound', { back: { href: '/admin/team', labelKey: 'admin.nav.team' } })
+    reply.flash({ type: 'success', key: 'admin.sessions.ended', vars: { email: ended.email } })
+    return reply.redirect('/admin/team', 303)
+  })
+
+  app.post('/admin/team/two-factor', owner, async (request, reply) => {
+    const required = ((request.body ?? {}) as Body).required === 'on'
+    await team.requireTwoFactor(request.user!, required)
+    reply.flash({ type: 'success', key: required ? 'admin.sessions.required' : 'admin.sessions.optional' })
     return reply.redirect('/admin/team', 303)
   })
 
