@@ -78,7 +78,7 @@ describe('message variants for some channels only', () => {
     await eventually(async () => (await t.app.inject({ url: `/c/${c.slug}?lang=en` })).body.includes(row.id), 5000, 'the variant on the page')
     const page = (await t.app.inject({ url: `/c/${c.slug}?lang=en&target=${c.targets[0]!.id}` })).body
     expect(page).toMatch(new RegExp(`data-message-id="${row.id}"[^>]* data-channels="email bottle"`))
-    expect(pageText(page)).toContain("For e-mail, the bottle only")
+    expect(pageText(page)).toContain('For e-mail, the bottle only')
     const onX = await act({ message: row.id, channel: 'x' })
     expect(onX.statusCode).toBe(400)
     expect(onX.json().error).toBe('This wording is not meant for X. Choose a wording offered for X, or another way of sending.')
