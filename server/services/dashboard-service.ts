@@ -11,6 +11,13 @@ export const TOP_REFS = 20
 export interface Bucket { t: string, n: number }
 export interface Share { key: string, count: number }
 
+/** A variant named by its first words, on one line. */
+export function variantLabel (body: string, max = 70): string {
+  const line = body.replace(/\s+/g, ' ').trim()
+  const chars = [...line]
+  return chars.length <= max ? line : chars.slice(0, max - 1).join('').trimEnd() + '…'
+}
+
 /** Where a campaign stands against its goal and its closing time. */
 export type Verdict = 'reached' | 'onTrack' | 'behind' | 'stalled' | 'noDeadline'
 
@@ -29,6 +36,8 @@ export interface Dashboard {
   targets: Array<{ id: string, name: string, active: boolean, count: number }>
   channels: Share[]
   locales: Share[]
+  /** actions per message variant (key: its id), every variant offered or counted, most sent first */
+  variants: Array<Share & { label: string, locale: string, active: boolean }>
   refs: { top: Share[], others: number, distinct: number }
   milestones: Array<{ threshold: number, kind: MilestoneKind, percent: number | null, goal: number, reachedAt: string, mailStatus: string }>
   next: Threshold | null
@@ -71,7 +80,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
   async function read (campaignId: string, now = Date.now()): Promise<Dashboard | null> {
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
-    const [campaign, counts, targets, milestones, plan] = await Promise.all([
+    const [campaign, counts, targets, variants, milestones, plan] = await Promise.all([
       pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null }>({
         name: 'dashboard-campaign',
         text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title
@@ -81,7 +90,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       // Three index range scans on the counters' primary key: the bounded time windows and the small dimensions.
       pool.query<{ dimension: string, key: string, count: string }>({
         name: 'dashboard-counts',
-        text: `SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension IN ('total', 'target', 'channel', 'locale', 'ref')
+        text: `SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension IN ('total', 'target', 'channel', 'locale', 'ref', 'message')
                UNION ALL SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension = 'minute' AND key >= $2
                UNION ALL SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension = 'hour' AND key >= $3`,
         values: [campaignId, sinceMinute, sinceHour]
@@ -91,6 +100,12 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
         text: 'SELECT id, name, active FROM targets WHERE campaign_id = $1 ORDER BY position, name',
         values: [campaignId]
       }),
+      // The variants' words, to name the rows of the split (their counts come from the counters like the others).
+      pool.query<{ id: string, locale: string, body: string, active: boolean }>({
+        name: 'dashboard-variants',
+        text: 'SELECT id, locale, body, active FROM messages WHERE campaign_id = $1 ORDER BY locale, position, id',
+        values: [campaignId]
+      }),
       milestoneRepo.list(campaignId),
       milestoneRepo.plan(campaignId)
     ])
@@ -98,7 +113,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
     if (!c) return null
 
     let total = 0
-    const dims: Record<string, Map<string, number>> = { target: new Map(), channel: new Map(), locale: new Map(), ref: new Map(), minute: new Map(), hour: new Map() }
+    const dims: Record<string, Map<string, number>> = { target: new Map(), channel: new Map(), locale: new Map(), ref: new Map(), message: new Map(), minute: new Map(), hour: new Map() }
     for (const r of counts.rows) {
       if (r.dimension === 'total') total = Number(r.count)
       else dims[r.dimension]?.set(r.key, Number(r.count))
@@ -126,6 +141,9 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
         .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
       channels: sorted(dims.channel!),
       locales: sorted(dims.locale!),
+      variants: variants.rows.filter((v) => v.active || dims.message!.has(v.id))
+        .map((v) => ({ key: v.id, label: variantLabel(v.body), locale: v.locale, active: v.active, count: dims.message!.get(v.id) ?? 0 }))
+        .sort((a, b) => b.count - a.count),
       refs: { top: refs.slice(0, TOP_REFS), others: refs.slice(TOP_REFS).reduce((s, r) => s + r.count, 0), distinct: refs.length },
       milestones: milestones.map((m) => ({ threshold: m.threshold, kind: m.kind, percent: m.percent, goal: m.goal, reachedAt: m.reachedAt.toISOString(), mailStatus: m.mailStatus })),
       next: nextMilestone(total, c.goal, plan),

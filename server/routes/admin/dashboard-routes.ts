@@ -19,7 +19,7 @@ const CLIENT_KEYS = [
   'verdict.reached', 'verdict.onTrack', 'verdict.behind', 'verdict.stalled', 'verdict.noDeadline', 'verdict.projected',
   'milestones.kind.percent', 'milestones.kind.step', 'milestones.kind.count', 'milestones.notice', 'milestones.mail.pending', 'milestones.mail.sent', 'milestones.mail.skipped',
   'rates.trendUp', 'rates.trendDown', 'rates.trendFlat', 'chart.actions', 'live.connected', 'live.reconnecting', 'next.none', 'next.label',
-  'milestones.reachedAt', 'hero.percent', 'split.percent', 'split.none'
+  'milestones.reachedAt', 'hero.percent', 'split.percent', 'split.none', 'split.variantInactive'
 ]
 
 const LOCALES_DIR = fileURLToPath(new URL('../../../views/locales', import.meta.url))
@@ -95,6 +95,10 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
       targets: d.targets.map((x) => ({ ...x, width: Math.round((x.count / maxTarget) * 100) })),
       channelLabel: (key: string) => CHANNELS.includes(key) ? tr.t(`admin.campaigns.channels.${key}`) : key,
       localeLabel: (key: string) => tr.t(`lang.${key}`) === `lang.${key}` ? key : tr.t(`lang.${key}`),
+      variantLabel: (key: string) => {
+        const v = d.variants.find((x) => x.key === key)
+        return v ? `${v.locale.toUpperCase()} · ${v.label}${v.active ? '' : ` (${t('split.variantInactive')})`}` : key
+      },
       share: (n: number) => d.total > 0 ? Math.round((n / d.total) * 1000) / 10 : 0,
       milestones: d.milestones.map((m) => ({ ...m, label: label(tr, m), at: when(m.reachedAt, tr, d.campaign.timeZone) })),
       next: d.next ? label(tr, { ...d.next, goal: d.campaign.baseGoal }) : null,
