@@ -19,7 +19,7 @@ export function variantLabel (body: string, max = 70): string {
 }
 
 /** Where a campaign stands against its goal and its closing time. */
-export type Verdict = 'reached' | 'onTrack' | 'behind' | 'stalled' | 'noDeadline'
+export type Verdict = 'reached' | 'onTrack' | 'behind' | 'stalled' | 'noDeadline' | 'notOpen'
 
 /** Everything the dashboard shows; the page, dashboard.json and every SSE event carry it whole. */
 export interface Dashboard {
@@ -64,8 +64,10 @@ function series (counts: Map<string, number>, now: number, count: number, step: 
 const sorted = (m: Map<string, number>): Share[] => [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
 
 /** Where the campaign stands: from the total, the goal the team set (reached is won, whatever the step-ups), the current goal, the pace and the closing time. */
-export function verdictOf (total: number, baseGoal: number, goal: number, lastHour: number, closesAt: Date | null, now: number): { verdict: Verdict, projectedAt: string | null } {
+export function verdictOf (total: number, baseGoal: number, goal: number, lastHour: number, closesAt: Date | null, now: number, status: CampaignStatus = 'live'): { verdict: Verdict, projectedAt: string | null } {
   if (total >= baseGoal || total >= goal) return { verdict: 'reached', projectedAt: null }
+  // A campaign that has not opened has no pace to judge: no "not yet" verdict against it.
+  if (status === 'draft' || status === 'scheduled') return { verdict: 'notOpen', projectedAt: null }
   if (lastHour <= 0) return { verdict: closesAt ? 'stalled' : 'noDeadline', projectedAt: null }
   const at = now + ((goal - total) / lastHour) * HOUR
   const projectedAt = new Date(Math.min(at, 8.64e15)).toISOString()
@@ -124,7 +126,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
     // The current minute is still filling: the pace per minute is the mean of the last five complete ones.
     const perMinute = minutes.slice(-6, -1).reduce((s, b) => s + b.n, 0) / 5
     const goal = currentGoal(total, c.goal)
-    const { verdict, projectedAt } = verdictOf(total, c.goal, goal, lastHour, c.closes_at, now)
+    const { verdict, projectedAt } = verdictOf(total, c.goal, goal, lastHour, c.closes_at, now, c.status)
     const refs = sorted(dims.ref!)
     const byTarget = dims.target!
     return {

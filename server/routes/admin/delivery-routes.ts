@@ -8,6 +8,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import { fileSlug } from '../../services/delivery-service.ts'
 import { type Body, campaignOr404, campaignTitle, notFound, str } from './content-helpers.ts'
 import { UUID_RE, formatInZone } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string } }>
 type FileRequest = FastifyRequest<{ Params: { id: string, file: string }, Querystring: { preview?: string } }>
@@ -34,6 +35,7 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
     const firstSent = sent.map((t) => t.lastSentAt!.getTime()).sort((a, b) => a - b)[0]
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/delivery.eta', {
+      tabs: campaignTabs(tr, c, 'delivery'),
       title: tr.t('admin.delivery.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}/edit`, targetsUrl: `/admin/campaigns/${c.id}/targets`, messagesUrl: `/admin/campaigns/${c.id}/messages` },
       path: base(c.id),

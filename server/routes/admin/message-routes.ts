@@ -11,6 +11,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import { campaignLocales, createMessageService, type MessageFields } from '../../services/message-service.ts'
 import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str } from './content-helpers.ts'
 import { UUID_RE } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string }, Querystring: { locale?: string, target?: string } }>
 type MessageRequest = FastifyRequest<{ Params: { id: string, messageId: string }, Querystring: { target?: string } }>
@@ -114,6 +115,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     const targetName = new Map(targets.map((t) => [t.id, t.name]))
     const locales = [...new Set([...campaignLocales(c), ...rows.map((m) => m.locale)])]
     return reply.adminView('admin/messages.eta', {
+      tabs: campaignTabs(tr, c, 'messages'),
       title: tr.t('admin.messages.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}`, targetsUrl: `/admin/campaigns/${c.id}/targets` },
       canEdit: roleAtLeast(request.user!.role, 'editor'),
