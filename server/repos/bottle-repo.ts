@@ -54,7 +54,7 @@ export interface BottleFilter { targetId?: string, locale?: string, status?: Bot
 export type ModerationOp = 'approve' | 'reject' | 'feature' | 'unfeature'
 
 /** One message whose state a moderation changed: before and after, for the audit log and the live wall. */
-export interface Moderated { id: number, targetId: string, locale: string, before: { status: BottleStatus, featured: boolean }, after: { status: BottleStatus, featured: boolean } }
+export interface Moderated { id: number, targetId: string, targetName: string, text: string, locale: string, before: { status: BottleStatus, featured: boolean }, after: { status: BottleStatus, featured: boolean } }
 
 export type BottleRepo = ReturnType<typeof createBottleRepo>
 
@@ -219,18 +219,18 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
       const idList = sql.join(ids.map((id) => sql`${id}`), sql`, `)
       // The tally's lock: a rejection takes its action out of the counters, and the tally must not count it meanwhile.
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('tally:' || ${campaignId}::text, 0))`)
-      const res = await tx.execute<{ id: string, target_id: string, locale: string, was_status: BottleStatus, was_featured: boolean, status: BottleStatus, featured: boolean }>(sql`
+      const res = await tx.execute<{ id: string, target_id: string, target_name: string, text: string, locale: string, was_status: BottleStatus, was_featured: boolean, status: BottleStatus, featured: boolean }>(sql`
         WITH before AS (
-          SELECT id, target_id, locale, status, featured FROM bottle_messages WHERE campaign_id = ${campaignId} AND id IN (${idList}) AND ${changes} FOR UPDATE
+          SELECT id, target_id, locale, text, status, featured FROM bottle_messages WHERE campaign_id = ${campaignId} AND id IN (${idList}) AND ${changes} FOR UPDATE
         ), upd AS (
           UPDATE bottle_messages b SET ${set}, reviewed_by = ${userId}, reviewed_at = now()
           FROM before WHERE b.id = before.id
           RETURNING b.id, b.status, b.featured
         )
-        SELECT before.id, before.target_id, before.locale, before.status AS was_status, before.featured AS was_featured, upd.status, upd.featured
+        SELECT before.id, before.target_id, (SELECT name FROM targets WHERE id = before.target_id) AS target_name, before.text, before.locale, before.status AS was_status, before.featured AS was_featured, upd.status, upd.featured
         FROM before JOIN upd ON upd.id = before.id ORDER BY before.id`)
       await recount(tx, campaignId, idList, op === 'reject' ? -1 : 1)
-      return res.rows.map((r) => ({ id: Number(r.id), targetId: r.target_id, locale: r.locale, before: { status: r.was_status, featured: r.was_featured }, after: { status: r.status, featured: r.featured } }))
+      return res.rows.map((r) => ({ id: Number(r.id), targetId: r.target_id, targetName: r.target_name, text: r.text, locale: r.locale, before: { status: r.was_status, featured: r.was_featured }, after: { status: r.status, featured: r.featured } }))
     }
   }
 }

@@ -36,7 +36,9 @@ export function createBottleService ({ db, repo, audit, redis, channels, announc
       const changed = await db.transaction(async (tx) => {
         const rows = await repo.moderate(tx, c.id, ids, op, user.id)
         for (const r of rows) {
-          await audit.record(user, { action: `bottle.${op}`, entity: 'bottle_message', entityId: String(r.id), campaignId: c.id, before: r.before, after: r.after }, tx)
+          // The words and the target travel with the entry, so the log can say what was moderated (they do not change).
+          const about = { text: r.text, target: r.targetName }
+          await audit.record(user, { action: `bottle.${op}`, entity: 'bottle_message', entityId: String(r.id), campaignId: c.id, before: { ...about, ...r.before }, after: { ...about, ...r.after } }, tx)
         }
         return rows
       })

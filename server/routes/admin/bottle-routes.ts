@@ -99,8 +99,8 @@ export async function bottleRoutes (app: FastifyInstance, { deps }: { deps: Deps
         featured: m.featured,
         holdReasons: m.holdReasons.map((r) => tr.t(`admin.bottle.reasons.${r}`)),
         sentOn: m.sentOn ? tr.t(`admin.messages.channels.${m.sentOn}`) : null,
-        createdAt: formatDateTime(tr.locale, m.createdAt),
-        reviewed: m.reviewedAt ? tr.t('admin.bottle.reviewed', { who: m.reviewedByEmail ?? tr.t('admin.bottle.someone'), when: formatDateTime(tr.locale, m.reviewedAt) }) : null,
+        createdAt: formatDateTime(tr.locale, m.createdAt, c.timeZone),
+        reviewed: m.reviewedAt ? tr.t('admin.bottle.reviewed', { who: m.reviewedByEmail ?? tr.t('admin.bottle.someone'), when: formatDateTime(tr.locale, m.reviewedAt, c.timeZone) }) : null,
         ops: OPS.filter((op) => (op === 'approve' && m.status !== 'approved') || (op === 'reject' && m.status !== 'rejected') ||
           (op === 'feature' && !(m.status === 'approved' && m.featured)) || (op === 'unfeature' && m.featured))
           .map((op) => ({ code: op, label: tr.t(`admin.bottle.ops.${op}`) }))
