@@ -68,4 +68,14 @@ describe('a rejected bottle message counts nowhere', () => {
     await t.deps.actionRepo.rebuild(c.id)
     expect(await counters()).toEqual(again)
   })
+
+  it('warns before delivering to every decision-maker, naming those whose dossier has no selected message', async () => {
+    const page = async (lang: string) => (await t.app.inject({ url: `/admin/campaigns/${c.id}/delivery`, headers: { 'accept-language': lang, cookie: editor.cookie } })).body
+    const en = await page('en')
+    const warning = /<div class="flash flash--warning" role="note" data-testid="empty-dossiers"><p>([^<]*)<\/p>/.exec(en)![1]!
+    expect(warning).toBe('No message is selected for 2 decision-makers (Bongani Dube and Carla Souza): their dossiers would carry the counts only. Approve messages to them first, or deliver anyway.')
+    // The confirmation of "Deliver to every decision-maker" says it too.
+    expect(en).toMatch(/action="[^"]*\/deliver" data-confirm="No message is selected for 2 decision-makers \(Bongani Dube and Carla Souza\)/)
+    expect(await page('fr')).toContain('Aucun message n’est sélectionné pour 2 décideurs (Bongani Dube et Carla Souza)')
+  })
 })

@@ -42,6 +42,11 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
       canEdit: roleAtLeast(request.user!.role, 'editor'),
       mailOff: !deps.mailer.enabled,
       cap: DOSSIER_MESSAGE_CAP,
+      // Named before "deliver to every decision-maker": their dossier would go with counts and no message.
+      empty: (() => {
+        const names = overview.targets.filter((t) => t.active && t.selected === 0 && (!t.latest || t.latest.status === 'failed')).map((t) => t.name)
+        return names.length ? tr.t('admin.delivery.emptyWarning', { count: names.length, names: new Intl.ListFormat(tr.locale, { type: 'conjunction' }).format(names) }) : null
+      })(),
       summary: firstSent !== undefined ? tr.t('admin.delivery.summary.some', { sent: sent.length, count: overview.targets.length, date: when(new Date(firstSent)) }) : tr.t('admin.delivery.summary.none'),
       zone: tz,
       schedule: overview.schedule
