@@ -286,7 +286,8 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
               role: v.role[tr.locale] ?? Object.values(v.role)[0] ?? '',
               organisation: v.organisation,
               country: v.country,
-              handles: HANDLE_NETWORKS.filter((n) => v.handles[n]).map((n) => displayHandle(v.handles[n]!)).join(' '),
+              // Each handle with its network: "@alice" alone does not say whether it is X or Threads.
+              handles: HANDLE_NETWORKS.filter((n) => v.handles[n]).map((n) => `${tr.t(`admin.targets.networks.${n}`)} ${displayHandle(v.handles[n]!)}`).join(' · '),
               email: v.email ?? '',
               groups: v.groups.join(', '),
               bad: rowErrors.some((e) => e.row === row)
