@@ -105,7 +105,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}` })
   const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
   const bottle = createBottleService({
-    db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign
+    db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign, recounted: (id) => progressService.publish(id)
   })
 
   return {

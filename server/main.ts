@@ -76,7 +76,9 @@ export async function start (role: Role): Promise<void> {
     if (await deps.auth.userCount() === 0) {
       // A fresh install has no account: a one-time link creates the first owner.
       const { token } = await deps.auth.createInvite({ role: 'owner', validHours: 24 })
-      logger.info(`No account yet. Create the first owner account (link valid 24 hours, once): ${config.publicUrl}/admin/invite/${token}`)
+      // Printed plainly for the person at the terminal, not inside a JSON log line (nor kept by a log collector).
+      process.stdout.write(`\nNo account yet. Create the first owner account (link valid 24 hours, once):\n\n  ${config.publicUrl}/admin/invite/${token}\n\n`)
+      logger.info('No account yet: the one-time link to create the first owner is printed on the terminal.')
     }
   }
 

@@ -190,6 +190,11 @@
     const locale = (k) => (config.languages && config.languages[k]) || k
     rowsOf('channels', d.channels, channel, d.total)
     rowsOf('locales', d.locales, locale, d.total)
+    const variant = (k) => {
+      const v = (d.variants || []).find((x) => x.key === k)
+      return v ? v.locale.toUpperCase() + ' · ' + v.label + (v.active ? '' : ' (' + text('split.variantInactive') + ')') : k
+    }
+    rowsOf('variants', d.variants || [], variant, d.total)
     rowsOf('refs', d.refs.top, (k) => k, d.total)
     milestones(d)
     chart('minutes', d.minutes)

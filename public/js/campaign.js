@@ -324,6 +324,10 @@
 
     function unavailable (channel, t) {
       if (!t) return ''
+      // A wording written for some channels only (data-channels) is not offered on the others.
+      const chosen = form.querySelector('input[name="message"]:checked')
+      const only = chosen && chosen.closest('.variant').dataset.channels
+      if (only && only.split(' ').indexOf(channel) < 0) return fill(S.variantChannel, { network: S.networks[channel] || channel }, nf)
       if (SOCIAL.indexOf(channel) >= 0 && !(t.handles || {})[channel]) return fill(S.noHandle, { name: t.name, network: S.networks[channel] || channel }, nf)
       if (channel === 'email' && t.hasEmail === false) return fill(S.noEmail, { name: t.name }, nf)
       return ''

@@ -67,6 +67,10 @@ export const messages = pgTable('messages', {
   locale: text('locale').notNull(),
   targetId: uuid('target_id').references(() => targets.id, { onDelete: 'cascade' }),
   body: text('body').notNull(),
+  // The channels the variant is written for; empty: every channel the campaign has.
+  channels: channel('channels').array().notNull().default(sql`'{}'`),
+  // The e-mail's subject when the variant is sent by e-mail; empty: the campaign's title.
+  subject: text('subject').notNull().default(''),
   active: boolean('active').notNull().default(true),
   position: smallint('position').notNull().default(0)
 }, (t) => [index('messages_campaign_idx').on(t.campaignId)])
@@ -83,6 +87,8 @@ export const actions = pgTable('actions', {
   ref: text('ref'),
   key: uuid('key').notNull(),
   tallied: boolean('tallied').notNull().default(false),
+  // A bottle message rejected by the team: the action counts nowhere (the tally skips it, moderation takes it back out).
+  discounted: boolean('discounted').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [
   // The idempotency key is scoped to one send: the same page may send to X, then to Bluesky.
@@ -92,7 +98,7 @@ export const actions = pgTable('actions', {
   index('actions_campaign_created_idx').on(t.campaignId, t.createdAt)
 ])
 
-// Derived counters, rebuilt from actions by the reconcile job. dimension: total | target | channel | locale | ref | hour.
+// Derived counters, rebuilt from actions by the reconcile job. dimension: total | target | channel | locale | ref | message | hour | minute.
 export const campaignCounts = pgTable('campaign_counts', {
   campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
   dimension: text('dimension').notNull(),

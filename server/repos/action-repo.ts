@@ -49,16 +49,17 @@ export async function insertAction (db: pg.Pool | pg.PoolClient, a: NewAction): 
 }
 
 // Both the tally and the rebuild take this per-campaign transaction lock, so they never interleave.
-const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' || $1::text, 0))"
+export const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' || $1::text, 0))"
 
 // Counts a set of action rows (the CTE "batch") into every dimension at once.
-const AGGREGATE_SQL = `
+export const AGGREGATE_SQL = `
   agg AS (
     SELECT 'total' AS dimension, '' AS key, count(*) AS n FROM batch
     UNION ALL SELECT 'target', target_id::text, count(*) FROM batch GROUP BY target_id
     UNION ALL SELECT 'channel', channel::text, count(*) FROM batch GROUP BY channel
     UNION ALL SELECT 'locale', locale, count(*) FROM batch GROUP BY locale
     UNION ALL SELECT 'ref', ref, count(*) FROM batch WHERE ref IS NOT NULL GROUP BY ref
+    UNION ALL SELECT 'message', message_id::text, count(*) FROM batch WHERE message_id IS NOT NULL GROUP BY message_id
     UNION ALL SELECT 'hour', to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*) FROM batch GROUP BY 2
     UNION ALL SELECT 'minute', to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*) FROM batch GROUP BY 2
   )`
@@ -79,14 +80,15 @@ export function createActionRepo (pool: pg.Pool) {
     async tally (campaignId: string, batchSize: number, onCounted?: OnCounted): Promise<number> {
       let counted = 0
       for (;;) {
-        const n = await inTransaction(pool, async (client) => {
+        const done = await inTransaction(pool, async (client) => {
           await client.query(LOCK_SQL, [campaignId])
-          const res = await client.query<{ n: string | null, total: string | null }>(`
-            WITH batch AS (
+          const res = await client.query<{ marked: string, n: string | null, total: string | null }>(`
+            WITH marked AS (
               UPDATE actions SET tallied = true
               WHERE id IN (SELECT id FROM actions WHERE campaign_id = $1 AND NOT tallied ORDER BY id LIMIT $2)
-              RETURNING target_id, channel, locale, ref, created_at
+              RETURNING target_id, channel, locale, ref, message_id, created_at, discounted
             ),
+            batch AS (SELECT * FROM marked WHERE NOT discounted),
             ${AGGREGATE_SQL},
             upsert AS (
               INSERT INTO campaign_counts (campaign_id, dimension, key, count)
@@ -94,14 +96,15 @@ export function createActionRepo (pool: pg.Pool) {
               ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
               RETURNING dimension, count
             )
-            SELECT (SELECT n FROM agg WHERE dimension = 'total') AS n, (SELECT count FROM upsert WHERE dimension = 'total') AS total`, [campaignId, batchSize])
+            SELECT (SELECT count(*) FROM marked) AS marked, (SELECT n FROM agg WHERE dimension = 'total') AS n, (SELECT count FROM upsert WHERE dimension = 'total') AS total`, [campaignId, batchSize])
           const n = Number(res.rows[0]?.n ?? 0)
           const after = Number(res.rows[0]?.total ?? 0)
           if (n > 0 && onCounted) await onCounted(client, campaignId, after - n, after)
-          return n
+          return { n, marked: Number(res.rows[0]?.marked ?? 0) }
         })
-        counted += n
-        if (n < batchSize) return counted
+        counted += done.n
+        // A batch of only discounted rows counts nothing but is full: the rows after it still wait.
+        if (done.marked < batchSize) return counted
       }
     },
 
@@ -116,7 +119,7 @@ export function createActionRepo (pool: pg.Pool) {
         await client.query('DELETE FROM campaign_counts WHERE campaign_id = $1', [campaignId])
         await client.query(`
           WITH marked AS (UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied),
-          batch AS (SELECT target_id, channel, locale, ref, created_at FROM actions WHERE campaign_id = $1),
+          batch AS (SELECT target_id, channel, locale, ref, message_id, created_at FROM actions WHERE campaign_id = $1 AND NOT discounted),
           ${AGGREGATE_SQL}
           INSERT INTO campaign_counts (campaign_id, dimension, key, count)
           SELECT $1, dimension, key, n FROM agg WHERE n > 0`, [campaignId])

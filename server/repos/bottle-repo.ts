@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { inTransaction, type Db } from '../db/client.ts'
 import { actions, bottleMessages, targets, users, type BottleStatus, type Channel } from '../db/schema.ts'
 import { fingerprint, holdReasons, type HoldReason } from '../domain/bottle-rules.ts'
-import { insertAction, type NewAction, type RecordedAction } from './action-repo.ts'
+import { AGGREGATE_SQL, insertAction, type NewAction, type RecordedAction } from './action-repo.ts'
 
 /** What a bottle message adds to its action: the text as it goes in the bottle and the signature given with consent. */
 export interface NewBottleMessage {
@@ -54,7 +54,7 @@ export interface BottleFilter { targetId?: string, locale?: string, status?: Bot
 export type ModerationOp = 'approve' | 'reject' | 'feature' | 'unfeature'
 
 /** One message whose state a moderation changed: before and after, for the audit log and the live wall. */
-export interface Moderated { id: number, targetId: string, locale: string, before: { status: BottleStatus, featured: boolean }, after: { status: BottleStatus, featured: boolean } }
+export interface Moderated { id: number, targetId: string, targetName: string, text: string, locale: string, before: { status: BottleStatus, featured: boolean }, after: { status: BottleStatus, featured: boolean } }
 
 export type BottleRepo = ReturnType<typeof createBottleRepo>
 
@@ -69,6 +69,25 @@ const wallColumns = {
   signatureTown: sql<string | null>`CASE WHEN ${bottleMessages.publishConsent} THEN ${bottleMessages.signatureTown} END`,
   featured: bottleMessages.featured,
   createdAt: bottleMessages.createdAt
+}
+
+/**
+ * A rejected message counts nowhere: its action is marked discounted and, once tallied, taken out of every counter;
+ * approving it again puts it back. Rows the tally has not reached yet are left to it (it skips discounted rows).
+ */
+async function recount (tx: Pick<Db, 'execute'>, campaignId: string, idList: SQL, sign: 1 | -1): Promise<void> {
+  await tx.execute(sql`
+    WITH changed AS (
+      UPDATE actions a SET discounted = (b.status = 'rejected')
+      FROM bottle_messages b
+      WHERE b.campaign_id = ${campaignId} AND b.id IN (${idList}) AND a.id = b.action_id AND a.discounted <> (b.status = 'rejected')
+      RETURNING a.target_id, a.channel, a.locale, a.ref, a.message_id, a.created_at, a.tallied
+    ),
+    batch AS (SELECT * FROM changed WHERE tallied),
+    ${sql.raw(AGGREGATE_SQL)}
+    INSERT INTO campaign_counts (campaign_id, dimension, key, count)
+    SELECT ${campaignId}, dimension, key, n * ${sign} FROM agg WHERE n > 0
+    ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count`)
 }
 
 /** The bottle's messages: recorded with their action in one transaction, moderated, and read for the wall. */
@@ -206,17 +225,20 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
         unfeature: sql`featured = false`
       }[op]
       const idList = sql.join(ids.map((id) => sql`${id}`), sql`, `)
-      const res = await tx.execute<{ id: string, target_id: string, locale: string, was_status: BottleStatus, was_featured: boolean, status: BottleStatus, featured: boolean }>(sql`
+      // The tally's lock: a rejection takes its action out of the counters, and the tally must not count it meanwhile.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended('tally:' || ${campaignId}::text, 0))`)
+      const res = await tx.execute<{ id: string, target_id: string, target_name: string, text: string, locale: string, was_status: BottleStatus, was_featured: boolean, status: BottleStatus, featured: boolean }>(sql`
         WITH before AS (
-          SELECT id, target_id, locale, status, featured FROM bottle_messages WHERE campaign_id = ${campaignId} AND id IN (${idList}) AND ${changes} FOR UPDATE
+          SELECT id, target_id, locale, text, status, featured FROM bottle_messages WHERE campaign_id = ${campaignId} AND id IN (${idList}) AND ${changes} FOR UPDATE
         ), upd AS (
           UPDATE bottle_messages b SET ${set}, reviewed_by = ${userId}, reviewed_at = now()
           FROM before WHERE b.id = before.id
           RETURNING b.id, b.status, b.featured
         )
-        SELECT before.id, before.target_id, before.locale, before.status AS was_status, before.featured AS was_featured, upd.status, upd.featured
+        SELECT before.id, before.target_id, (SELECT name FROM targets WHERE id = before.target_id) AS target_name, before.text, before.locale, before.status AS was_status, before.featured AS was_featured, upd.status, upd.featured
         FROM before JOIN upd ON upd.id = before.id ORDER BY before.id`)
-      return res.rows.map((r) => ({ id: Number(r.id), targetId: r.target_id, locale: r.locale, before: { status: r.was_status, featured: r.was_featured }, after: { status: r.status, featured: r.featured } }))
+      await recount(tx, campaignId, idList, op === 'reject' ? -1 : 1)
+      return res.rows.map((r) => ({ id: Number(r.id), targetId: r.target_id, targetName: r.target_name, text: r.text, locale: r.locale, before: { status: r.was_status, featured: r.was_featured }, after: { status: r.status, featured: r.featured } }))
     }
   }
 }

@@ -16,7 +16,7 @@ export interface TargetData {
   groups: string[]
 }
 
-export interface MessageData { id: string, locale: string, targetId: string | null, body: string }
+export interface MessageData { id: string, locale: string, targetId: string | null, body: string, channels: Channel[], subject: string }
 
 /** Everything the public side needs of a campaign, loaded in one go and cached by the web process. */
 export interface CampaignData {
@@ -63,7 +63,7 @@ export function createCampaignRepo (db: Db) {
       const ts = targetRows.filter((t) => t.campaignId === c.id).map((t): TargetData => ({
         id: t.id, name: t.name, role: t.role, organisation: t.organisation, country: t.country, photoUrl: t.photoUrl, handles: t.handles, email: t.email, groups: t.groups
       }))
-      const ms = messageRows.filter((m) => m.campaignId === c.id).map((m): MessageData => ({ id: m.id, locale: m.locale, targetId: m.targetId, body: m.body }))
+      const ms = messageRows.filter((m) => m.campaignId === c.id).map((m): MessageData => ({ id: m.id, locale: m.locale, targetId: m.targetId, body: m.body, channels: m.channels, subject: m.subject }))
       return {
         id: c.id,
         slug: c.slug,

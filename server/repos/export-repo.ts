@@ -25,7 +25,8 @@ const ISO_UTC = 'to_char(created_at AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24:MI
 /** The WHERE clause of a filter over actions, with its parameters ($1 is the campaign). */
 function where (campaignId: string, f: ExportFilter): { clause: string, values: unknown[] } {
   const values: unknown[] = [campaignId]
-  const parts = ['campaign_id = $1']
+  // A rejected bottle message counts nowhere, exports included.
+  const parts = ['campaign_id = $1', 'NOT discounted']
   const add = (sql: string, v: unknown) => { values.push(v); parts.push(sql.replace('?', `$${values.length}`)) }
   if (f.since) add('created_at >= ?', f.since)
   if (f.until) add('created_at < ?', f.until)

@@ -1,10 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { messages } from '../db/schema.ts'
+import { messages, type Channel } from '../db/schema.ts'
 import type { Tx } from './target-repo.ts'
 
 export type MessageRow = typeof messages.$inferSelect
-export interface MessageValues { locale: string, targetId: string | null, body: string }
+export interface MessageValues { locale: string, targetId: string | null, body: string, channels: Channel[], subject: string }
 
 export type MessageRepo = ReturnType<typeof createMessageRepo>
 

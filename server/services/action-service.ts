@@ -1,6 +1,7 @@
 import type { Channel } from '../db/schema.ts'
 import { buildIntentUrl, parseInstance } from '../domain/intents.ts'
 import { CHANNELS, LIMITS, finalizeText, measureLength, renderMessage } from '../domain/messages.ts'
+import { variantAllows } from '../domain/variant-channels.ts'
 import { CONSENT_VERSION, SIGNATURE_MAX, bottleText, readSignatureField, ticked } from '../domain/bottle-rules.ts'
 import { hasControlChars } from '../domain/input-rules.ts'
 import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
@@ -86,6 +87,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
 
       const message = typeof input.message === 'string' ? c.messagesById.get(input.message) : undefined
       if (!message || (message.targetId !== null && message.targetId !== target.id)) return { ok: false, status: 400, error: 'errors.message' }
+      if (!variantAllows(message, channel)) return { ok: false, status: 400, error: 'errors.messageChannel', vars: { network: channel } }
 
       if (typeof input.key !== 'string' || !UUID_RE.test(input.key)) return { ok: false, status: 400, error: 'errors.key' }
       const key = input.key.toLowerCase()
@@ -165,7 +167,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
 
       const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
       const intentUrl = buildIntentUrl(channel, recorded.text, {
-        instance, email: target.email, subject: texts?.title ?? c.slug, thanksUrl, link
+        instance, email: target.email, subject: message.subject || (texts?.title ?? c.slug), thanksUrl, link
       })
       // Every input that could make this null was refused above.
       if (!intentUrl) throw new Error(`no intent URL for channel ${channel}`)

@@ -19,7 +19,7 @@ export function wallEventItem (m: WallItem): WallEventItem {
 export type BottleService = ReturnType<typeof createBottleService>
 
 /** Curating the bottle: moderation (audited, pushed live to open walls) and the campaign's blocked words. */
-export function createBottleService ({ db, repo, audit, redis, channels, announce }: {
+export function createBottleService ({ db, repo, audit, redis, channels, announce, recounted }: {
   db: Db
   repo: Pick<BottleRepo, 'moderate' | 'wallItems'>
   audit: Pick<AuditService, 'record'>
@@ -27,6 +27,8 @@ export function createBottleService ({ db, repo, audit, redis, channels, announc
   channels: Channels
   /** tells every web instance the campaign's content changed (its blocked words are read at each send) */
   announce?: (slug: string) => Promise<void>
+  /** publishes the campaign's counts again after a rejection took a message out of them (or an approval put it back) */
+  recounted?: (campaignId: string) => Promise<unknown>
 }) {
   return {
     /** Approves, rejects, features or unfeatures messages of a campaign; returns those that changed. */
@@ -34,10 +36,16 @@ export function createBottleService ({ db, repo, audit, redis, channels, announc
       const changed = await db.transaction(async (tx) => {
         const rows = await repo.moderate(tx, c.id, ids, op, user.id)
         for (const r of rows) {
-          await audit.record(user, { action: `bottle.${op}`, entity: 'bottle_message', entityId: String(r.id), campaignId: c.id, before: r.before, after: r.after }, tx)
+          // The words and the target travel with the entry, so the log can say what was moderated (they do not change).
+          const about = { text: r.text, target: r.targetName }
+          await audit.record(user, { action: `bottle.${op}`, entity: 'bottle_message', entityId: String(r.id), campaignId: c.id, before: { ...about, ...r.before }, after: { ...about, ...r.after } }, tx)
         }
         return rows
       })
+      if (changed.some((r) => (r.before.status === 'rejected') !== (r.after.status === 'rejected'))) {
+        // Committed already: a lost publish only means open pages show the new counts at the next send.
+        await recounted?.(c.id).catch(() => {})
+      }
       const shown = changed.filter((r) => r.after.status === 'approved')
       const removed = changed.filter((r) => r.before.status === 'approved' && r.after.status !== 'approved')
       if (shown.length || removed.length) {

@@ -317,7 +317,8 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const t = now()
         const problem = transitionProblem(before.status, target, before, t)
         if (problem) return { ok: false as const, error: { key: problem } }
-        const opensAt = target === 'live' && (!before.opensAt || before.opensAt > t) ? t : before.opensAt
+        // Resuming a paused campaign is not an opening: its opening time stays what it was.
+        const opensAt = target === 'live' && before.status !== 'paused' && (!before.opensAt || before.opensAt > t) ? t : before.opensAt
         const closesAt = target === 'closed' && (!before.closesAt || before.closesAt > t) ? t : before.closesAt
         await tx.update(campaigns).set({ status: target, opensAt, closesAt, updatedAt: t })
           .where(and(eq(campaigns.id, id), eq(campaigns.status, before.status)))

@@ -11,8 +11,15 @@ export const TOP_REFS = 20
 export interface Bucket { t: string, n: number }
 export interface Share { key: string, count: number }
 
+/** A variant named by its first words, on one line. */
+export function variantLabel (body: string, max = 70): string {
+  const line = body.replace(/\s+/g, ' ').trim()
+  const chars = [...line]
+  return chars.length <= max ? line : chars.slice(0, max - 1).join('').trimEnd() + '…'
+}
+
 /** Where a campaign stands against its goal and its closing time. */
-export type Verdict = 'reached' | 'onTrack' | 'behind' | 'stalled' | 'noDeadline'
+export type Verdict = 'reached' | 'onTrack' | 'behind' | 'stalled' | 'noDeadline' | 'notOpen'
 
 /** Everything the dashboard shows; the page, dashboard.json and every SSE event carry it whole. */
 export interface Dashboard {
@@ -31,6 +38,8 @@ export interface Dashboard {
   /** "Did you post it?" answers per network channel, from the thank-you page */
   posted: Array<{ channel: string, yes: number, no: number }>
   locales: Share[]
+  /** actions per message variant (key: its id), every variant offered or counted, most sent first */
+  variants: Array<Share & { label: string, locale: string, active: boolean }>
   refs: { top: Share[], others: number, distinct: number }
   milestones: Array<{ threshold: number, kind: MilestoneKind, percent: number | null, goal: number, reachedAt: string, mailStatus: string }>
   next: Threshold | null
@@ -69,8 +78,10 @@ function postedByChannel (rows: Array<{ channel: string, posted: boolean, count:
 const sorted = (m: Map<string, number>): Share[] => [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
 
 /** Where the campaign stands: from the total, the goal the team set (reached is won, whatever the step-ups), the current goal, the pace and the closing time. */
-export function verdictOf (total: number, baseGoal: number, goal: number, lastHour: number, closesAt: Date | null, now: number): { verdict: Verdict, projectedAt: string | null } {
+export function verdictOf (total: number, baseGoal: number, goal: number, lastHour: number, closesAt: Date | null, now: number, status: CampaignStatus = 'live'): { verdict: Verdict, projectedAt: string | null } {
   if (total >= baseGoal || total >= goal) return { verdict: 'reached', projectedAt: null }
+  // A campaign that has not opened has no pace to judge: no "not yet" verdict against it.
+  if (status === 'draft' || status === 'scheduled') return { verdict: 'notOpen', projectedAt: null }
   if (lastHour <= 0) return { verdict: closesAt ? 'stalled' : 'noDeadline', projectedAt: null }
   const at = now + ((goal - total) / lastHour) * HOUR
   const projectedAt = new Date(Math.min(at, 8.64e15)).toISOString()
@@ -85,7 +96,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
   async function read (campaignId: string, now = Date.now()): Promise<Dashboard | null> {
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
-    const [campaign, counts, targets, milestones, plan, answers] = await Promise.all([
+    const [campaign, counts, targets, variants, milestones, plan, answers] = await Promise.all([
       pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null }>({
         name: 'dashboard-campaign',
         text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title
@@ -95,7 +106,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       // Three index range scans on the counters' primary key: the bounded time windows and the small dimensions.
       pool.query<{ dimension: string, key: string, count: string }>({
         name: 'dashboard-counts',
-        text: `SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension IN ('total', 'target', 'channel', 'locale', 'ref')
+        text: `SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension IN ('total', 'target', 'channel', 'locale', 'ref', 'message')
                UNION ALL SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension = 'minute' AND key >= $2
                UNION ALL SELECT dimension, key, count FROM campaign_counts WHERE campaign_id = $1 AND dimension = 'hour' AND key >= $3`,
         values: [campaignId, sinceMinute, sinceHour]
@@ -103,6 +114,12 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       pool.query<{ id: string, name: string, active: boolean }>({
         name: 'dashboard-targets',
         text: 'SELECT id, name, active FROM targets WHERE campaign_id = $1 ORDER BY position, name',
+        values: [campaignId]
+      }),
+      // The variants' words, to name the rows of the split (their counts come from the counters like the others).
+      pool.query<{ id: string, locale: string, body: string, active: boolean }>({
+        name: 'dashboard-variants',
+        text: 'SELECT id, locale, body, active FROM messages WHERE campaign_id = $1 ORDER BY locale, position, id',
         values: [campaignId]
       }),
       milestoneRepo.list(campaignId),
@@ -117,7 +134,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
     if (!c) return null
 
     let total = 0
-    const dims: Record<string, Map<string, number>> = { target: new Map(), channel: new Map(), locale: new Map(), ref: new Map(), minute: new Map(), hour: new Map() }
+    const dims: Record<string, Map<string, number>> = { target: new Map(), channel: new Map(), locale: new Map(), ref: new Map(), message: new Map(), minute: new Map(), hour: new Map() }
     for (const r of counts.rows) {
       if (r.dimension === 'total') total = Number(r.count)
       else dims[r.dimension]?.set(r.key, Number(r.count))
@@ -128,7 +145,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
     // The current minute is still filling: the pace per minute is the mean of the last five complete ones.
     const perMinute = minutes.slice(-6, -1).reduce((s, b) => s + b.n, 0) / 5
     const goal = currentGoal(total, c.goal)
-    const { verdict, projectedAt } = verdictOf(total, c.goal, goal, lastHour, c.closes_at, now)
+    const { verdict, projectedAt } = verdictOf(total, c.goal, goal, lastHour, c.closes_at, now, c.status)
     const refs = sorted(dims.ref!)
     const byTarget = dims.target!
     return {
@@ -146,6 +163,9 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       channels: sorted(dims.channel!),
       posted: postedByChannel(answers.rows),
       locales: sorted(dims.locale!),
+      variants: variants.rows.filter((v) => v.active || dims.message!.has(v.id))
+        .map((v) => ({ key: v.id, label: variantLabel(v.body), locale: v.locale, active: v.active, count: dims.message!.get(v.id) ?? 0 }))
+        .sort((a, b) => b.count - a.count),
       refs: { top: refs.slice(0, TOP_REFS), others: refs.slice(TOP_REFS).reduce((s, r) => s + r.count, 0), distinct: refs.length },
       milestones: milestones.map((m) => ({ threshold: m.threshold, kind: m.kind, percent: m.percent, goal: m.goal, reachedAt: m.reachedAt.toISOString(), mailStatus: m.mailStatus })),
       next: nextMilestone(total, c.goal, plan),

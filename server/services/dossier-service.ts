@@ -31,10 +31,10 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
     if (!t) return null
     const texts = await db.select().from(campaignTexts).where(eq(campaignTexts.campaignId, campaignId))
     const text = texts.find((x) => x.locale === c.defaultLocale) ?? texts[0]
-    // Counted from the rows at delivery time, not from campaign_counts: those keep per-target and per-channel totals
+    // Counted from the rows at delivery time (a rejected bottle message counts nowhere), not from campaign_counts: those keep per-target and per-channel totals
     // apart, never crossed, and a dossier must include the sends the tally has not reached yet. One target's rows only.
     const grouped = await db.select({ channel: actions.channel, n: sql<number>`count(*)::int` }).from(actions)
-      .where(and(eq(actions.campaignId, campaignId), eq(actions.targetId, targetId))).groupBy(actions.channel)
+      .where(and(eq(actions.campaignId, campaignId), eq(actions.targetId, targetId), eq(actions.discounted, false))).groupBy(actions.channel)
     const counts = Object.fromEntries(DOSSIER_CHANNELS.map((ch) => [ch, 0])) as Record<Channel, number>
     for (const g of grouped) counts[g.channel] = Number(g.n)
     const approved = and(eq(bottleMessages.campaignId, campaignId), eq(bottleMessages.targetId, targetId), eq(bottleMessages.status, 'approved'))

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts'
 import { checkTemplate, type RuleTarget, type TemplateProblem } from '../domain/message-rules.ts'
+import { SUBJECT_MAX, readVariantChannels, variantChannels } from '../domain/variant-channels.ts'
 import type { FieldError } from '../domain/target-rules.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
 import type { MessageRepo, MessageRow, MessageValues } from '../repos/message-repo.ts'
@@ -10,7 +11,7 @@ import type { SessionUser } from './auth-service.ts'
 type User = Pick<SessionUser, 'id' | 'email'>
 
 /** What the message form sends. */
-export interface MessageFields { locale: string, targetId: string, body: string }
+export interface MessageFields { locale: string, targetId: string, body: string, channels: string[], subject: string }
 
 export type MessageSaveResult = { ok: true, message: MessageRow } | { ok: false, values: MessageValues, errors: FieldError[] }
 
@@ -64,8 +65,14 @@ export function createMessageService ({ db, repo, targetRepo, audit, announce, c
   /** Checks a variant: its locale, its target (one of the campaign's, or none), and its template for every target it applies to. */
   async function check (c: CampaignData, fields: MessageFields): Promise<{ values: MessageValues, errors: FieldError[] }> {
     const body = fields.body.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim()
-    const values: MessageValues = { locale: fields.locale, targetId: fields.targetId || null, body }
+    const read = readVariantChannels(fields.channels, c.channels)
+    const values: MessageValues = { locale: fields.locale, targetId: fields.targetId || null, body, channels: read.channels, subject: fields.subject.replace(/\s+/g, ' ').trim() }
     const errors: FieldError[] = []
+    if (read.unknown) errors.push({ field: 'channels', key: 'admin.messages.errors.channels' })
+    const sentOn = variantChannels(values, c.channels)
+    // The subject only travels with an e-mail: kept only for a variant sent by e-mail.
+    if (!sentOn.includes('email')) values.subject = ''
+    if ([...values.subject].length > SUBJECT_MAX) errors.push({ field: 'subject', key: 'admin.messages.errors.subjectTooLong', vars: { max: SUBJECT_MAX } })
     if (!campaignLocales(c).includes(values.locale)) errors.push({ field: 'locale', key: 'admin.messages.errors.locale' })
     const targets = await targetRepo.list(c.id)
     let applies = targets.filter((t) => t.active)
@@ -75,7 +82,8 @@ export function createMessageService ({ db, repo, targetRepo, audit, announce, c
       applies = one ? [one] : []
     }
     const hashtags = c.texts[values.locale]?.hashtags ?? []
-    errors.push(...templateErrors(checkTemplate(body, applies.map(ruleTarget), c.channels, hashtags, campaignLink(c))))
+    // Checked only on the channels the variant is sent on: a long letter for e-mail is not refused for X.
+    errors.push(...templateErrors(checkTemplate(body, applies.map(ruleTarget), sentOn, hashtags, campaignLink(c))))
     return { values, errors }
   }
 
@@ -99,7 +107,7 @@ export function createMessageService ({ db, repo, targetRepo, audit, announce, c
     async setActive (user: User, c: CampaignData, message: MessageRow, active: boolean): Promise<{ ok: true } | { ok: false, errors: FieldError[] }> {
       if (message.active === active) return { ok: true }
       if (active) {
-        const { errors } = await check(c, { locale: message.locale, targetId: message.targetId ?? '', body: message.body })
+        const { errors } = await check(c, { locale: message.locale, targetId: message.targetId ?? '', body: message.body, channels: message.channels.length ? message.channels : [...c.channels], subject: message.subject })
         if (errors.length) return { ok: false, errors }
       }
       await db.transaction(async (tx) => {

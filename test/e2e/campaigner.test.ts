@@ -177,7 +177,7 @@ describe('a campaigner in the browser: from signing in to the first action', () 
     await page.fill('#f-opensAt', localDateTime(opensAt, await page.inputValue('#f-timeZone')))
     await submit(page, /done=saved$/, `form[action="/admin/campaigns/${campaignId}"] button[type="submit"]`)
     await submit(page, /done=status$/, 'form:has(input[name="to"][value="scheduled"]) button[type="submit"]')
-    expect(await page.locator('.page-head .badge').textContent()).toBe('Scheduled')
+    expect(await page.locator('[data-testid="status"]').textContent()).toBe('Scheduled')
     const [scheduled] = await query<{ status: string, opens_at: Date }>('SELECT status, opens_at FROM campaigns WHERE id = $1', [campaignId])
     expect(scheduled).toEqual({ status: 'scheduled', opens_at: opensAt })
 

@@ -24,6 +24,7 @@ async function sqlCounts (t: TestApp, campaignId: string) {
     UNION ALL SELECT 'channel:' || channel, count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY channel
     UNION ALL SELECT 'locale:' || locale, count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY locale
     UNION ALL SELECT 'ref:' || ref, count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY ref
+    UNION ALL SELECT 'message:' || message_id, count(*)::int FROM actions WHERE campaign_id = $1 AND message_id IS NOT NULL GROUP BY message_id
     UNION ALL SELECT 'hour:' || to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1
     UNION ALL SELECT 'minute:' || to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1`)).map((r) => [r.k, r.n]))
   return { rows: rows.n as number, keys: rows.keys as number, counters, expected }

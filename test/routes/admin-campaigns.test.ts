@@ -394,6 +394,19 @@ describe('admin: campaigns', () => {
       expect(await count(auditLog)).toBe(before)
     })
 
+    it('resumes a paused campaign without rewriting its opening time', async () => {
+      const opened = new Date('2026-01-05T09:00:00Z')
+      const c = await seedCampaign(t.deps, { status: 'paused', opensAt: opened })
+      // Opened by hand long ago with no time set: resuming is not an opening either.
+      const untimed = await seedCampaign(t.deps, { status: 'paused' })
+      for (const id of [c.id, untimed.id]) {
+        expect((await post(`/admin/campaigns/${id}/status`, { to: 'live' }, editor)).statusCode).toBe(303)
+        expect((await row(id)).status).toBe('live')
+      }
+      expect((await row(c.id)).opensAt).toEqual(opened)
+      expect((await row(untimed.id)).opensAt).toBeNull()
+    })
+
     it('will not open a campaign whose closing time has passed', async () => {
       const c = await seedCampaign(t.deps, { status: 'paused', closesAt: new Date(Date.now() - 60_000) })
       const res = await post(`/admin/campaigns/${c.id}/status`, { to: 'live' }, editor)

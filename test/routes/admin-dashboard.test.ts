@@ -157,6 +157,30 @@ describe('campaign dashboard', () => {
     expect(spark![1]).toBe(`${week!.n.toLocaleString('en-US')} actions in the last 7 days`)
     expect(spark![2]!.split('L')).toHaveLength(168)
   })
+
+  it('splits actions by message variant from the counters, equal to the rows, each named by its words', async () => {
+    const c = await seedCampaign(t.deps)
+    await load(t, c, 50)
+    const sends = [[1, 'x'], [1, 'bluesky'], [2, 'x'], [1, 'email']] as const
+    for (const [m, channel] of sends) {
+      const res = await t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, headers: { accept: 'application/json' }, payload: actBody(c, { message: c.messages[m]!.id, channel }) })
+      expect(res.statusCode).toBe(201)
+    }
+    await tallyCampaign(t.deps, c.id)
+    const d = (await get(`/admin/campaigns/${c.id}/dashboard.json`, viewer)).json()
+    const rows = await sql<{ k: string, n: number }>(t, 'SELECT message_id::text AS k, count(*)::int AS n FROM actions WHERE campaign_id = $1 GROUP BY 1', [c.id])
+    const counted = Object.fromEntries(d.variants.filter((v: { count: number }) => v.count > 0).map((v: { key: string, count: number }) => [v.key, v.count]))
+    expect(counted).toEqual(Object.fromEntries(rows.map((r) => [r.k, r.n])))
+    expect(counted[c.messages[1]!.id]).toBe(3)
+    expect(counted[c.messages[0]!.id]).toBe(50)
+    // Every variant offered is listed, the unsent ones at zero.
+    expect(d.variants.map((v: { key: string }) => v.key).sort()).toEqual(c.messages.map((m) => m.id).sort())
+    const page = await get(`/admin/campaigns/${c.id}`, viewer, 'fr')
+    const table = /<table[^>]*data-field="variants"[\s\S]*?<\/table>/.exec(page.body)![0]
+    expect(pageText(table)).toContain('Par formulation')
+    // Named by its first 70 characters, with its language.
+    expect(pageText(table)).toContain('FR · {target}, des millions de personnes comptent sur vous. {hashtags} {li… 3 5,6 %')
+  })
 })
 
 /** Opens an SSE stream with a session cookie and collects its dashboard events. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, messages, targets } from '../../server/db/schema.ts'
+import { bottleText } from '../../server/domain/bottle-rules.ts'
 import { measureLength, renderMessage } from '../../server/domain/messages.ts'
 import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn, pageText } from '../helper.ts'
 
@@ -101,7 +102,9 @@ describe('admin: messages', () => {
     for (const channel of ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'] as const) {
       const rendered = renderMessage(template, channel, alice, ['tweetbottle'], link)
       const row = res.body.slice(res.body.indexOf(`data-channel="${channel}"`))
-      expect(row, channel).toContain(`<div class="preview">${rendered.replace(/&/g, '&amp;')}</div>`)
+      // The bottle keeps the message without the link (what the wall and the dossier show).
+      const shown = channel === 'bottle' ? bottleText(rendered, alice, link) : rendered
+      expect(row, channel).toContain(`<div class="preview">${shown.replace(/&/g, '&amp;')}</div>`)
       expect(row, channel).toContain(`${measureLength(channel, rendered)} / ${({ x: 280, bluesky: 300, mastodon: 500, threads: 500, email: '5,000', bottle: '1,000' })[channel]}`)
     }
     expect(text(res.body)).toContain('As each network will show it, for Alice Martin')

@@ -71,6 +71,8 @@ describe('admin: queue health', () => {
     const text = pageText(res.body)
     for (const q of Object.values(t.deps.queues)) expect(res.body).toContain(`data-queue="${q.name}"`)
     expect(text).toContain('Counting (tally and reconcile) counts')
+    expect(text).toContain('Bottle deliveries (dossiers by e-mail)')
+    expect(text).toContain('Milestone e-mails to the team')
     expect(text).toContain('Campaign openings and closings lifecycle')
     expect(text).toContain('No worker connected')
     for (const s of ['Waiting', 'Active', 'Delayed', 'Failed', 'Completed']) expect(text).toContain(s)

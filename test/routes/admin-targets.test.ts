@@ -348,6 +348,8 @@ describe('admin: targets', () => {
       expect(text(res.body)).toContain('The first 20 rows of 25')
       expect(res.body).toContain('Preview 19')
       expect(res.body).not.toContain('Preview 20<')
+      // Each handle is labelled with its network in the preview.
+      expect(text(res.body)).toContain('X @Pre7 · Bluesky @preview7.bsky.social · Mastodon @preview7@climat.social · Threads @preview.7')
       expect((await rows()).length).toBe(before)
       const url = confirmUrl(res.body)!
       expect(url).toMatch(/\/import\/[A-Za-z0-9_-]{22}\/confirm$/)

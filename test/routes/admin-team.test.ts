@@ -285,7 +285,8 @@ describe('audit log page', () => {
     expect(html.indexOf('Avant &lt;b&gt;')).toBeGreaterThan(0)
     expect(html).not.toContain('Avant <b>')
     // Newest first: the update comes before the creation.
-    expect(html.indexOf('>updated<')).toBeLessThan(html.indexOf('>created<'))
+    expect(html.indexOf('changed the campaign “climat-2026”')).toBeGreaterThan(0)
+    expect(html.indexOf('changed the campaign “climat-2026”')).toBeLessThan(html.indexOf('created the campaign “climat-2026”'))
     expect(html).toMatch(/<span class="diff-field" title="goal">goal<\/span>[\s\S]*?<del class="diff-before"><span class="sr-only">Before: <\/span>1,000<\/del>[\s\S]*?<ins class="diff-after"><span class="sr-only">After: <\/span>2,500<\/ins>/)
     expect(html).toMatch(/<span class="diff-field" title="status">status<\/span>[\s\S]*?Draft<\/del>[\s\S]*?Live<\/ins>/)
     expect(html).toContain('<span class="diff-field" title="texts.fr.title">texts › fr › title</span>')

@@ -7,14 +7,22 @@ import { formatDateTime, labelOr, UUID_RE } from './format.ts'
 export const AUDIT_PAGE_SIZE = 50
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)$/
 
-function valueText (tr: Translator, field: string, v: AuditValue | null): string | null {
+const UUID_ANY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// Fields that only say where a row lives (its own id, its campaign, its order): never shown, the sentence says it.
+const HIDDEN_FIELDS = new Set(['id', 'campaignId', 'photoBytes', 'position', 'createdAt', 'updatedAt', 'text', 'target'])
+// A byte count written by older entries for a photo: "a photo", never a number of bytes.
+const BYTES = /^<\d+ bytes>$/
+
+function valueText (tr: Translator, field: string, v: AuditValue | null, names: Map<string, string>, timeZone?: string): string | null {
   if (v === null) return null
+  if (typeof v === 'string' && UUID_ANY.test(v)) return shorten(names.get(v.toLowerCase()) ?? tr.t('admin.audit.gone'), 80)
+  if (typeof v === 'string' && (BYTES.test(v) || field.split('.').pop() === 'photoUrl')) return tr.t('admin.audit.photoValue')
   if (typeof v === 'boolean') return tr.t(v ? 'admin.common.yes' : 'admin.common.no')
   if (typeof v === 'number') return tr.n(v)
   const leaf = field.split('.').pop()
   if (leaf === 'role') return labelOr(tr, `admin.roles.${v}`, v)
   if (leaf === 'status') return labelOr(tr, `admin.status.${v}`, v)
-  if (ISO_DATE.test(v)) return formatDateTime(tr.locale, v)
+  if (ISO_DATE.test(v)) return formatDateTime(tr.locale, v, timeZone)
   return shorten(v)
 }
 
@@ -23,10 +31,24 @@ function subject (before: unknown, after: unknown): string | null {
   for (const side of [after, before]) {
     if (side && typeof side === 'object' && !Array.isArray(side)) {
       const o = side as Record<string, unknown>
-      for (const k of ['email', 'slug', 'name', 'title']) if (typeof o[k] === 'string' && o[k]) return shorten(o[k] as string, 80)
+      for (const k of ['email', 'slug', 'name', 'title', 'text', 'body']) if (typeof o[k] === 'string' && o[k]) return shorten(o[k] as string, 80)
     }
   }
   return null
+}
+
+/** What happened, in words: "approved the message “…” to Claudia Reyes"; an entry this page has no sentence for keeps "entity action". */
+function sentence (tr: Translator, entity: string, action: string, before: unknown, after: unknown, names: Map<string, string>): string {
+  const side = (after ?? before ?? {}) as Record<string, unknown>
+  const targetId = typeof side.targetId === 'string' ? side.targetId.toLowerCase() : ''
+  const vars = {
+    subject: subject(before, after) ?? '',
+    target: typeof side.target === 'string' ? side.target : (names.get(targetId) ?? '')
+  }
+  const key = `admin.audit.says.${entity}.${action}`
+  const said = tr.t(key, vars)
+  if (said !== key) return said
+  return `${labelOr(tr, `admin.audit.entity.${entity}`, entity)} ${labelOr(tr, `admin.audit.action.${action}`, action)}${vars.subject ? ` “${vars.subject}”` : ''}`
 }
 
 /** The audit log (owner only): every admin change, newest first, with before → after per field; filter by campaign. */
@@ -50,21 +72,29 @@ export async function auditRoutes (app: FastifyInstance, { deps }: { deps: Deps 
       const s = q.toString()
       return s ? `/admin/audit?${s}` : '/admin/audit'
     }
-    const entries = rows.slice(0, AUDIT_PAGE_SIZE).map(({ entry: e, campaignSlug }) => ({
+    const shown = rows.slice(0, AUDIT_PAGE_SIZE)
+    // Every id a change mentions, named in one query per kind.
+    const ids = new Set<string>()
+    const collect = (v: unknown): void => {
+      if (typeof v === 'string' && UUID_ANY.test(v)) ids.add(v.toLowerCase())
+      else if (v && typeof v === 'object') for (const x of Object.values(v)) collect(x)
+    }
+    for (const { entry } of shown) { collect(entry.before); collect(entry.after) }
+    const names = await audit.names([...ids])
+    const entries = shown.map(({ entry: e, campaignSlug, campaignTimeZone, userName }) => ({
       id: e.id,
-      when: { text: formatDateTime(tr.locale, e.createdAt), iso: e.createdAt.toISOString() },
-      who: e.userId === null && (e.userEmail === 'system' || !e.userEmail) ? tr.t('admin.audit.system') : e.userEmail,
-      action: labelOr(tr, `admin.audit.action.${e.action}`, e.action),
-      entity: labelOr(tr, `admin.audit.entity.${e.entity}`, e.entity),
-      subject: subject(e.before, e.after),
-      campaign: e.campaignId ? { id: e.campaignId, slug: campaignSlug ?? e.campaignId.slice(0, 8) } : null,
-      changes: auditChanges(e.before, e.after).map((c) => ({
+      // A campaign's entries on its clock; the others on the installation's. Always labelled with the zone.
+      when: { text: formatDateTime(tr.locale, e.createdAt, campaignTimeZone ?? undefined), iso: e.createdAt.toISOString() },
+      who: e.userId === null && (e.userEmail === 'system' || !e.userEmail) ? { name: tr.t('admin.audit.system'), email: '' } : { name: userName || e.userEmail, email: userName ? e.userEmail : '' },
+      sentence: sentence(tr, e.entity, e.action, e.before, e.after, names),
+      campaign: e.campaignId ? { id: e.campaignId, slug: campaignSlug ?? tr.t('admin.audit.gone') } : null,
+      changes: auditChanges(e.before, e.after).filter((c) => !HIDDEN_FIELDS.has(c.field.split('.').pop() ?? '')).map((c) => ({
         field: c.field,
         // texts.fr.title → "textes › fr › titre": each known segment named, the rest (a locale, a row number) as it is.
         label: c.field.split('.').map((part) => labelOr(tr, `admin.audit.field.${part}`, part)).join(' › '),
         kind: c.kind,
-        before: valueText(tr, c.field, c.before),
-        after: valueText(tr, c.field, c.after)
+        before: valueText(tr, c.field, c.before, names, campaignTimeZone ?? undefined),
+        after: valueText(tr, c.field, c.after, names, campaignTimeZone ?? undefined)
       }))
     }))
     return reply.adminView('admin/audit.eta', {

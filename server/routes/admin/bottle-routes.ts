@@ -6,6 +6,7 @@ import type { BottleFilter, ModerationOp } from '../../repos/bottle-repo.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import { type Body, campaignOr404, campaignTitle, str } from './content-helpers.ts'
 import { UUID_RE, formatDateTime } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type BottleRequest = FastifyRequest<{ Params: { id: string }, Querystring: Record<string, string | undefined> }>
 
@@ -72,6 +73,7 @@ export async function bottleRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const targets = await deps.db.query.targets.findMany({ where: (t, { eq }) => eq(t.campaignId, c.id), columns: { id: true, name: true }, orderBy: (t, { asc }) => [asc(t.position), asc(t.name)] })
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/bottle.eta', {
+      tabs: campaignTabs(tr, c, 'bottle'),
       title: tr.t('admin.bottle.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}`, targetsUrl: `/admin/campaigns/${c.id}/targets`, messagesUrl: `/admin/campaigns/${c.id}/messages`, wallUrl: `/c/${c.slug}/wall`, public: c.status !== 'draft' },
       canEdit,
@@ -97,8 +99,8 @@ export async function bottleRoutes (app: FastifyInstance, { deps }: { deps: Deps
         featured: m.featured,
         holdReasons: m.holdReasons.map((r) => tr.t(`admin.bottle.reasons.${r}`)),
         sentOn: m.sentOn ? tr.t(`admin.messages.channels.${m.sentOn}`) : null,
-        createdAt: formatDateTime(tr.locale, m.createdAt),
-        reviewed: m.reviewedAt ? tr.t('admin.bottle.reviewed', { who: m.reviewedByEmail ?? tr.t('admin.bottle.someone'), when: formatDateTime(tr.locale, m.reviewedAt) }) : null,
+        createdAt: formatDateTime(tr.locale, m.createdAt, c.timeZone),
+        reviewed: m.reviewedAt ? tr.t('admin.bottle.reviewed', { who: m.reviewedByEmail ?? tr.t('admin.bottle.someone'), when: formatDateTime(tr.locale, m.reviewedAt, c.timeZone) }) : null,
         ops: OPS.filter((op) => (op === 'approve' && m.status !== 'approved') || (op === 'reject' && m.status !== 'rejected') ||
           (op === 'feature' && !(m.status === 'approved' && m.featured)) || (op === 'unfeature' && m.featured))
           .map((op) => ({ code: op, label: tr.t(`admin.bottle.ops.${op}`) }))

@@ -9,6 +9,7 @@ import {
   TEXT_LIMITS, campaignAdminFrom, formFromBody, formFromRecord, type CampaignForm, type CampaignRecord, type FieldError, type FieldErrors
 } from '../../services/campaign-admin-service.ts'
 import { formatInZone } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type IdRequest = FastifyRequest<{ Params: { id: string }, Querystring: { done?: string } }>
 type Body = Record<string, unknown>
@@ -39,6 +40,7 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
     return reply.adminView('admin/campaign-form.eta', {
       title: c ? tr.t('admin.campaigns.form.editTitle', { title: defaultTitle }) : tr.t('admin.campaigns.form.newTitle'),
       mode: c ? 'edit' : 'new',
+      tabs: c ? campaignTabs(tr, c, 'edit') : null,
       action: c ? `/admin/campaigns/${c.id}` : '/admin/campaigns',
       canEdit,
       flash: opts.flash ?? null,

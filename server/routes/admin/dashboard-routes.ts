@@ -8,6 +8,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import type { Dashboard } from '../../services/dashboard-service.ts'
 import { UUID_RE } from './format.ts'
 import { openEventStream } from '../event-stream.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>
 type Body = Record<string, unknown>
@@ -16,10 +17,10 @@ const CHANNELS = ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle']
 
 // The JavaScript's words: it redraws milestones and verdicts live, in the page's language.
 const CLIENT_KEYS = [
-  'verdict.reached', 'verdict.onTrack', 'verdict.behind', 'verdict.stalled', 'verdict.noDeadline', 'verdict.projected',
+  'verdict.reached', 'verdict.onTrack', 'verdict.behind', 'verdict.stalled', 'verdict.noDeadline', 'verdict.notOpen', 'verdict.projected',
   'milestones.kind.percent', 'milestones.kind.step', 'milestones.kind.count', 'milestones.notice', 'milestones.mail.pending', 'milestones.mail.sent', 'milestones.mail.skipped',
   'rates.trendUp', 'rates.trendDown', 'rates.trendFlat', 'chart.actions', 'live.connected', 'live.reconnecting', 'next.none', 'next.label',
-  'milestones.reachedAt', 'hero.percent', 'split.percent', 'split.none'
+  'milestones.reachedAt', 'hero.percent', 'split.percent', 'split.none', 'split.variantInactive'
 ]
 
 const LOCALES_DIR = fileURLToPath(new URL('../../../views/locales', import.meta.url))
@@ -80,6 +81,7 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
     const maxTarget = Math.max(1, ...d.targets.map((x) => x.count))
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/dashboard.eta', {
+      tabs: campaignTabs(tr, d.campaign, 'dashboard'),
       title: t('title', { title: d.campaign.title }),
       d,
       canEdit: roleAtLeast(reply.request.user!.role, 'editor'),
@@ -95,6 +97,10 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
       targets: d.targets.map((x) => ({ ...x, width: Math.round((x.count / maxTarget) * 100) })),
       channelLabel: (key: string) => CHANNELS.includes(key) ? tr.t(`admin.campaigns.channels.${key}`) : key,
       localeLabel: (key: string) => tr.t(`lang.${key}`) === `lang.${key}` ? key : tr.t(`lang.${key}`),
+      variantLabel: (key: string) => {
+        const v = d.variants.find((x) => x.key === key)
+        return v ? `${v.locale.toUpperCase()} · ${v.label}${v.active ? '' : ` (${t('split.variantInactive')})`}` : key
+      },
       share: (n: number) => d.total > 0 ? Math.round((n / d.total) * 1000) / 10 : 0,
       milestones: d.milestones.map((m) => ({ ...m, label: label(tr, m), at: when(m.reachedAt, tr, d.campaign.timeZone) })),
       next: d.next ? label(tr, { ...d.next, goal: d.campaign.baseGoal }) : null,

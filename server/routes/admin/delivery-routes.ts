@@ -8,6 +8,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import { fileSlug } from '../../services/delivery-service.ts'
 import { type Body, campaignOr404, campaignTitle, notFound, str } from './content-helpers.ts'
 import { UUID_RE, formatInZone } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string } }>
 type FileRequest = FastifyRequest<{ Params: { id: string, file: string }, Querystring: { preview?: string } }>
@@ -34,12 +35,18 @@ export async function deliveryRoutes (app: FastifyInstance, { deps }: { deps: De
     const firstSent = sent.map((t) => t.lastSentAt!.getTime()).sort((a, b) => a - b)[0]
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/delivery.eta', {
+      tabs: campaignTabs(tr, c, 'delivery'),
       title: tr.t('admin.delivery.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}/edit`, targetsUrl: `/admin/campaigns/${c.id}/targets`, messagesUrl: `/admin/campaigns/${c.id}/messages` },
       path: base(c.id),
       canEdit: roleAtLeast(request.user!.role, 'editor'),
       mailOff: !deps.mailer.enabled,
       cap: DOSSIER_MESSAGE_CAP,
+      // Named before "deliver to every decision-maker": their dossier would go with counts and no message.
+      empty: (() => {
+        const names = overview.targets.filter((t) => t.active && t.selected === 0 && (!t.latest || t.latest.status === 'failed')).map((t) => t.name)
+        return names.length ? tr.t('admin.delivery.emptyWarning', { count: names.length, names: new Intl.ListFormat(tr.locale, { type: 'conjunction' }).format(names) }) : null
+      })(),
       summary: firstSent !== undefined ? tr.t('admin.delivery.summary.some', { sent: sent.length, count: overview.targets.length, date: when(new Date(firstSent)) }) : tr.t('admin.delivery.summary.none'),
       zone: tz,
       schedule: overview.schedule

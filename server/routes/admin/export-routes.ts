@@ -11,6 +11,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import { ACTION_COLUMNS, COUNT_COLUMNS, createExportService, type ExportKind } from '../../services/export-service.ts'
 import { campaignOr404, campaignTitle } from './content-helpers.ts'
 import { formatInZone } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type ExportRequest = FastifyRequest<{ Params: { id: string }, Querystring: Partial<Record<ExportField, unknown>> }>
 
@@ -62,6 +63,7 @@ export async function exportRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const when = (d: Date | null) => d ? { text: moment(d, tr.locale, c.timeZone), iso: d.toISOString() } : null
     reply.code(errors.length ? 400 : 200)
     return reply.adminView('admin/exports.eta', {
+      tabs: campaignTabs(tr, c, 'exports'),
       title: tr.t('admin.exports.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: {
         id: c.id,

@@ -5,12 +5,17 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 const formats = new Map<string, Intl.DateTimeFormat>()
 
-/** A date and time for people, in the locale and the server's time zone: "3 mars 2026, 14:05". */
-export function formatDateTime (locale: string, date: Date | string): string {
-  let f = formats.get(locale)
+/**
+ * A date and time for people, labelled with its zone: a campaign's zone on its pages, else the installation's (the
+ * server's TZ): "3 mars 2026, 14:05 UTC+1". One clock for every admin page, never an unlabelled UTC.
+ */
+export function formatDateTime (locale: string, date: Date | string, timeZone?: string): string {
+  const key = `${locale}|${timeZone ?? ''}`
+  let f = formats.get(key)
   if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
-    formats.set(locale, f)
+    // dateStyle cannot be combined with timeZoneName: the same medium date and short time, spelled out.
+    f = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short', timeZone })
+    formats.set(key, f)
   }
   const d = typeof date === 'string' ? new Date(date) : date
   return Number.isNaN(d.getTime()) ? String(date) : f.format(d)

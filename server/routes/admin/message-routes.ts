@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
+import { bottleText } from '../../domain/bottle-rules.ts'
 import { PLACEHOLDERS, TEMPLATE_MAX, previewTemplate, type PreviewLine } from '../../domain/message-rules.ts'
+import { SUBJECT_MAX, variantChannels } from '../../domain/variant-channels.ts'
 import type { FieldError } from '../../domain/target-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import { createMessageRepo, type MessageRow } from '../../repos/message-repo.ts'
@@ -9,6 +11,7 @@ import { roleAtLeast } from '../../services/auth-service.ts'
 import { campaignLocales, createMessageService, type MessageFields } from '../../services/message-service.ts'
 import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str } from './content-helpers.ts'
 import { UUID_RE } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string }, Querystring: { locale?: string, target?: string } }>
 type MessageRequest = FastifyRequest<{ Params: { id: string, messageId: string }, Querystring: { target?: string } }>
@@ -23,7 +26,13 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
   const base = (c: { id: string }) => `/admin/campaigns/${c.id}/messages`
 
   function fieldsFrom (body: Body): MessageFields {
-    return { locale: str(body.locale), targetId: str(body.targetId), body: str(body.body) }
+    const ticked = Array.isArray(body.channels) ? body.channels : [body.channels]
+    return { locale: str(body.locale), targetId: str(body.targetId), body: str(body.body), channels: ticked.map(str).filter(Boolean), subject: str(body.subject) }
+  }
+
+  /** The form's values for a stored variant: no channel named means every channel of the campaign. */
+  function fieldsOf (c: CampaignData, m: MessageRow): MessageFields {
+    return { locale: m.locale, targetId: m.targetId ?? '', body: m.body, channels: variantChannels(m, c.channels), subject: m.subject }
   }
 
   /** The target a preview is shown for: the one chosen, else the variant's own, else the first active one. */
@@ -41,8 +50,11 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     const locales = campaignLocales(c)
     const locale = locales.includes(opts.form.locale) ? opts.form.locale : c.defaultLocale
     const hashtags = c.texts[locale]?.hashtags ?? []
+    const sentOn = c.channels.filter((ch) => opts.form.channels.length === 0 || opts.form.channels.includes(ch))
+    const previewed = { name: chosen?.name ?? '', handles: chosen?.handles ?? {}, email: chosen?.email ?? null }
     const lines: PreviewLine[] = chosen && opts.form.body.trim()
-      ? previewTemplate(opts.form.body, { name: chosen.name, handles: chosen.handles, email: chosen.email }, c.channels, hashtags, link(c))
+      // The bottle keeps the message without the link and names the target (bottleText): its preview shows that.
+      ? previewTemplate(opts.form.body, previewed, sentOn, hashtags, link(c)).map((l) => l.channel === 'bottle' ? { ...l, text: bottleText(l.text, previewed, link(c)) } : l)
       : []
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/message-form.eta', {
@@ -55,6 +67,9 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
       errors: byField,
       errorList: list,
       locales: locales.map((code) => ({ code, label: tr.t(`lang.${code}`) })),
+      channels: c.channels.map((code) => ({ code, label: tr.t(`admin.messages.channels.${code}`), checked: opts.form.channels.length === 0 || opts.form.channels.includes(code) })),
+      subjectMax: SUBJECT_MAX,
+      subjectPlaceholder: campaignTitle(c, locale),
       // Inactive targets stay in the list only for a variant already written for one.
       targets: targets.filter((t) => t.active || t.id === opts.form.targetId).map((t) => ({ id: t.id, name: t.name, active: t.active })),
       placeholders: PLACEHOLDERS.map((p) => ({ code: `{${p}}`, hint: tr.t(`admin.messages.placeholders.${p}`) })),
@@ -100,6 +115,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     const targetName = new Map(targets.map((t) => [t.id, t.name]))
     const locales = [...new Set([...campaignLocales(c), ...rows.map((m) => m.locale)])]
     return reply.adminView('admin/messages.eta', {
+      tabs: campaignTabs(tr, c, 'messages'),
       title: tr.t('admin.messages.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}`, targetsUrl: `/admin/campaigns/${c.id}/targets` },
       canEdit: roleAtLeast(request.user!.role, 'editor'),
@@ -115,6 +131,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
           body: m.body,
           active: m.active,
           target: m.targetId ? (targetName.get(m.targetId) ?? '') : null,
+          channels: m.channels.length ? variantChannels(m, c.channels).map((ch) => tr.t(`admin.messages.channels.${ch}`)).join(', ') : null,
           editUrl: `${base(c)}/${m.id}/edit`,
           toggleAction: `${base(c)}/${m.id}/${m.active ? 'deactivate' : 'activate'}`
         }))
@@ -126,7 +143,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
     const locale = campaignLocales(c).includes(str(request.query.locale)) ? str(request.query.locale) : c.defaultLocale
-    return renderForm(reply, c, { message: null, form: { locale, targetId: '', body: '{target} {hashtags} {link}' }, previewFor: str(request.query.target) })
+    return renderForm(reply, c, { message: null, form: { locale, targetId: '', body: '{target} {hashtags} {link}', channels: [...c.channels], subject: '' }, previewFor: str(request.query.target) })
   })
 
   // "Preview" and "Save" are two buttons of one form (op=preview | save): the preview works without JavaScript.
@@ -146,7 +163,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     const found = await messageOr404(request, reply)
     if (!found) return reply
     const { m } = found
-    return renderForm(reply, found.c, { message: m, form: { locale: m.locale, targetId: m.targetId ?? '', body: m.body }, previewFor: str(request.query.target) })
+    return renderForm(reply, found.c, { message: m, form: fieldsOf(found.c, m), previewFor: str(request.query.target) })
   })
 
   app.post('/admin/campaigns/:id/messages/:messageId', { config: { access: 'editor' } }, async (request: MessageRequest, reply) => {
@@ -168,7 +185,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
       if (!found) return reply
       const { c, m } = found
       const result = await service.setActive(request.user!, c, m, active)
-      if (!result.ok) return renderForm(reply, c, { message: m, form: { locale: m.locale, targetId: m.targetId ?? '', body: m.body }, errors: result.errors, status: 400 })
+      if (!result.ok) return renderForm(reply, c, { message: m, form: fieldsOf(c, m), errors: result.errors, status: 400 })
       reply.flash({ type: 'success', key: `admin.messages.flash.${verb}d` })
       return reply.redirect(base(c), 303)
     })

@@ -12,6 +12,7 @@ import { initials } from '../public/campaign-page.ts'
 import { countryName } from '../../i18n.ts'
 import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str, translateError } from './content-helpers.ts'
 import { UUID_RE } from './format.ts'
+import { campaignTabs } from './campaign-tabs.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string }, Querystring: { q?: string, page?: string, show?: string } }>
 type TargetRequest = FastifyRequest<{ Params: { id: string, targetId: string } }>
@@ -149,6 +150,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const pageUrl = (p: number) => `${base(c)}?${new URLSearchParams({ ...(q ? { q } : {}), ...(show !== 'all' ? { show } : {}), ...(p > 1 ? { page: String(p) } : {}) }).toString()}`.replace(/\?$/, '')
     const canEdit = roleAtLeast(request.user!.role, 'editor')
     return reply.adminView('admin/targets.eta', {
+      tabs: campaignTabs(tr, c, 'targets'),
       title: tr.t('admin.targets.title', { campaign: campaignTitle(c, tr.locale) }),
       campaign: { id: c.id, title: campaignTitle(c, tr.locale), url: `/admin/campaigns/${c.id}`, messagesUrl: `/admin/campaigns/${c.id}/messages` },
       canEdit,
@@ -284,7 +286,8 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
               role: v.role[tr.locale] ?? Object.values(v.role)[0] ?? '',
               organisation: v.organisation,
               country: v.country,
-              handles: HANDLE_NETWORKS.filter((n) => v.handles[n]).map((n) => displayHandle(v.handles[n]!)).join(' '),
+              // Each handle with its network: "@alice" alone does not say whether it is X or Threads.
+              handles: HANDLE_NETWORKS.filter((n) => v.handles[n]).map((n) => `${tr.t(`admin.targets.networks.${n}`)} ${displayHandle(v.handles[n]!)}`).join(' · '),
               email: v.email ?? '',
               groups: v.groups.join(', '),
               bad: rowErrors.some((e) => e.row === row)

@@ -56,8 +56,17 @@ export async function teamRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     if (Object.keys(errors).length > 0 || !isRole(role)) return teamPage(request, reply, { status: 400, invite: again })
     const created = await team.invite(request.user!, { email: email || null, role, campaignIds: scope === 'chosen' ? ticked : null })
     if (!created.ok) return teamPage(request, reply, { status: 400, invite: { ...again, errors: { email: tr.t('admin.errors.emailTaken') } } })
+    const link = `${deps.config.publicUrl}/admin/invite/${created.token}`
+    const expires = formatDateTime(tr.locale, created.expiresAt)
+    // With SMTP_URL, an invitation for an address goes by e-mail too; a mail that fails leaves the link to copy.
+    let mailed = false
+    if (email && deps.mailer.enabled) {
+      const vars = { role: tr.t(`admin.roles.${role}`), link, expires, from: request.user!.name || request.user!.email }
+      mailed = await deps.mailer.send({ to: email, subject: tr.t('admin.team.mail.subject'), text: tr.t('admin.team.mail.body', vars) })
+        .then(() => true, (err: Error) => { request.log.warn(`invitation e-mail not sent: ${err.message}`); return false })
+    }
     // The link is shown once, on the page this redirect leads to; only its hash is kept.
-    reply.flash({ type: 'success', key: 'admin.team.link.lead', vars: { expires: formatDateTime(tr.locale, created.expiresAt) }, link: `${deps.config.publicUrl}/admin/invite/${created.token}` })
+    reply.flash({ type: 'success', key: mailed ? 'admin.team.link.mailed' : 'admin.team.link.lead', vars: { expires, email }, link })
     return reply.redirect('/admin/team', 303)
   })
 

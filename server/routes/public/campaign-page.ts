@@ -1,6 +1,7 @@
 import type { Channel } from '../../db/schema.ts'
 import { percentOf } from '../../domain/goals.ts'
 import { LIMITS, renderMessage } from '../../domain/messages.ts'
+import { variantChannels } from '../../domain/variant-channels.ts'
 import type { Progress } from '../../domain/progress.ts'
 import { countryName, type Translator } from '../../i18n.ts'
 import type { CampaignData, CampaignTextData, MessageData, TargetData } from '../../repos/campaign-repo.ts'
@@ -161,6 +162,8 @@ export function buildCampaignPage (args: {
     id: m.id,
     body: m.body,
     targetId: m.targetId,
+    // Only for a variant written for some channels: the page says which, and offers it on those only.
+    channels: m.channels.length ? variantChannels(m, c.channels) : null,
     preview: selectedTarget ? renderMessage(m.body, 'bottle', selectedTarget, texts.hashtags, link) : m.body
   }))
 

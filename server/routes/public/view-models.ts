@@ -41,6 +41,8 @@ export interface MessageView {
   body: string
   /** null: for every target */
   targetId: string | null
+  /** the channels it is written for, or null for every channel */
+  channels: Channel[] | null
   /** the template rendered for the selected target, as a plain preview (bottle/e-mail form: name, no handle) */
   preview: string
 }
