@@ -55,7 +55,7 @@ describe('campaigns in the browser: the editor and what the public sees per stat
     await editor.goto(`${base}/admin/campaigns/${c.id}/edit`)
     await editor.click('button:has-text("Schedule the opening")')
     await editor.waitForURL(/done=status$/)
-    expect(await editor.locator('.page-head .badge').textContent()).toBe('Scheduled')
+    expect(await editor.locator('[data-testid="status"]').textContent()).toBe('Scheduled')
     await admin.close()
     const soon = new Date(Date.now() + 2500)
     await t.deps.db.update(campaigns).set({ opensAt: soon }).where(eq(campaigns.id, c.id))

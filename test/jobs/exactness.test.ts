@@ -53,7 +53,7 @@ describe('exact counting', () => {
     const c = await seedCampaign(t.deps)
     const keys = Array.from({ length: 150 }, () => randomUUID())
     const sends = [...keys, ...keys.slice(0, 60)].map((key, i) => actBody(c, {
-      key, target: c.targets[i % 2]!.id, channel: ['x', 'bluesky', 'threads'][i % 3]!, ...(i % 5 === 0 ? { ref: 'partner-a' } : {})
+      key, target: c.targets[i % 2]!.id, channel: ['x', 'bluesky', 'email'][i % 3]!, ...(i % 5 === 0 ? { ref: 'partner-a' } : {})
     }))
     // The repeats carry the same target and channel as their first send (same key = same send).
     for (let i = 150; i < sends.length; i++) Object.assign(sends[i]!, { target: sends[i - 150]!.target, channel: sends[i - 150]!.channel, ref: sends[i - 150]!.ref })

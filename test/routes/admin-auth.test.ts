@@ -436,7 +436,7 @@ describe('admin sign-in, sessions and one-time links', () => {
       try {
         let out = ''
         child.stdout!.on('data', (d) => { out += d })
-        const link = await eventually(async () => /No account yet\. Create the first owner account[^:]*: (http:\/\/\S+?\/admin\/invite\/[A-Za-z0-9_-]+)/.exec(out)?.[1], 30_000, 'the set-up link')
+        const link = await eventually(async () => /No account yet\. Create the first owner account[^:]*:\s+(http:\/\/\S+?\/admin\/invite\/[A-Za-z0-9_-]+)/.exec(out)?.[1], 30_000, 'the set-up link')
         const page = await fetch(link, { headers: { 'accept-language': 'en' } })
         expect(page.status).toBe(200)
         expect(await page.text()).toContain('Create the first owner account')

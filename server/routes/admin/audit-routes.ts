@@ -9,7 +9,12 @@ const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d
 
 const UUID_ANY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // Fields that only say where a row lives (its own id, its campaign, its order): never shown, the sentence says it.
-const HIDDEN_FIELDS = new Set(['id', 'campaignId', 'photoBytes', 'position', 'createdAt', 'updatedAt', 'text', 'target'])
+const HIDDEN_FIELDS = new Set(['id', 'campaignId', 'photoBytes', 'position', 'createdAt', 'updatedAt', 'text'])
+// A moderation's sentence names the message's target; elsewhere (an export's filter) the target is a field to show.
+const shownField = (entity: string, field: string): boolean => {
+  const leaf = field.split('.').pop() ?? ''
+  return !HIDDEN_FIELDS.has(leaf) && !(leaf === 'target' && entity === 'bottle_message')
+}
 // A byte count written by older entries for a photo: "a photo", never a number of bytes.
 const BYTES = /^<\d+ bytes>$/
 
@@ -88,7 +93,7 @@ export async function auditRoutes (app: FastifyInstance, { deps }: { deps: Deps 
       who: e.userId === null && (e.userEmail === 'system' || !e.userEmail) ? { name: tr.t('admin.audit.system'), email: '' } : { name: userName || e.userEmail, email: userName ? e.userEmail : '' },
       sentence: sentence(tr, e.entity, e.action, e.before, e.after, names),
       campaign: e.campaignId ? { id: e.campaignId, slug: campaignSlug ?? tr.t('admin.audit.gone') } : null,
-      changes: auditChanges(e.before, e.after).filter((c) => !HIDDEN_FIELDS.has(c.field.split('.').pop() ?? '')).map((c) => ({
+      changes: auditChanges(e.before, e.after).filter((c) => shownField(e.entity, c.field)).map((c) => ({
         field: c.field,
         // texts.fr.title → "textes › fr › titre": each known segment named, the rest (a locale, a row number) as it is.
         label: c.field.split('.').map((part) => labelOr(tr, `admin.audit.field.${part}`, part)).join(' › '),
