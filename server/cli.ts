@@ -9,7 +9,7 @@ import { isEmail } from './domain/intents.ts'
 import { createAccessService } from './services/access-service.ts'
 import { createAuditService } from './services/audit-service.ts'
 import { PASSWORD_MIN, ROLES, createAuthService } from './services/auth-service.ts'
-import type { PasswordProblem } from './domain/password-rules.ts'
+import { PASSWORD_MAX, passwordProblem, type PasswordProblem } from './domain/password-rules.ts'
 import { createPasswordService, RESET_MINUTES } from './services/password-service.ts'
 import { createTwoFactorService } from './services/two-factor-service.ts'
 
@@ -63,9 +63,10 @@ export async function main (argv: string[]): Promise<number> {
         const password = String(values.password ?? '')
         const role = String(values.role ?? '')
         const slugs = [values.campaign ?? []].flat().map(String)
+        // Length, common passwords and the e-mail first, without the database; the campaigns' names once it is open.
         const problems = [
           isEmail(email) ? null : '--email must be an e-mail address',
-          password.length >= PASSWORD_MIN ? null : `--password must be at least ${PASSWORD_MIN} characters`,
+          passwordMessage(passwordProblem(password, { email })),
           ROLES.includes(role as UserRole) ? null : '--role must be owner, editor or viewer',
           slugs.length > 0 && role === 'owner' ? '--campaign is for an editor or viewer (an owner sees every campaign)' : null
         ].filter(Boolean)
@@ -75,6 +76,11 @@ export async function main (argv: string[]): Promise<number> {
         }
         return withMigratedDatabase(async (db, _log, config) => {
           const auth = createAuthService({ db, redis: null, prefix: config.redisPrefix, secret: config.secret })
+          const problem = await createPasswordService({ db, auth }).problem(password, email)
+          if (problem) {
+            console.error(`bouteille user create: ${PASSWORD_PROBLEMS[problem]}.`)
+            return 2
+          }
           if (await auth.findByEmail(email)) {
             console.error(`bouteille user create: an account with ${email} exists already.`)
             return 1
@@ -155,10 +161,11 @@ async function resetPassword (args: string[]): Promise<number> {
 }
 
 const PASSWORD_PROBLEMS: Record<PasswordProblem, string> = {
-  length: `--password must be at least ${PASSWORD_MIN} characters`,
+  length: `--password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters long`,
   common: '--password is among the most common passwords; choose another',
   personal: '--password is made of the e-mail address or a campaign name; choose another'
 }
+const passwordMessage = (problem: PasswordProblem | null): string | null => problem ? PASSWORD_PROBLEMS[problem] : null
 
 /** Runs a command's work on the migrated database (embedded when DATABASE_URL is unset); needs no Redis. */
 async function withMigratedDatabase (fn: (db: Db, log: Logger, config: Readonly<Config>) => Promise<number>): Promise<number> {

@@ -55,4 +55,21 @@ describe('bouteille user create --campaign', () => {
     const { rows } = await client.query("SELECT count(*)::int AS n FROM users WHERE email = 'nobody@example.org'")
     expect(rows[0].n).toBe(0)
   })
+
+  it('refuses, like the web, a common password, one made of the e-mail or of a campaign name, creating nobody', async () => {
+    const cases: Array<[string, string]> = [
+      ['password123', 'among the most common passwords'],
+      ['Refused.Member-2026', 'made of the e-mail address or a campaign name'],
+      ['Ours-To-Run 2026!', 'made of the e-mail address or a campaign name'],
+      ['short', '--password must be 10 to 1024 characters long']
+    ]
+    for (const [pw, message] of cases) {
+      const res = run(['--email', 'refused.member@example.org', '--password', pw, '--role', 'editor'])
+      expect(res.status).toBe(2)
+      expect(res.stderr).toContain(message)
+      expect(res.stderr.trim().split('\n')).toHaveLength(1)
+    }
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM users WHERE email = 'refused.member@example.org'")
+    expect(rows[0].n).toBe(0)
+  })
 })

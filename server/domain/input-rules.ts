@@ -12,6 +12,12 @@ export function hasControlChars (s: string): boolean {
   return CONTROL.test(s)
 }
 
+/** The first control character of a string (tab and line breaks aside) as "U+001B", or null: to name it in an error. */
+export function firstControlChar (s: string): string | null {
+  const found = CONTROL.exec(s)
+  return found ? 'U+' + found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0') : null
+}
+
 /** The string without its control characters (tabs and line breaks kept), to show a refused text back. */
 export function withoutControlChars (s: string): string {
   return s.replace(CONTROL_ALL, '')

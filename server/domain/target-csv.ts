@@ -3,6 +3,7 @@ import { parse, type CsvError, type Parser } from 'csv-parse'
 import { stringify } from 'csv-stringify'
 import { neutraliseFormula, unneutraliseFormula } from './csv.ts'
 import { HANDLE_NETWORKS, type HandleNetwork } from './handles.ts'
+import { firstControlChar } from './input-rules.ts'
 import { createDuplicateIndex, validateTarget, type FieldError, type KnownTarget, type TargetValues } from './target-rules.ts'
 
 /** The columns of a target file, import and export alike. */
@@ -77,8 +78,8 @@ type ReadResult =
 
 /**
  * Reads a target file and checks every row; writes nothing. A file-level problem (encoding, columns, syntax, size,
- * more than CSV_MAX_ROWS rows) stops everything; otherwise every row is checked (missing name, bad handle for its
- * network, bad e-mail, bad country, a duplicate of another row or of an existing target, by name or by handle).
+ * more than CSV_MAX_ROWS rows, a control character in the header) stops everything; otherwise every row is checked
+ * (a control character other than tab and line breaks, missing name, bad handle for its network, bad e-mail, bad country, a duplicate of another row or of an existing target, by name or by handle).
  * Parsed in steps that let the process serve others, and stopped at the first row past the limit.
  */
 export async function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { existing?: readonly KnownTarget[] } = {}): Promise<CsvResult> {
@@ -95,8 +96,14 @@ export async function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { ex
   for (let i = 1; i < records.length; i++) {
     if (i % 1000 === 0) await nextTurn()
     const record = records[i]!
-    if (!record.some((c) => c.trim() !== '')) continue
     const row = i + 1
+    // Refused, not cleaned: a name with an invisible character would not be the name the campaigner typed. Checked
+    // before blank rows are skipped (a form feed alone trims to nothing). A cell past the header's is named by number.
+    record.forEach((cell, at) => {
+      const code = firstControlChar(cell)
+      if (code) errors.push({ row, field: columns[at] ?? '', key: 'admin.targets.csv.errors.controlChars', vars: { column: columns[at] ?? String(at + 1), code } })
+    })
+    if (!record.some((c) => c.trim() !== '')) continue
     const cell = (col: CsvColumn): string => {
       const at = columns.indexOf(col)
       return at < 0 ? '' : unneutraliseFormula(record[at] ?? '')
@@ -156,6 +163,8 @@ async function readRecords (bytes: Uint8Array): Promise<ReadResult> {
     if (records.length === 0) {
       const header = record.map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase())
       while (header.length && header[header.length - 1] === '') header.pop()
+      const control = record.findIndex((h) => firstControlChar(h) !== null)
+      if (control >= 0) { halt.stop = [{ key: 'admin.targets.csv.errors.controlCharsHeader', vars: { n: control + 1, code: firstControlChar(record[control]!)! } }]; return }
       const fileErrors = checkHeader(header)
       if (fileErrors.length) { halt.stop = fileErrors; return }
       columns = header as CsvColumn[]

@@ -13,7 +13,7 @@ type User = Pick<SessionUser, 'id' | 'email'>
 /** What the message form sends. */
 export interface MessageFields { locale: string, targetId: string, body: string, channels: string[], subject: string }
 
-export type MessageSaveResult = { ok: true, message: MessageRow } | { ok: false, values: MessageValues, errors: FieldError[] }
+export type MessageSaveResult = { ok: true, message: MessageRow, warnings: FieldError[] } | { ok: false, values: MessageValues, errors: FieldError[], warnings: FieldError[] }
 
 // Too-long problems shown one by one; the rest are counted.
 const SHOWN_PROBLEMS = 10
@@ -23,7 +23,7 @@ export function campaignLocales (c: Pick<CampaignData, 'defaultLocale' | 'texts'
   return [...new Set([c.defaultLocale, ...Object.keys(c.texts).sort()])]
 }
 
-/** Turns the template rules' problems into form errors on the body field, worst first. */
+/** Turns the template rules' blocking problems into form errors on the body field, worst first (a misread hashtag only warns: templateWarnings). */
 export function templateErrors (problems: readonly TemplateProblem[]): FieldError[] {
   const errors: FieldError[] = []
   const tooLong = problems.filter((p) => p.kind === 'tooLong').sort((a, b) => b.over - a.over)
@@ -35,11 +35,6 @@ export function templateErrors (problems: readonly TemplateProblem[]): FieldErro
         ? { field: 'body', key: 'admin.messages.errors.placeholderSuggest', vars: { name: `{${p.name}}`, suggestion: `{${p.suggestion}}` } }
         : { field: 'body', key: 'admin.messages.errors.placeholder', vars: { name: `{${p.name}}` } })
     }
-    if (p.kind === 'tagRead') {
-      errors.push(p.read === null
-        ? { field: 'body', key: 'admin.messages.errors.tagNone', vars: { tag: `#${p.tag}`, channel: p.channel } }
-        : { field: 'body', key: 'admin.messages.errors.tagRead', vars: { tag: `#${p.tag}`, channel: p.channel, read: `#${p.read}` } })
-    }
   }
   for (const p of tooLong.slice(0, SHOWN_PROBLEMS)) {
     const byName = p.mention === p.target.name
@@ -47,6 +42,18 @@ export function templateErrors (problems: readonly TemplateProblem[]): FieldErro
   }
   if (tooLong.length > SHOWN_PROBLEMS) errors.push({ field: 'body', key: 'admin.messages.errors.tooLongMore', vars: { count: tooLong.length - SHOWN_PROBLEMS } })
   return errors
+}
+
+/**
+ * Hashtags a network reads differently from how they are written, as warnings on the body field: the variant is still
+ * saved (a Persian tag with a ZWNJ is whole on X and Mastodon and cut on Bluesky; the campaigner decides).
+ */
+export function templateWarnings (problems: readonly TemplateProblem[]): FieldError[] {
+  return problems.flatMap((p): FieldError[] => p.kind !== 'tagRead'
+    ? []
+    : [p.read === null
+        ? { field: 'body', key: 'admin.messages.warnings.tagNone', vars: { tag: `#${p.tag}`, channel: p.channel } }
+        : { field: 'body', key: 'admin.messages.warnings.tagRead', vars: { tag: `#${p.tag}`, channel: p.channel, read: `#${p.read}` } }])
 }
 
 export type MessageService = ReturnType<typeof createMessageService>
@@ -63,7 +70,7 @@ export function createMessageService ({ db, repo, targetRepo, audit, announce, c
   const ruleTarget = (t: TargetRow): RuleTarget => ({ id: t.id, name: t.name, handles: t.handles, email: t.email })
 
   /** Checks a variant: its locale, its target (one of the campaign's, or none), and its template for every target it applies to. */
-  async function check (c: CampaignData, fields: MessageFields): Promise<{ values: MessageValues, errors: FieldError[] }> {
+  async function check (c: CampaignData, fields: MessageFields): Promise<{ values: MessageValues, errors: FieldError[], warnings: FieldError[] }> {
     const body = fields.body.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim()
     const read = readVariantChannels(fields.channels, c.channels)
     const values: MessageValues = { locale: fields.locale, targetId: fields.targetId || null, body, channels: read.channels, subject: fields.subject.replace(/\s+/g, ' ').trim() }
@@ -83,24 +90,25 @@ export function createMessageService ({ db, repo, targetRepo, audit, announce, c
     }
     const hashtags = c.texts[values.locale]?.hashtags ?? []
     // Checked only on the channels the variant is sent on: a long letter for e-mail is not refused for X.
-    errors.push(...templateErrors(checkTemplate(body, applies.map(ruleTarget), sentOn, hashtags, campaignLink(c))))
-    return { values, errors }
+    const problems = checkTemplate(body, applies.map(ruleTarget), sentOn, hashtags, campaignLink(c))
+    errors.push(...templateErrors(problems))
+    return { values, errors, warnings: templateWarnings(problems) }
   }
 
   return {
     check,
 
-    /** Adds or edits a variant, if its template fits every target it applies to. */
+    /** Adds or edits a variant, if its template fits every target it applies to; its hashtag warnings do not stop it. */
     async save (user: User, c: CampaignData, existing: MessageRow | null, fields: MessageFields): Promise<MessageSaveResult> {
-      const { values, errors } = await check(c, fields)
-      if (errors.length) return { ok: false, values, errors }
+      const { values, errors, warnings } = await check(c, fields)
+      if (errors.length) return { ok: false, values, errors, warnings }
       const message = await db.transaction(async (tx) => {
         const row = existing ? await repo.update(existing.id, values, tx) : await repo.insert(c.id, values, tx)
         await audit.record(user, { action: existing ? 'update' : 'create', entity: 'message', entityId: row.id, campaignId: c.id, before: existing, after: row }, tx)
         return row
       })
       await announce(c.slug)
-      return { ok: true, message }
+      return { ok: true, message, warnings }
     },
 
     /** Hides a variant from supporters, or shows it again (if it still fits every target it applies to). */

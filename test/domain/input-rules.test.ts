@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hasControlChars, inputHasControlChars, withoutControlChars } from '../../server/domain/input-rules.ts'
+import { firstControlChar, hasControlChars, inputHasControlChars, withoutControlChars } from '../../server/domain/input-rules.ts'
 
 describe('control characters', () => {
   it('refuses C0 (but tab, line feed, carriage return), DEL and C1', () => {
@@ -7,6 +7,13 @@ describe('control characters', () => {
       expect(hasControlChars(`a${c}b`), JSON.stringify(c)).toBe(true)
     }
     for (const s of ['a\tb', 'a\nb', 'a\r\nb', 'é ü 中文 🌍', '\u00a0\u202f', '\u2028', '']) expect(hasControlChars(s), JSON.stringify(s)).toBe(false)
+  })
+
+  it('names the first one as a code point, for an error message', () => {
+    expect(firstControlChar('ok\tthen\u001b and \u0007')).toBe('U+001B')
+    expect(firstControlChar('\u0000')).toBe('U+0000')
+    expect(firstControlChar('C1 \u0085')).toBe('U+0085')
+    expect(firstControlChar('a\r\nb\tc é')).toBeNull()
   })
 
   it('removes them for showing a text back, keeping tabs and line breaks', () => {

@@ -163,6 +163,23 @@ describe('parseTargetCsv: the rows', () => {
     expect(r.errors).toEqual([{ row: 2, field: '', key: 'admin.targets.csv.errors.extraCells', vars: { count: 2 } }])
   })
 
+  it('refuses control characters other than tab and line breaks, naming the row and the column; a tab or a quoted line break is text', async () => {
+    const r = ok(await parseTargetCsv(utf8('name,organisation,x\nAlice\u0007,Gouv,alice\nBob,"Min\u001bistère\u0085",bob\nCarla,"A\tB\r\nC",carla\n\u000c,,\nDan,,dan,\u007f\n')))
+    expect(r.errors).toEqual([
+      { row: 2, field: 'name', key: 'admin.targets.csv.errors.controlChars', vars: { column: 'name', code: 'U+0007' } },
+      { row: 3, field: 'organisation', key: 'admin.targets.csv.errors.controlChars', vars: { column: 'organisation', code: 'U+001B' } },
+      { row: 5, field: 'name', key: 'admin.targets.csv.errors.controlChars', vars: { column: 'name', code: 'U+000C' } },
+      { row: 6, field: '', key: 'admin.targets.csv.errors.controlChars', vars: { column: '4', code: 'U+007F' } },
+      { row: 6, field: '', key: 'admin.targets.csv.errors.extraCells', vars: { count: 3 } }
+    ])
+    expect(r.rows.find((x) => x.row === 4)!.values.organisation).toBe('A B C')
+  })
+
+  it('refuses a control character in the header line, naming the column', async () => {
+    expect(await parseTargetCsv(utf8('name,x\u0000y\nAlice,alice\n'))).toMatchObject({ ok: false, errors: [{ key: 'admin.targets.csv.errors.notText' }] })
+    expect(await parseTargetCsv(utf8('name,\u0002x\nAlice,alice\n'))).toEqual({ ok: false, errors: [{ key: 'admin.targets.csv.errors.controlCharsHeader', vars: { n: 2, code: 'U+0002' } }] })
+  })
+
   it(`parses ${CSV_MAX_ROWS} valid rows in a few seconds`, async () => {
     const bytes = utf8(validRows(CSV_MAX_ROWS))
     const started = performance.now()

@@ -170,6 +170,12 @@ describe('a campaigner in the browser: from signing in to the first action', () 
     expect(messages.map(({ locale, body }) => ({ locale, body }))).toEqual([{ locale: 'en', body: bodies.en }, { locale: 'fr', body: bodies.fr }])
     await submit(page, /\/edit$/, `a[href="${messagesUrl}/${messages[0]!.id}/edit"]`)
     await axe('message editor')
+    // A hashtag X reads differently is a warning under the template (named network), not an error: nothing is invalid.
+    await page.fill('#f-body', `#COP² ${bodies.en}`)
+    await submit(page, /\/messages\/[0-9a-f-]{36}$/, 'button[name="op"][value="preview"]')
+    expect(await page.locator('[data-testid="tag-warnings"]').textContent()).toContain('#COP² is read as #COP on X')
+    expect(await page.locator('[aria-invalid="true"]').count()).toBe(0)
+    await axe('message editor with a hashtag warning')
 
     // ---------- schedule it, a few seconds from now ----------
     await page.goto(`${base}/admin/campaigns/${campaignId}/edit`)

@@ -50,11 +50,11 @@ describe('admin: targets', () => {
     payload: new URLSearchParams(csrf && who ? { _csrf: who.csrf, ...fields } : fields).toString()
   })
   /** A multipart form sent by a real HTTP client (fetch + FormData), as a browser would. */
-  const upload = async (url: string, field: string, file: { data: Buffer | string, name: string, type: string }, who?: SignedIn, csrf = true) => {
+  const upload = async (url: string, field: string, file: { data: Buffer | string, name: string, type: string }, who?: SignedIn, csrf = true, language = 'en') => {
     const form = new FormData()
     if (csrf && who) form.append('_csrf', who.csrf)
     form.append(field, new Blob([typeof file.data === 'string' ? file.data : new Uint8Array(file.data)], { type: file.type }), file.name)
-    const res = await fetch(baseUrl + url, { method: 'POST', body: form, redirect: 'manual', headers: { 'accept-language': 'en', ...(who ? { cookie: who.cookie } : {}) } })
+    const res = await fetch(baseUrl + url, { method: 'POST', body: form, redirect: 'manual', headers: { 'accept-language': language, ...(who ? { cookie: who.cookie } : {}) } })
     return { status: res.status, location: res.headers.get('location'), body: await res.text() }
   }
   const rows = async (campaignId = c.id) => t.deps.db.select().from(targets).where(eq(targets.campaignId, campaignId))
@@ -405,6 +405,21 @@ describe('admin: targets', () => {
         expect(page).toMatch(new RegExp(`${row} \\w* ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
       }
       expect((await rows()).length).toBe(before)
+    })
+
+    it('refuses a file with a control character, naming its row and column, and imports nothing', async () => {
+      const before = await rows()
+      const res = await csv('name;organisation;x\r\nClean Row;Gouvernement;clean_row\r\nBell Row;Minist\u0007ère;bell_row\r\n')
+      expect(res.status).toBe(400)
+      const page = text(res.body)
+      expect(page).toContain('1 problem in 1 row(s).')
+      expect(page).toMatch(/3 organisation “organisation” holds an invisible control character \(U\+0007\)/)
+      expect(page).not.toContain('ready to import')
+      expect(confirmUrl(res.body)).toBeUndefined()
+      expect(await rows()).toEqual(before)
+      const fr = await upload(importUrl(), 'file', { data: 'name;organisation\r\nBell Row;Minist\u0007ère\r\n', name: 'cibles.csv', type: 'text/csv' }, editor, true, 'fr')
+      expect(fr.status).toBe(400)
+      expect(text(fr.body)).toMatch(/« organisation » contient un caractère de contrôle invisible \(U\+0007\)/)
     })
 
     it('flags a row whose handle would make an active variant too long', async () => {

@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { bottleText } from '../../domain/bottle-rules.ts'
-import { PLACEHOLDERS, TEMPLATE_MAX, previewTemplate, type PreviewLine } from '../../domain/message-rules.ts'
+import { PLACEHOLDERS, TEMPLATE_MAX, previewTemplate, tagProblems, type PreviewLine } from '../../domain/message-rules.ts'
 import { SUBJECT_MAX, variantChannels } from '../../domain/variant-channels.ts'
 import type { FieldError } from '../../domain/target-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import { createMessageRepo, type MessageRow } from '../../repos/message-repo.ts'
 import { createTargetRepo, type TargetRow } from '../../repos/target-repo.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
-import { campaignLocales, createMessageService, type MessageFields } from '../../services/message-service.ts'
-import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str } from './content-helpers.ts'
+import { campaignLocales, createMessageService, templateWarnings, type MessageFields, type MessageSaveResult } from '../../services/message-service.ts'
+import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str, translateError } from './content-helpers.ts'
 import { UUID_RE } from './format.ts'
 import { campaignTabs } from './campaign-tabs.ts'
 
@@ -56,6 +56,8 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
       // The bottle keeps the message without the link and names the target (bottleText): its preview shows that.
       ? previewTemplate(opts.form.body, previewed, sentOn, hashtags, link(c)).map((l) => l.channel === 'bottle' ? { ...l, text: bottleText(l.text, previewed, link(c)) } : l)
       : []
+    // Hashtags a network reads differently: said on every showing of the form, never blocking.
+    const warnings = templateWarnings(tagProblems(opts.form.body, sentOn, hashtags)).map((w) => translateError(tr, w))
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/message-form.eta', {
       title: m ? tr.t('admin.messages.form.editTitle') : tr.t('admin.messages.form.newTitle'),
@@ -66,6 +68,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
       form: opts.form,
       errors: byField,
       errorList: list,
+      warnings,
       locales: locales.map((code) => ({ code, label: tr.t(`lang.${code}`) })),
       channels: c.channels.map((code) => ({ code, label: tr.t(`admin.messages.channels.${code}`), checked: opts.form.channels.length === 0 || opts.form.channels.includes(code) })),
       subjectMax: SUBJECT_MAX,
@@ -94,6 +97,16 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
           }
         : null
     })
+  }
+
+  /** Back to the list; or, when a network reads a hashtag differently, to the variant's form that says which and how. */
+  function afterSave (reply: FastifyReply, c: CampaignData, result: MessageSaveResult & { ok: true }, done: 'created' | 'saved'): FastifyReply {
+    if (result.warnings.length > 0) {
+      reply.flash({ type: 'warning', key: 'admin.messages.flash.savedWithWarnings' })
+      return reply.redirect(`${base(c)}/${result.message.id}/edit`, 303)
+    }
+    reply.flash({ type: 'success', key: `admin.messages.flash.${done}` })
+    return reply.redirect(base(c), 303)
   }
 
   async function messageOr404 (request: MessageRequest, reply: FastifyReply): Promise<{ c: CampaignData, m: MessageRow } | null> {
@@ -155,8 +168,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     if (str(body.op) === 'preview') return renderForm(reply, c, { message: null, form: fields, previewFor: str(body.previewTarget), errors: (await service.check(c, fields)).errors })
     const result = await service.save(request.user!, c, null, fields)
     if (!result.ok) return renderForm(reply, c, { message: null, form: fields, previewFor: str(body.previewTarget), errors: result.errors, status: 400 })
-    reply.flash({ type: 'success', key: 'admin.messages.flash.created' })
-    return reply.redirect(base(c), 303)
+    return afterSave(reply, c, result, 'created')
   })
 
   app.get('/admin/campaigns/:id/messages/:messageId/edit', { config: { access: 'editor' } }, async (request: MessageRequest, reply) => {
@@ -175,8 +187,7 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
     if (str(body.op) === 'preview') return renderForm(reply, c, { message: m, form: fields, previewFor: str(body.previewTarget), errors: (await service.check(c, fields)).errors })
     const result = await service.save(request.user!, c, m, fields)
     if (!result.ok) return renderForm(reply, c, { message: m, form: fields, previewFor: str(body.previewTarget), errors: result.errors, status: 400 })
-    reply.flash({ type: 'success', key: 'admin.messages.flash.saved' })
-    return reply.redirect(base(c), 303)
+    return afterSave(reply, c, result, 'saved')
   })
 
   for (const [verb, active] of [['deactivate', false], ['activate', true]] as const) {
