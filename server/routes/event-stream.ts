@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify'
 import { securityHeaderList } from '../plugins/security.ts'
 import type { StreamLimiter } from '../services/stream-limiter.ts'
 import type { Sink } from '../services/stream-set.ts'
@@ -18,14 +18,21 @@ export const STREAM_RETRY_AFTER_SECONDS = 60
  * with Retry-After when its client holds too many, else holds a slot until its response closes. Add before the routes.
  */
 export function limitEventStreams (app: FastifyInstance, limiter: StreamLimiter): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.routeOptions.config.eventStream) return
+  const holdSlot: onRequestHookHandler = (request, reply, done) => {
     const release = limiter.acquire(request.ip)
     if (!release) {
       reply.header('retry-after', String(STREAM_RETRY_AFTER_SECONDS)).header('cache-control', 'no-store')
-      return reply.sendError(429, 'errors.tooManyStreams.message')
+      reply.sendError(429, 'errors.tooManyStreams.message')
+      return
     }
     reply.raw.once('close', release)
+    done()
+  }
+  // Set on the stream routes alone (as they are added), so no other request, the campaign page above all, pays for it.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.eventStream) return
+    const own = route.onRequest
+    route.onRequest = own ? [holdSlot, ...(Array.isArray(own) ? own : [own])] : holdSlot
   })
 }
 
