@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { DeliveryService } from '../server/services/delivery-service.ts'
-import type { JobPayloads } from './queues.ts'
+import type { JobPayloads } from '../server/queues.ts'
 
 type DeliveryJob = Job<JobPayloads['delivery'][keyof JobPayloads['delivery']], unknown, string>
 

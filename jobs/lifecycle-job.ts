@@ -1,5 +1,5 @@
 import type { CampaignAdminService } from '../server/services/campaign-admin-service.ts'
-import type { JobPayloads } from './queues.ts'
+import type { JobPayloads } from '../server/queues.ts'
 
 // A delayed job may be promoted a little before its time (clocks of the Redis host and of this process differ): it waits that out.
 const MAX_EARLY_MS = 10_000

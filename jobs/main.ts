@@ -4,7 +4,7 @@ import { campaignAdminFrom } from '../server/services/campaign-admin-service.ts'
 import { runDeliveryJob } from './delivery-job.ts'
 import { runTransitionJob } from './lifecycle-job.ts'
 import { notifyMilestone } from './milestone-job.ts'
-import { enqueueMilestoneNotice, enqueueTally, type JobPayloads } from './queues.ts'
+import { enqueueMilestoneNotice, enqueueTally, type JobPayloads } from '../server/queues.ts'
 import { reconcileCounts } from './reconcile-job.ts'
 import { tallyCampaign } from './tally-job.ts'
 

@@ -1,5 +1,5 @@
 import type { Deps } from '../server/deps.ts'
-import { enqueueMilestoneNotice } from './queues.ts'
+import { enqueueMilestoneNotice } from '../server/queues.ts'
 
 /**
  * Counts a campaign's new actions exactly once, records the milestones they crossed (in the same transaction),

@@ -5,7 +5,7 @@ import {
   CHANNEL_ORDER, DEFAULT_TIME_ZONE, SLUG_MAX, SLUG_MIN, dueTransition, isTimeZone, parseGoal, parseHashtags, parseSendLimit, parseLocalDateTime, slugProblem, toLocalDateTime,
   transitionProblem, upcomingTransitions, windowProblem
 } from '../domain/campaign-rules.ts'
-import { scheduleTransition, unscheduleTransition, type Queues } from '../../jobs/queues.ts'
+import { scheduleTransition, unscheduleTransition, type Queues } from '../queues.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
 

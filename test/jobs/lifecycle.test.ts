@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
-import { lifecycleJobId } from '../../jobs/queues.ts'
+import { lifecycleJobId } from '../../server/queues.ts'
 import { auditLog, campaigns } from '../../server/db/schema.ts'
 import { buildTestApp, clearRedisPrefix, eventually, seedCampaign, signIn, type SignedIn } from '../helper.ts'
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { lifecycleJobId } from '../../jobs/queues.ts'
+import { lifecycleJobId } from '../../server/queues.ts'
 import { auditLog, campaignCounts, campaigns, campaignTexts } from '../../server/db/schema.ts'
 import { previewToken } from '../../server/domain/campaign-rules.ts'
 import { buildTestApp, eventually, pageText, seedCampaign, signIn, type SignedIn } from '../helper.ts'
