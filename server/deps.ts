@@ -77,7 +77,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
   const milestoneRepo = createMilestoneRepo(pool)
   const dashboardService = createDashboardService({ pool, milestoneRepo })
-  const postAnswers = createPostAnswerService({ db })
+  const postAnswers = createPostAnswerService({ db, redis, channels, onPublishError: (err) => outageLog('post-answer-publish', `answer counted, dashboards not told: ${err.message}`) })
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })

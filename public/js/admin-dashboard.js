@@ -46,7 +46,8 @@
     if (el && el.textContent !== value) el.textContent = value
   }
 
-  function rowsOf (tableName, rows, labelOf, total) {
+  /** Refills a split table: one row per entry, its label then two numeric cells, or the "none yet" row. */
+  function fillTable (tableName, rows, cellsOf) {
     const table = field(tableName)
     if (!table) return
     const body = table.tBodies[0]
@@ -61,20 +62,27 @@
       out.appendChild(tr)
     }
     for (const r of rows) {
+      const cells = cellsOf(r)
       const tr = document.createElement('tr')
       const th = document.createElement('th')
       th.scope = 'row'
-      th.textContent = labelOf(r.key)
-      const n = document.createElement('td')
-      n.className = 'num'
-      n.textContent = numbers.format(r.count)
-      const share = document.createElement('td')
-      share.className = 'num'
-      share.textContent = text('split.percent', { percent: total > 0 ? Math.round((r.count / total) * 1000) / 10 : 0 })
-      tr.append(th, n, share)
+      th.textContent = cells[0]
+      tr.appendChild(th)
+      for (const value of cells.slice(1)) {
+        const td = document.createElement('td')
+        td.className = 'num'
+        td.textContent = value
+        tr.appendChild(td)
+      }
       out.appendChild(tr)
     }
     body.replaceChildren(out)
+  }
+
+  function rowsOf (tableName, rows, labelOf, total) {
+    fillTable(tableName, rows, function (r) {
+      return [labelOf(r.key), numbers.format(r.count), text('split.percent', { percent: total > 0 ? Math.round((r.count / total) * 1000) / 10 : 0 })]
+    })
   }
 
   function board (targets) {
@@ -189,6 +197,8 @@
     const channel = (k) => (config.channels && config.channels[k]) || k
     const locale = (k) => (config.languages && config.languages[k]) || k
     rowsOf('channels', d.channels, channel, d.total)
+    // "Did you post it?": yes and no per network, as the page first drew them.
+    fillTable('posted', d.posted || [], function (r) { return [channel(r.channel), numbers.format(r.yes), numbers.format(r.no)] })
     rowsOf('locales', d.locales, locale, d.total)
     const variant = (k) => {
       const v = (d.variants || []).find((x) => x.key === k)

@@ -1,7 +1,7 @@
 // Bouteille — progressive enhancement for the campaign and thank-you pages.
 // The pages work without this script; it adds live text rendering and length counting per network,
 // instant filtering, live progress (Server-Sent Events) and a fresh idempotency key after each send.
-// Rendering mirrors server/domain/messages.ts; lengths and hashtags run the server's own code (networks.js).
+// Rendering mirrors server/domain/messages.ts; lengths, hashtags and the bottle's text run the server's own code (networks.js).
 (function () {
   'use strict'
 
@@ -30,7 +30,10 @@
     return finalizeText(channel, rendered.replace(/[ \t]+/g, ' ').trim(), target, hashtags, link)
   }
 
-  /** On X a text starts with `.@handle`; the first hashtag and the link are appended when missing (not in the bottle). */
+  /**
+   * On X a text starts with `.@handle`; the first hashtag and the link are appended when missing. The bottle gets the
+   * text as the server stores it: names for handles, without the campaign's link (the server's own bottleText).
+   */
   function finalizeText (channel, text, target, hashtags, link) {
     let out = text.trim()
     const handle = target.handles && target.handles.x ? target.handles.x.replace(/^@/, '') : ''
@@ -44,7 +47,7 @@
         out = '.' + at + ' ' + out
       }
     }
-    if (channel === 'bottle') return out
+    if (channel === 'bottle') return NETWORKS.bottleText(out, target, link)
     const main = hashtags[0] ? hashtags[0].replace(/^#/, '') : ''
     if (main && !NETWORKS.hasHashtag(channel, out, main)) out += ' #' + main
     if (link && out.indexOf(link) < 0) out += ' ' + link

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import twitterText from 'twitter-text'
-import type { MessageTarget } from './messages.ts'
 
 /**
  * The version of the publication consent wording (`bottle.consent.label` and `bottle.consent.privacy` in
@@ -77,22 +76,8 @@ export function holdReasons ({ text, signature = '', blockedWords, sameFingerpri
   return reasons
 }
 
-/**
- * The text as it goes into the bottle, from the text sent on a network (or to the bottle): the target named by
- * name rather than by handle (".@alice" → "Alice Martin"), and without the campaign's own link, which means
- * nothing on the wall or in a printed dossier.
- */
-export function bottleText (sent: string, target: MessageTarget, campaignLink: string): string {
-  let out = campaignLink ? sent.split(campaignLink).join(' ') : sent
-  const handles = Object.values(target.handles).filter((h): h is string => typeof h === 'string' && h.length > 0)
-    .map((h) => '@' + h.replace(/^@/, ''))
-    .sort((a, b) => b.length - a.length)
-  for (const h of handles) {
-    const re = new RegExp(`(^|[^\\p{L}\\p{N}_@.])\\.?${escapeRegExp(h)}(?![\\p{L}\\p{N}_@.-])`, 'gu')
-    out = out.replace(re, (_all, before: string) => `${before}${target.name}`)
-  }
-  return out.split('\n').map((line) => line.replace(/[ \t]+/g, ' ').trim()).join('\n').replace(/\n{3,}/g, '\n\n').trim()
-}
+// In a module of its own (no Node built-in, no twitter-text), so the campaign page's bundle carries the same rule.
+export { bottleText } from './bottle-text.ts'
 
 /** The outcome of reading a signature field: the cleaned value (null when left empty), or the error key. */
 export type FieldResult = { ok: true, value: string | null } | { ok: false, error: string }
@@ -138,8 +123,4 @@ export function parseBlockedWords (input: string): { ok: true, words: string[] }
 /** The hash the consent wording is pinned by: French then English label and privacy note. */
 export function consentWordingHash (texts: { fr: { label: string, privacy: string }, en: { label: string, privacy: string } }): string {
   return createHash('sha256').update([texts.fr.label, texts.fr.privacy, texts.en.label, texts.en.privacy].join('\n')).digest('hex')
-}
-
-function escapeRegExp (s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

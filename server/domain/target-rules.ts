@@ -56,6 +56,42 @@ export function canonicalCountry (code: string): string {
   }
 }
 
+let allCodes: string[] | null = null
+/** Every ISO 3166-1 alpha-2 country code the platform's Intl data knows (isCountryCode), in code order. */
+export function countryCodes (): readonly string[] {
+  if (!allCodes) {
+    const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ']
+    allCodes = letters.flatMap((a) => letters.map((b) => a + b)).filter(isCountryCode)
+  }
+  return allCodes
+}
+
+// Names compared without case, accents or punctuation: "cote d'ivoire" finds "Côte d’Ivoire".
+const countryKey = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
+const codesByName = new Map<string, Map<string, string>>()
+
+/**
+ * What a form's country field names, as a code: '' when empty, the field itself upper-cased when it is two letters
+ * (validateTarget checks it), the code of a country named in one of the locales ('Allemagne' → 'DE'), or null.
+ */
+export function countryFromInput (input: string, locales: readonly string[]): string | null {
+  const typed = cleanText(input)
+  if (!typed) return ''
+  if (/^[A-Za-z]{2}$/.test(typed)) return typed.toUpperCase()
+  const key = countryKey(typed)
+  for (const locale of locales) {
+    let names = codesByName.get(locale)
+    if (!names) {
+      const display = new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' })
+      names = new Map(countryCodes().map((code) => [countryKey(display.of(code) ?? code), code]))
+      codesByName.set(locale, names)
+    }
+    const code = names.get(key)
+    if (code) return code
+  }
+  return null
+}
+
 /** One line of text as it will be stored: NFC, no control characters, single spaces. */
 export function cleanText (s: string): string {
   return s.normalize('NFC').replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim()

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis'
 export function channels (prefix: string) {
   return {
     progress: `${prefix}:progress`,
+    // figures only the dashboard shows changed (a "Did you post it?" answer): open dashboards read again
+    dashboard: `${prefix}:dashboard`,
     campaigns: `${prefix}:campaigns`,
     bottle: `${prefix}:bottle`,
     // a member's campaign grants changed: web processes end the streams they may no longer read

@@ -67,6 +67,10 @@ export function createDashboardHub ({ bus, channels, read, maxAgeMs = 2_000, tic
         const m = message as ProgressMessage
         if (typeof m?.campaignId === 'string') refresh(m.campaignId)
       })
+      await bus.on(channels.dashboard, (message) => {
+        const m = message as { campaignId?: unknown }
+        if (typeof m?.campaignId === 'string') refresh(m.campaignId)
+      })
       bus.onReconnect(() => { for (const id of streams.campaigns()) refresh(id) })
     })()
     return started

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalCountry, cleanText, createDuplicateIndex, isCountryCode, parseGroups, validateTarget, type TargetFields } from '../../server/domain/target-rules.ts'
+import { canonicalCountry, cleanText, countryCodes, countryFromInput, createDuplicateIndex, isCountryCode, parseGroups, validateTarget, type TargetFields } from '../../server/domain/target-rules.ts'
 
 const fields = (over: Partial<TargetFields> = {}): TargetFields => ({
   name: 'Océane Marivaux',
@@ -10,6 +10,29 @@ const fields = (over: Partial<TargetFields> = {}): TargetFields => ({
   email: 'cabinet.marivaux@example.org',
   groups: 'eu, g7, EU,  ',
   ...over
+})
+
+describe('countryFromInput', () => {
+  it('finds a country by its name in one of the locales, case, accents and punctuation aside', () => {
+    expect(countryFromInput('Allemagne', ['fr', 'en'])).toBe('DE')
+    expect(countryFromInput('germany', ['fr', 'en'])).toBe('DE')
+    expect(countryFromInput("  cote d'ivoire ", ['fr', 'en'])).toBe('CI')
+    expect(countryFromInput('Royaume-Uni', ['fr'])).toBe('GB')
+    expect(countryFromInput('ÉTATS-UNIS', ['fr'])).toBe('US')
+  })
+  it('passes two letters on, upper-cased, for validateTarget to check, and an empty field as empty', () => {
+    expect(countryFromInput('fr', ['en'])).toBe('FR')
+    expect(countryFromInput('UK', ['en'])).toBe('UK')
+    expect(countryFromInput('  ', ['en'])).toBe('')
+  })
+  it('answers null for a name that is no country’s, or a name in a locale not asked for', () => {
+    for (const s of ['Frnce', 'Atlantide', 'Europe', 'FRA', 'Deutschland']) expect(countryFromInput(s, ['fr', 'en']), s).toBeNull()
+  })
+  it('lists only country codes', () => {
+    expect(countryCodes()).toContain('XK')
+    expect(countryCodes().every(isCountryCode)).toBe(true)
+    expect(countryCodes().length).toBeGreaterThan(240)
+  })
 })
 
 describe('isCountryCode', () => {

@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { messages } from '../../server/db/schema.ts'
 import { actBody, seedCampaign, type SeededCampaign } from '../helper.ts'
 import { browserStack, choose, type BrowserStack } from './browser.ts'
 
@@ -55,6 +56,26 @@ describe('the campaign page script, working from the page it is given', () => {
     // Alice and Bongani have one message each now: Carla has none.
     await expect.poll(badgeHolder, { timeout: 10_000 }).toEqual([c.targets[2]!.id])
     expect(await page.textContent(`[data-target-id="${c.targets[0]!.id}"] [data-target-count]`)).toBe('1')
+    await page.close()
+  })
+
+  it('previews the bottle as the bottle keeps it (no link, names for handles), with the server’s own rule', async () => {
+    const letters = await seedCampaign(t.deps, { channels: ['email', 'bottle'] })
+    const [letter] = await t.deps.db.insert(messages).values({ campaignId: letters.id, locale: 'en', body: 'Dear {target}, fund loss and damage: {link} {hashtags}', position: 5, channels: ['bottle'] }).returning()
+    const page = await browser.newPage()
+    await page.goto(`${base}/c/${letters.slug}?lang=en&target=${letters.targets[0]!.id}`)
+    await page.waitForSelector('#counter:not([hidden])')
+    await choose(page, `m-${letter!.id}`)
+    const link = `http://bouteille.test/c/${letters.slug}`
+    await expect.poll(() => page.inputValue('#text')).toBe('Dear Alice Martin, fund loss and damage: #tweetbottle')
+    // The wording's card agrees with the box, as the server rendered it and as the script re-renders it for another target.
+    expect(await page.textContent(`[data-message-id="${letter!.id}"] [data-preview]`)).toBe('Dear Alice Martin, fund loss and damage: #tweetbottle')
+    await choose(page, `t-${letters.targets[1]!.id}`)
+    await expect.poll(() => page.textContent(`[data-message-id="${letter!.id}"] [data-preview]`)).toBe('Dear Bongani Dube, fund loss and damage: #tweetbottle')
+    // The wording is for the bottle only: e-mail is closed for it.
+    expect(await disabled(page, 'email')).toBe(true)
+    expect(await disabled(page, 'bottle')).toBe(false)
+    expect(await page.inputValue('#text')).not.toContain(link)
     await page.close()
   })
 

@@ -101,8 +101,8 @@ describe('a campaigner in the browser: from signing in to the first action', () 
     await submit(page, /\/targets$/, `a[href="${targetsUrl}"]`)
     await axe('targets (none yet)')
     const people = [
-      { name: 'Maria Lopes', roleFr: 'Négociatrice en chef', roleEn: 'Chief negotiator', country: 'PT', x: 'marialopes', email: 'maria@example.org' },
-      { name: 'Kofi Mensah', roleFr: 'Ministre de la mer', roleEn: 'Minister of the sea', country: 'GH', x: '@kofimensah', email: 'kofi@example.org' }
+      { name: 'Maria Lopes', roleFr: 'Négociatrice en chef', roleEn: 'Chief negotiator', country: 'Portugal', code: 'PT', x: 'marialopes', email: 'maria@example.org' },
+      { name: 'Kofi Mensah', roleFr: 'Ministre de la mer', roleEn: 'Minister of the sea', country: 'Ghana', code: 'GH', x: '@kofimensah', email: 'kofi@example.org' }
     ]
     for (const [i, p] of people.entries()) {
       await submit(page, /\/targets\/new$/, `a[href="${targetsUrl}/new"] >> nth=0`)
@@ -110,7 +110,9 @@ describe('a campaigner in the browser: from signing in to the first action', () 
       await page.fill('#f-name', p.name)
       await page.fill('#f-role_fr', p.roleFr)
       await page.fill('#f-role_en', p.roleEn)
+      // The country by its name, from the list the field offers; its ISO code is what is stored.
       await page.fill('#f-country', p.country)
+      expect(await page.locator(`#country-names option[value="${p.country}"]`).count()).toBe(1)
       await page.fill('#f-x', p.x)
       // The first one with a mistyped e-mail: shown again with the error, nothing written.
       await page.fill('#f-email', i === 0 ? 'maria at example.org' : p.email)
@@ -118,6 +120,7 @@ describe('a campaigner in the browser: from signing in to the first action', () 
       if (i === 0) {
         expect(await page.locator('#e-email').textContent()).toBeTruthy()
         expect(await page.inputValue('#f-name')).toBe(p.name)
+        expect(await page.inputValue('#f-country')).toBe(p.country)
         await axe('new target form with errors')
         expect(await query('SELECT 1 FROM targets WHERE campaign_id = $1', [campaignId])).toEqual([])
         await page.fill('#f-email', p.email)
@@ -126,9 +129,9 @@ describe('a campaigner in the browser: from signing in to the first action', () 
       expect(await page.locator('.flash--success').textContent()).toContain(p.name)
     }
     await axe('targets (two)')
-    const targets = await query<{ id: string, name: string, handles: Record<string, string>, email: string, role: Record<string, string> }>(
-      'SELECT id, name, handles, email, role FROM targets WHERE campaign_id = $1 ORDER BY position, name', [campaignId])
-    expect(targets.map((x) => ({ name: x.name, x: x.handles.x, email: x.email, role: x.role }))).toEqual(people.map((p) => ({ name: p.name, x: p.x.replace(/^@/, ''), email: p.email, role: { fr: p.roleFr, en: p.roleEn } })))
+    const targets = await query<{ id: string, name: string, handles: Record<string, string>, email: string, role: Record<string, string>, country: string }>(
+      'SELECT id, name, handles, email, role, country FROM targets WHERE campaign_id = $1 ORDER BY position, name', [campaignId])
+    expect(targets.map((x) => ({ name: x.name, x: x.handles.x, email: x.email, role: x.role, country: x.country }))).toEqual(people.map((p) => ({ name: p.name, x: p.x.replace(/^@/, ''), email: p.email, role: { fr: p.roleFr, en: p.roleEn }, country: p.code })))
     // Editing one shows its form with the stored values.
     await submit(page, /\/edit$/, `a[href="${targetsUrl}/${targets[0]!.id}/edit"] >> nth=0`)
     expect(await page.inputValue('#f-email')).toBe(people[0]!.email)

@@ -62,6 +62,29 @@ describe('the campaign dashboard in the browser', () => {
     await context.close()
   })
 
+  it('moves its "Did you post it?" table live as supporters answer on the thank-you page', async () => {
+    const c = await seedCampaign(t.deps)
+    const viewer = await signIn(t.deps, 'viewer')
+    const [name, value] = viewer.cookie.split('=') as [string, string]
+    const context = await browser.newContext({ locale: 'en-GB' })
+    await context.addCookies([{ name, value, url: base }])
+    const page = await context.newPage()
+    await page.goto(`${base}/admin/campaigns/${c.id}?lang=en`)
+    await page.waitForSelector('[data-field="live"][data-state="on"]')
+    const rows = () => page.$$eval('[data-field="posted"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (cell) => cell.textContent!.trim())))
+    expect(await rows()).toEqual([['Nothing yet.']])
+    const answer = async (channel: string, said: string) => {
+      const res = await fetch(`${base}/c/${c.slug}/posted`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ channel, answer: said, lang: 'en' }).toString() })
+      expect(res.status).toBe(303)
+    }
+    await answer('x', 'yes')
+    await answer('x', 'yes')
+    await answer('bluesky', 'no')
+    // Well before the dashboard's own periodic re-read (20 s): the answers are announced.
+    await expect.poll(rows, { timeout: 5_000 }).toEqual([['X', '2', '0'], ['Bluesky', '0', '1']])
+    await context.close()
+  })
+
   it('passes axe in French and English, on a phone-sized screen too', async () => {
     const c = await seedCampaign(t.deps, { goal: 100 })
     const viewer = await signIn(t.deps, 'editor')

@@ -121,7 +121,7 @@ describe('admin: messages', () => {
     const over = xLength(body, carla) - 280
     expect(text(res.body)).toContain(`${over} characters too many`)
     expect(res.body).toMatch(/<tr data-channel="x" class="is-over">/)
-    expect(res.body).toContain('No Bluesky account: the name is used.')
+    expect(res.body).toContain('Addressed by name (no Bluesky account on file).')
     expect(res.body).toContain('This target has no public e-mail address')
     expect(await rows()).toEqual(before)
   })

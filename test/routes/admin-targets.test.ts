@@ -57,6 +57,15 @@ describe('admin: targets', () => {
     const res = await fetch(baseUrl + url, { method: 'POST', body: form, redirect: 'manual', headers: { 'accept-language': language, ...(who ? { cookie: who.cookie } : {}) } })
     return { status: res.status, location: res.headers.get('location'), body: await res.text() }
   }
+  /** The new-target form as a browser sends it (multipart, since it may carry a photo). */
+  const createForm = async (values: Fields, who: SignedIn, photo?: { data: Buffer | string, name: string, type: string }, language = 'en') => {
+    const form = new FormData()
+    form.append('_csrf', who.csrf)
+    for (const [k, v] of Object.entries(values)) form.append(k, v)
+    form.append('photo', photo ? new Blob([typeof photo.data === 'string' ? photo.data : new Uint8Array(photo.data)], { type: photo.type }) : new Blob([], { type: 'application/octet-stream' }), photo?.name ?? '')
+    const res = await fetch(baseUrl + list(), { method: 'POST', body: form, redirect: 'manual', headers: { 'accept-language': language, cookie: who.cookie } })
+    return { status: res.status, location: res.headers.get('location'), body: await res.text() }
+  }
   const rows = async (campaignId = c.id) => t.deps.db.select().from(targets).where(eq(targets.campaignId, campaignId))
   const audits = async (entity = 'target') => t.deps.db.select().from(auditLog).where(and(eq(auditLog.entity, entity), eq(auditLog.campaignId, c.id)))
   const fields = (extra: Fields = {}): Fields => ({
@@ -231,6 +240,40 @@ describe('admin: targets', () => {
       expect(logs).toEqual(expect.arrayContaining([{ active: false }, { active: true }]))
     })
 
+    it('takes the country by its name in the admin’s language (a datalist of names) and stores its ISO code', async () => {
+      const form = await get(`${list()}/new`, editor, { 'accept-language': 'fr' })
+      expect(form.body).toContain('list="country-names"')
+      expect(form.body).toContain('<option value="Allemagne">')
+      expect(form.body).toContain('<option value="Côte d’Ivoire">')
+      const res = await createForm(fields({ name: 'Dagmar Lindqvist', country: 'allemagne', x: 'dlindqvist', bluesky: '', mastodon: '', threads: '', email: '' }), editor, undefined, 'fr')
+      expect(res.status).toBe(303)
+      const row = (await rows()).find((r) => r.name === 'Dagmar Lindqvist')
+      expect(row!.country).toBe('DE')
+      // The edit form shows the name, in the admin's language.
+      expect((await get(`${list()}/${row!.id}/edit`, editor)).body).toContain('value="Germany"')
+      expect((await get(`${list()}/${row!.id}/edit`, editor, { 'accept-language': 'fr' })).body).toContain('value="Allemagne"')
+      // An English name, accents and apostrophes aside, on the edit form too.
+      expect((await post(`${list()}/${row!.id}`, fields({ name: 'Dagmar Lindqvist', country: "cote d'ivoire", x: 'dlindqvist', bluesky: '', mastodon: '', threads: '', email: '' }), editor)).statusCode).toBe(303)
+      expect((await rows()).find((r) => r.id === row!.id)!.country).toBe('CI')
+    })
+
+    it('refuses a country name that is no country’s with 400 and a clear message (FR and EN), keeping what was typed', async () => {
+      const before = await rows()
+      const res = await post(list(), fields({ name: 'Nobody Real', country: 'Atlantide', email: 'nope', x: '', bluesky: '', mastodon: '', threads: '' }), editor)
+      expect(res.statusCode).toBe(400)
+      expect(text(res.body)).toContain('“Atlantide” is not a country we know: type its name and pick it from the list, or its two-letter ISO code.')
+      expect(text(res.body)).toContain('“nope” is not an e-mail address')
+      expect(res.body).toContain('value="Atlantide"')
+      const fr = await createForm(fields({ name: 'Nobody Real', country: 'Frnce', x: '', bluesky: '', mastodon: '', threads: '' }), editor, undefined, 'fr')
+      expect(fr.status).toBe(400)
+      expect(text(fr.body)).toContain('« Frnce » n’est pas un pays que nous connaissons')
+      const id = c.targets[1]!.id
+      const edit = await post(`${list()}/${id}`, { name: 'Bongani Dube', country: 'Wakanda', x: 'bdube' }, editor)
+      expect(edit.statusCode).toBe(400)
+      expect(text(edit.body)).toContain('“Wakanda” is not a country we know')
+      expect(await rows()).toEqual(before)
+    })
+
     it('escapes what a campaigner typed', async () => {
       await post(list(), fields({ name: '<script>alert(1)</script>', x: '', bluesky: '', mastodon: '', threads: '', email: '' }), editor)
       const res = await get(list(), editor)
@@ -270,6 +313,33 @@ describe('admin: targets', () => {
       expect((await get(list(), editor)).body).toContain(`src="${row!.photoUrl}"`)
       await eventually(async () => (await get(`/c/${c.slug}`)).body.includes(row!.photoUrl!), 5_000, 'the public page to show the photo')
       expect((await audits()).some((a) => a.entityId === id && (a.after as { photoUrl?: string }).photoUrl === row!.photoUrl)).toBe(true)
+    })
+
+    it('stores a photo chosen on the new-target form with the target', async () => {
+      const form = await get(`${list()}/new`, editor)
+      expect(form.body).toContain('enctype="multipart/form-data"')
+      expect(form.body).toMatch(/<input class="input" id="f-photo" name="photo" type="file"/)
+      const res = await createForm(fields({ name: 'Ingrid Solberg', country: 'Norway', x: 'isolberg', bluesky: '', mastodon: '', threads: '', email: '' }), editor, { data: await png(), name: 'ingrid.png', type: 'image/png' })
+      expect(res.status).toBe(303)
+      const row = (await rows()).find((r) => r.name === 'Ingrid Solberg')!
+      expect(row.country).toBe('NO')
+      const [stored] = await t.deps.db.select().from(targetPhotos).where(eq(targetPhotos.targetId, row.id))
+      expect(stored!.contentType).toBe('image/webp')
+      expect(row.photoUrl).toBe(`/media/targets/${row.id}.webp?v=${stored!.etag}`)
+      expect((await sharp(stored!.data).metadata()).width).toBe(256)
+      // Without a photo, the target is created with its initials.
+      expect((await createForm(fields({ name: 'Jonas Berg', x: 'jberg', bluesky: '', mastodon: '', threads: '', email: '' }), editor)).status).toBe(303)
+      expect((await rows()).find((r) => r.name === 'Jonas Berg')!.photoUrl).toBeNull()
+    })
+
+    it('keeps a new target whose photo is refused, and its edit form says why', async () => {
+      const res = await createForm(fields({ name: 'Karl Nyström', x: 'knystrom', bluesky: '', mastodon: '', threads: '', email: '' }), editor, { data: 'not an image', name: 'k.png', type: 'image/png' })
+      expect(res.status).toBe(400)
+      const row = (await rows()).find((r) => r.name === 'Karl Nyström')!
+      expect(row.photoUrl).toBeNull()
+      expect(text(res.body)).toContain('Karl Nyström was added, without the photo: choose another one below.')
+      expect(res.body).toContain(`action="${list()}/${row.id}/photo"`)
+      expect(res.body).toContain('id="e-photo"')
     })
 
     it('drops the photo’s metadata (EXIF, location) and accepts JPEG and WebP too', async () => {

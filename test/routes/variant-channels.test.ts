@@ -72,13 +72,47 @@ describe('message variants for some channels only', () => {
     expect(rows[1]![1]).toContain('Alice Martin act now')
   })
 
+  it('does not offer a variant whose channels the campaign does not use; names the channels of the others as a list (FR and EN)', async () => {
+    const noThreads = await seedCampaign(t.deps, { channels: ['x', 'email', 'bottle'] })
+    const [threadsOnly, mailOnly] = await t.deps.db.insert(messages).values([
+      { campaignId: noThreads.id, locale: 'en', body: '{target} a Threads-only wording {hashtags} {link}', position: 5, channels: ['threads'] },
+      { campaignId: noThreads.id, locale: 'en', body: '{target} a letter {hashtags} {link}', position: 6, channels: ['threads', 'email', 'bottle'] },
+      { campaignId: noThreads.id, locale: 'fr', body: '{target} une lettre {hashtags} {link}', position: 6, channels: ['email', 'bottle'] }
+    ]).returning()
+    const page = (await t.app.inject({ url: `/c/${noThreads.slug}?lang=en&target=${noThreads.targets[0]!.id}` })).body
+    expect(page).not.toContain(threadsOnly!.id)
+    expect(pageText(page)).not.toContain('Threads-only')
+    expect(page).toMatch(new RegExp(`data-message-id="${mailOnly!.id}"[^>]* data-channels="email bottle"`))
+    expect(pageText(page)).toContain('Only for e-mail and the bottle')
+    // Two wordings for every channel and the letter: two more behind the first (the Threads one is not counted).
+    expect(pageText(page)).toContain('See other wordings (2 more)')
+    const fr = (await t.app.inject({ url: `/c/${noThreads.slug}?lang=fr` })).body
+    expect(pageText(fr)).toContain('Uniquement pour e-mail et la bouteille')
+    // Sending it anyway on a channel it is not for is refused.
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/c/${noThreads.slug}/act`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'accept-language': 'en' },
+      payload: new URLSearchParams({ target: noThreads.targets[0]!.id, key: randomUUID(), message: threadsOnly!.id, channel: 'x' }).toString()
+    })
+    expect(res.statusCode).toBe(400)
+  })
+
+  it('shows each wording’s preview as the bottle keeps it: the target by name, without the link', async () => {
+    const page = (await t.app.inject({ url: `/c/${c.slug}?lang=en&target=${c.targets[0]!.id}` })).body
+    const previews = [...page.matchAll(/<span class="variant-text" data-preview>([^<]*)<\/span>/g)].map((m) => m[1]!)
+    expect(previews.length).toBeGreaterThan(1)
+    expect(previews).toContain('Alice Martin fund loss and damage now! #tweetbottle')
+    for (const p of previews) expect(p).not.toContain(`/c/${c.slug}`)
+  })
+
   it('sends the letter by e-mail with its subject, refuses it on X with a clear message', async () => {
     const row = await eventually(letterRow, 5000, 'the letter')
     // The public page reads the catalog: wait until it has the new variant.
     await eventually(async () => (await t.app.inject({ url: `/c/${c.slug}?lang=en` })).body.includes(row.id), 5000, 'the variant on the page')
     const page = (await t.app.inject({ url: `/c/${c.slug}?lang=en&target=${c.targets[0]!.id}` })).body
     expect(page).toMatch(new RegExp(`data-message-id="${row.id}"[^>]* data-channels="email bottle"`))
-    expect(pageText(page)).toContain('For e-mail, the bottle only')
+    expect(pageText(page)).toContain('Only for e-mail and the bottle')
     const onX = await act({ message: row.id, channel: 'x' })
     expect(onX.statusCode).toBe(400)
     expect(onX.json().error).toBe('This wording is not meant for X. Choose a wording offered for X, or another way of sending.')

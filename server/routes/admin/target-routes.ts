@@ -3,10 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { HANDLE_NETWORKS, displayHandle } from '../../domain/handles.ts'
 import { CSV_COLUMNS, CSV_MAX_BYTES, CSV_MAX_ROWS, targetsCsvStream, type CsvResult, type FileError, type RowError } from '../../domain/target-csv.ts'
-import type { FieldError, TargetFields, TargetValues } from '../../domain/target-rules.ts'
+import { countryCodes, countryFromInput, isCountryCode, validateTarget, type FieldError, type TargetFields, type TargetValues } from '../../domain/target-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import { createTargetRepo, type TargetRow } from '../../repos/target-repo.ts'
-import { roleAtLeast } from '../../services/auth-service.ts'
+import { roleAtLeast, type SessionUser } from '../../services/auth-service.ts'
 import { PHOTO_MAX_BYTES, ROLE_LOCALES, createTargetService } from '../../services/target-service.ts'
 import { initials } from '../public/campaign-page.ts'
 import { countryName } from '../../i18n.ts'
@@ -67,33 +67,44 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
 
   const base = (c: { id: string }) => `/admin/campaigns/${c.id}/targets`
 
-  function fieldsFrom (body: Body): TargetFields {
-    return {
+  /**
+   * The form's fields, the country chosen by its name (in the admin's language, or French or English) or its code;
+   * a name that is no country's is an error of its own, with the name as typed kept in the form.
+   */
+  function fieldsFrom (body: Body, locale: string): { fields: TargetFields, countryError: FieldError | null } {
+    const typed = str(body.country)
+    const code = countryFromInput(typed, [...new Set([locale, ...ROLE_LOCALES])])
+    const fields = {
       name: str(body.name),
       role: Object.fromEntries(ROLE_LOCALES.map((l) => [l, str(body[`role_${l}`])])),
       organisation: str(body.organisation),
-      country: str(body.country),
+      country: code ?? typed,
       handles: Object.fromEntries(HANDLE_NETWORKS.map((n) => [n, str(body[n])])),
       email: str(body.email),
       groups: str(body.groups)
     }
+    return { fields, countryError: code === null ? { field: 'country', key: 'admin.targets.errors.countryName', vars: { name: typed.trim().slice(0, 100) } } : null }
   }
 
-  /** What the form shows: the stored values, or what was typed. */
-  function formOf (t: TargetValues | TargetFields): Record<string, string> {
+  /** Every error of a form whose country name matched no country: that one first, then the other fields'. */
+  const withCountryError = (fields: TargetFields, countryError: FieldError): FieldError[] =>
+    [countryError, ...validateTarget({ ...fields, country: '' }, ROLE_LOCALES).errors]
+
+  /** What the form shows: the stored values, or what was typed; a country by its name in the admin's language. */
+  function formOf (t: TargetValues | TargetFields, locale: string): Record<string, string> {
     const groups = Array.isArray(t.groups) ? t.groups.join(', ') : t.groups
     return {
       name: t.name,
       ...Object.fromEntries(ROLE_LOCALES.map((l) => [`role_${l}`, t.role[l] ?? ''])),
       organisation: t.organisation,
-      country: t.country,
+      country: isCountryCode(t.country) ? countryName(locale, t.country) : t.country,
       ...Object.fromEntries(HANDLE_NETWORKS.map((n) => [n, t.handles[n] ?? ''])),
       email: t.email ?? '',
       groups
     }
   }
 
-  function renderForm (reply: FastifyReply, c: CampaignData, opts: { target: TargetRow | null, form: Record<string, string>, errors?: FieldError[], status?: number }) {
+  function renderForm (reply: FastifyReply, c: CampaignData, opts: { target: TargetRow | null, form: TargetValues | TargetFields, errors?: FieldError[], status?: number, createdWithoutPhoto?: boolean }) {
     const tr = reply.adminTranslator()
     const { byField, list } = formErrors(tr, opts.errors ?? [])
     const t = opts.target
@@ -115,13 +126,28 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
             toggleAction: `${base(c)}/${t.id}/${t.active ? 'deactivate' : 'activate'}`
           }
         : null,
-      form: opts.form,
+      form: formOf(opts.form, tr.locale),
+      createdWithoutPhoto: opts.createdWithoutPhoto && t ? tr.t('admin.targets.form.createdWithoutPhoto', { name: t.name }) : null,
       errors: byField,
       errorList: list,
       roleLocales: ROLE_LOCALES.map((code) => ({ code, label: tr.t(`lang.${code}`) })),
       networks: HANDLE_NETWORKS.map((n) => ({ name: n, label: tr.t(`admin.targets.networks.${n}`), hint: tr.t(`admin.targets.form.hint.${n}`) })),
+      // The datalist the country field offers: every country's name in the admin's language, in its alphabetical order.
+      countries: countryCodes().map((code) => countryName(tr.locale, code)).sort(new Intl.Collator(tr.locale).compare),
       photoMaxMb: PHOTO_MAX_BYTES / 1024 / 1024
     })
+  }
+
+  /** Stores an uploaded photo for a target (service.setPhoto); the error for the form's photo field when refused. */
+  async function storePhoto (user: SessionUser, c: CampaignData, t: TargetRow, file: unknown): Promise<FieldError | null> {
+    let error: string | null = null
+    if (!isUpload(file) || file.data.length === 0) error = 'admin.targets.photo.errors.missing'
+    else if (file.truncated) error = 'admin.targets.photo.errors.tooLarge'
+    else {
+      const result = await service.setPhoto(user, c, t, file.data)
+      if (!result.ok) error = result.error
+    }
+    return error ? { field: 'photo', key: error, vars: { max: PHOTO_MAX_BYTES / 1024 / 1024 } } : null
   }
 
   async function targetOr404 (request: TargetRequest, reply: FastifyReply): Promise<{ c: CampaignData, t: TargetRow } | null> {
@@ -184,15 +210,23 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
   app.get('/admin/campaigns/:id/targets/new', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
-    return renderForm(reply, c, { target: null, form: formOf({ name: '', role: {}, organisation: '', country: '', handles: {}, email: '', groups: '' }) })
+    return renderForm(reply, c, { target: null, form: { name: '', role: {}, organisation: '', country: '', handles: {}, email: '', groups: '' } })
   })
 
   app.post('/admin/campaigns/:id/targets', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
-    const fields = fieldsFrom((request.body ?? {}) as Body)
+    const body = (request.body ?? {}) as Body
+    const { fields, countryError } = fieldsFrom(body, reply.adminTranslator().locale)
+    if (countryError) return renderForm(reply, c, { target: null, form: fields, errors: withCountryError(fields, countryError), status: 400 })
     const result = await service.create(request.user!, c, fields)
-    if (!result.ok) return renderForm(reply, c, { target: null, form: formOf(fields), errors: result.errors, status: 400 })
+    if (!result.ok) return renderForm(reply, c, { target: null, form: fields, errors: result.errors, status: 400 })
+    // A photo chosen with the new target: stored as the edit form's upload stores it. Refused, the target stays
+    // created and its edit form says why, to choose another photo there.
+    if (isUpload(body.photo) && (body.photo.data.length > 0 || body.photo.filename)) {
+      const photoError = await storePhoto(request.user!, c, result.target, body.photo)
+      if (photoError) return renderForm(reply, c, { target: result.target, form: result.target, errors: [photoError], status: 400, createdWithoutPhoto: true })
+    }
     reply.flash({ type: 'success', key: 'admin.targets.flash.created', vars: { name: result.target.name } })
     return reply.redirect(base(c), 303)
   })
@@ -200,15 +234,16 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
   app.get('/admin/campaigns/:id/targets/:targetId/edit', { config: { access: 'editor' } }, async (request: TargetRequest, reply) => {
     const found = await targetOr404(request, reply)
     if (!found) return reply
-    return renderForm(reply, found.c, { target: found.t, form: formOf(found.t) })
+    return renderForm(reply, found.c, { target: found.t, form: found.t })
   })
 
   app.post('/admin/campaigns/:id/targets/:targetId', { config: { access: 'editor' } }, async (request: TargetRequest, reply) => {
     const found = await targetOr404(request, reply)
     if (!found) return reply
-    const fields = fieldsFrom((request.body ?? {}) as Body)
+    const { fields, countryError } = fieldsFrom((request.body ?? {}) as Body, reply.adminTranslator().locale)
+    if (countryError) return renderForm(reply, found.c, { target: found.t, form: fields, errors: withCountryError(fields, countryError), status: 400 })
     const result = await service.update(request.user!, found.c, found.t, fields)
-    if (!result.ok) return renderForm(reply, found.c, { target: found.t, form: formOf(fields), errors: result.errors, status: 400 })
+    if (!result.ok) return renderForm(reply, found.c, { target: found.t, form: fields, errors: result.errors, status: 400 })
     reply.flash({ type: 'success', key: 'admin.targets.flash.saved', vars: { name: result.target.name } })
     return reply.redirect(base(found.c), 303)
   })
@@ -218,7 +253,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       const found = await targetOr404(request, reply)
       if (!found) return reply
       const result = await service.setActive(request.user!, found.c, found.t, active)
-      if (!result.ok) return renderForm(reply, found.c, { target: found.t, form: formOf(found.t), errors: result.errors, status: 400 })
+      if (!result.ok) return renderForm(reply, found.c, { target: found.t, form: found.t, errors: result.errors, status: 400 })
       reply.flash({ type: 'success', key: `admin.targets.flash.${verb}d`, vars: { name: found.t.name } })
       return reply.redirect(base(found.c), 303)
     })
@@ -228,15 +263,8 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const found = await targetOr404(request, reply)
     if (!found) return reply
     const { c, t } = found
-    const file = ((request.body ?? {}) as Body).photo
-    let error: string | null = null
-    if (!isUpload(file) || file.data.length === 0) error = 'admin.targets.photo.errors.missing'
-    else if (file.truncated) error = 'admin.targets.photo.errors.tooLarge'
-    else {
-      const result = await service.setPhoto(request.user!, c, t, file.data)
-      if (!result.ok) error = result.error
-    }
-    if (error) return renderForm(reply, c, { target: t, form: formOf(t), errors: [{ field: 'photo', key: error, vars: { max: PHOTO_MAX_BYTES / 1024 / 1024 } }], status: 400 })
+    const error = await storePhoto(request.user!, c, t, ((request.body ?? {}) as Body).photo)
+    if (error) return renderForm(reply, c, { target: t, form: t, errors: [error], status: 400 })
     reply.flash({ type: 'success', key: 'admin.targets.flash.photo', vars: { name: t.name } })
     return reply.redirect(`${base(c)}/${t.id}/edit`, 303)
   })

@@ -1,6 +1,7 @@
 import type { Channel } from '../../db/schema.ts'
 import { percentOf } from '../../domain/goals.ts'
 import { LIMITS, renderMessage } from '../../domain/messages.ts'
+import { bottleText } from '../../domain/bottle-text.ts'
 import { variantChannels } from '../../domain/variant-channels.ts'
 import type { Progress } from '../../domain/progress.ts'
 import { countryName, type Translator } from '../../i18n.ts'
@@ -109,8 +110,10 @@ export function selectForPage (c: CampaignData, progress: Progress | undefined, 
 
   const wanted = echo?.target ?? query.target
   const target = shown.find((t) => t.id === wanted) ?? suggested
-  let variants = c.messages.filter((m) => m.locale === locale)
-  if (variants.length === 0) variants = c.messages.filter((m) => m.locale === c.defaultLocale)
+  // A variant written for channels the campaign does not use (any more) cannot be sent: it is not offered.
+  const offered = c.messages.filter((m) => variantChannels(m, c.channels).length > 0)
+  let variants = offered.filter((m) => m.locale === locale)
+  if (variants.length === 0) variants = offered.filter((m) => m.locale === c.defaultLocale)
   const forSelected = variants.filter((m) => m.targetId === null || m.targetId === target?.id)
   const wantedMessage = echo?.message ?? query.message
   const wantedOne = forSelected.find((m) => m.id === wantedMessage)
@@ -158,13 +161,16 @@ export function buildCampaignPage (args: {
 
   const texts = textsFor(c, locale)
   const variants = selection.variants
+  const listFormat = new Intl.ListFormat(locale, { type: 'conjunction' })
   const messages = variants.map((m) => ({
     id: m.id,
     body: m.body,
     targetId: m.targetId,
     // Only for a variant written for some channels: the page says which, and offers it on those only.
     channels: m.channels.length ? variantChannels(m, c.channels) : null,
-    preview: selectedTarget ? renderMessage(m.body, 'bottle', selectedTarget, texts.hashtags, link) : m.body
+    channelsLabel: m.channels.length ? listFormat.format(variantChannels(m, c.channels).map((ch) => tr.t(`networks.${ch}`))) : null,
+    // As the bottle keeps it (no link, names for handles): what the page's script shows too.
+    preview: selectedTarget ? bottleText(renderMessage(m.body, 'bottle', selectedTarget, texts.hashtags, link), selectedTarget, link) : m.body
   }))
 
   const p = progressView(progress, c)

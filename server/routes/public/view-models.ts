@@ -43,6 +43,8 @@ export interface MessageView {
   targetId: string | null
   /** the channels it is written for, or null for every channel */
   channels: Channel[] | null
+  /** those channels named in the page's language, as one list ("e-mail and the bottle") */
+  channelsLabel: string | null
   /** the template rendered for the selected target, as a plain preview (bottle/e-mail form: name, no handle) */
   preview: string
 }
