@@ -36,26 +36,25 @@ export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delive
 
 /** Producer side of every queue (the web and the worker both produce). */
 export function createQueues (connection: ConnectionOptions, prefix: string): Queues {
+  // Producers skip BullMQ's INFO version check at connect (the workers' own connections make it): with the offline
+  // queue off, that INFO could meet a connection not writable yet and reject inside BullMQ, where nothing handles it.
+  const common = { connection, prefix, skipVersionCheck: true }
   return {
     counts: new Queue('counts', {
-      connection,
-      prefix,
+      ...common,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 5, backoff: { type: 'exponential', delay: 500 } }
     }) as CountsQueue,
     lifecycle: new Queue('lifecycle', {
-      connection,
-      prefix,
+      ...common,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 5, backoff: { type: 'exponential', delay: 1000 } }
     }) as LifecycleQueue,
     // Attempts and backoff are set per job (DELIVERY_RETRY_DELAY_MS); failures are kept a week for the operator.
     delivery: new Queue('delivery', {
-      connection,
-      prefix,
+      ...common,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: { age: 7 * 86_400, count: 1000 } }
     }) as DeliveryQueue,
     notify: new Queue('notify', {
-      connection,
-      prefix,
+      ...common,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 8, backoff: { type: 'exponential', delay: 2000 } }
     }) as NotifyQueue
   }

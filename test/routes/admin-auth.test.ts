@@ -452,7 +452,7 @@ describe('admin sign-in, sessions and one-time links', () => {
       const before = await count()
       const bad: Array<[string[], RegExp]> = [
         [['--email', 'not-an-email', '--password', PASSWORD, '--role', 'owner'], /--email must be an e-mail address/],
-        [['--email', 'ok@example.org', '--password', 'short', '--role', 'owner'], /--password must be at least 10 characters/],
+        [['--email', 'ok@example.org', '--password', 'short', '--role', 'owner'], /--password must be 10 to 1024 characters long/],
         [['--email', 'ok@example.org', '--password', PASSWORD, '--role', 'admin'], /--role must be owner, editor or viewer/],
         [['--email', 'ok@example.org', '--password', PASSWORD], /--role must be/]
       ]
