@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { inputHasControlChars } from '../domain/input-rules.ts'
 
@@ -10,6 +10,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route refuses control characters in its body itself (to show its form again with the text kept). */
     checksControlChars?: boolean
+    /** The route calls app.refused() itself, first thing (the campaign page: its hot path runs no hook) */
+    guardsItself?: boolean
+  }
+  interface FastifyInstance {
+    /** Answers 503 while stopping, or 400 for control characters in the URL, and says so; false: go on. */
+    refused: (request: FastifyRequest, reply: FastifyReply) => boolean
   }
 }
 
@@ -42,18 +48,21 @@ export default fp(async (app) => {
     return this.header('retry-after', String(RETRY_AFTER_SECONDS)).sendError(503, key)
   })
 
-  // One hook on every request, cheap when the server is not stopping and the URL has no escape.
-  app.addHook('onRequest', (request, reply, done) => {
+  const refused = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (closing) {
       reply.header('connection', 'close').sendUnavailable()
-      return
+      return true
     }
     if (urlHasControlChars(request)) {
       reply.sendError(400, 'errors.controlChars')
-      return
+      return true
     }
-    done()
-  })
+    return false
+  }
+  app.decorate('refused', refused)
+  const guard: onRequestHookHandler = (request, reply, done) => {
+    if (!refused(request, reply)) done()
+  }
   app.addHook('preClose', (done) => {
     closing = true
     // Idle kept-alive sockets first: a client would otherwise send its next request into a closing server.
@@ -61,8 +70,13 @@ export default fp(async (app) => {
     done()
   })
 
-  // Every route that takes a body refuses control characters in it, unless it does so itself.
+  // Set on each route as it is added, not on the app, so a route may run it itself instead (the campaign page's hot
+  // path then pays no hook). Every route that takes a body also refuses control characters in it, unless it does so itself.
   app.addHook('onRoute', (route) => {
+    if (!route.config?.guardsItself) {
+      const own = route.onRequest
+      route.onRequest = own ? [guard, ...(Array.isArray(own) ? own : [own])] : guard
+    }
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (route.config?.checksControlChars || !methods.some((m) => BODY_METHODS.has(m))) return
     const own = route.preValidation

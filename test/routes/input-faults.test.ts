@@ -62,6 +62,9 @@ describe('control characters and HEAD on event streams', () => {
     expect(pageText(query.body)).toContain('caractère de contrôle')
     const queryKey = await t.app.inject({ url: `/c/${c.slug}/thanks?via%00=x` })
     expect(queryKey.statusCode).toBe(400)
+    // The campaign page runs no hook (its hot path): it makes the same check itself.
+    const page = await t.app.inject({ url: `/c/${c.slug}?lang=en%01` })
+    expect(page.statusCode).toBe(400)
     const login = await t.app.inject({ method: 'POST', url: '/admin/login', headers: { ...FORM, accept: 'application/json' }, payload: 'email=a%00%40example.org&password=x' })
     expect(login.statusCode).toBe(400)
     expect(login.json().error).toMatch(/control|contrôle/)

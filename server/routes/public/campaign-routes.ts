@@ -132,7 +132,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   }
 
   // The hot path: a page already rendered for this campaign, phase, language and query is sent with no await.
-  app.get('/c/:slug', (request: SlugRequest, reply) => {
+  // The hot path: no hook runs before it (see plugins/errors.ts), so it makes the stopping and URL checks itself.
+  app.get('/c/:slug', { config: { guardsItself: true } }, (request: SlugRequest, reply) => {
+    if (app.refused(request, reply)) return reply
     const slug = request.params.slug
     const c = SLUG_RE.test(slug) ? catalog.peek(slug) : undefined
     const progress = c && c.status !== 'draft' ? progressHub.peek(c.id)?.progress : undefined
