@@ -673,7 +673,7 @@
     initPicker(root, 'target', document.getElementById('targets-chosen'), document.getElementById('targets-others'), document.getElementById('targets-more'))
     initPicker(root, 'message', document.getElementById('variants-chosen'), document.getElementById('variants-others'), document.getElementById('variants-more'))
     initTargetSearch(document.getElementById('target-search'), document.getElementById('targets-others'), locale)
-    initNewTabSend(form, data.slug, locale)
+    initNewTabSend(form, data.slug, locale, data.thanks)
     initLiveStatus(progress, S, document.getElementById('send-bar'))
 
     // --- start ---
@@ -791,7 +791,7 @@
    * the server shows the page again with the reason and the supporter's text. Without a new window (blocked), the
    * plain form goes as before: 303 to the network.
    */
-  function initNewTabSend (form, slug, locale) {
+  function initNewTabSend (form, slug, locale, thanks) {
     const NEW_TAB = ['x', 'bluesky', 'mastodon', 'threads']
     form.addEventListener('submit', function (e) {
       const btn = e.submitter
@@ -807,7 +807,8 @@
         .then(function (res) { return res.status === 201 ? res.json() : Promise.reject(new Error(String(res.status))) })
         .then(function (json) {
           tab.location.href = json.intentUrl
-          window.location.assign('/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
+          // In the widget the frame moves to its own short thanks (the thank-you page may not be framed).
+          window.location.assign(thanks ? thanks + encodeURIComponent(ch) : '/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
         }, function () {
           tab.close()
           const input = document.createElement('input')
