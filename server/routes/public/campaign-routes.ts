@@ -128,13 +128,13 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       const key = echo.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID()
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
       if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
-      const nonce = embed ? reply.framableNonce(frameAncestors(c.embedOrigins)) : reply.pageNonce()
+      const nonce = embed ? reply.framableNonce(ancestorsOf(c)) : reply.pageNonce()
       return reply.view('public/campaign.eta', view(nonce, key, selection.messageId))
     }
     // An announced change gives the campaign a new object (deps): its slots are rendered again.
     const page = await pages.take((embed ? 'embed|' : '') + slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
       (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId)))
-    sendPage(request, reply, page, phase, embed ? frameAncestors(c.embedOrigins) : undefined)
+    sendPage(request, reply, page, phase, embed ? ancestorsOf(c) : undefined)
     return reply
   }
 
@@ -165,7 +165,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       const locale = request.locale(c.defaultLocale)
       const phase = phaseOf(actionService.closedReason(c))
       const page = pages.next('embed|' + slotKey(c, phase, locale, pageQuery(request.query, phase)), [c, progress])
-      if (page) return sendPage(request, reply, page, phase, frameAncestors(c.embedOrigins))
+      if (page) return sendPage(request, reply, page, phase, ancestorsOf(c))
     }
     return publicCampaign(request, reply).then((found) => {
       if (!found) return reply
@@ -179,7 +179,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const link = actionService.campaignLink(c)
     const ref = sanitizeRef(request.query.ref)
     const sent = c.channels.includes(request.query.sent as Channel) ? request.query.sent! : ''
-    const nonce = reply.framableNonce(frameAncestors(c.embedOrigins))
+    const nonce = reply.framableNonce(ancestorsOf(c))
     const view: EmbedThanksView = {
       ...reply.pageBase(tr, { title: textsFor(c, tr.locale).title, nonce, path: embedPath(c.slug, { lang: tr.locale, ref: ref || undefined }) }),
       campaign: campaignView(c, tr.locale, link),
@@ -343,6 +343,17 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const unsubscribe = progressHub.subscribe(c.id, openEventStream(reply, phase === 'open' ? entry.frame : entry.frame + statusFrame(phase)))
     request.raw.once('close', unsubscribe)
   })
+}
+
+// A campaign's frame-ancestors sources, made once per campaign object (a change announced makes a new one).
+const ANCESTORS = new WeakMap<CampaignData, string>()
+function ancestorsOf (c: CampaignData): string {
+  let a = ANCESTORS.get(c)
+  if (a === undefined) {
+    a = frameAncestors(c.embedOrigins)
+    ANCESTORS.set(c, a)
+  }
+  return a
 }
 
 /** Whether a send came from the widget (its form's `source` field). */
