@@ -63,7 +63,7 @@ describe('the widget on a partner’s site', () => {
     expect(await seriousViolations(frame)).toEqual([])
     expect(await page.context().cookies()).toEqual([])
     await page.context().close()
-  })
+  }, 90_000)
 
   it('drops a message in the bottle inside the frame: recorded with the partner’s code, and the frame says thanks', async () => {
     const { page, frame } = await openWidget(true)
@@ -80,7 +80,7 @@ describe('the widget on a partner’s site', () => {
     // "Send another message" brings the widget back in the frame.
     await Promise.all([frame.waitForURL(/\/embed\?lang=fr&ref=asso_42$/), frame.click('a[href*="/embed?"]')])
     await page.context().close()
-  })
+  }, 90_000)
 
   it('a network send opens the network in a new tab; the frame shows its thanks', async () => {
     const { page, frame } = await openWidget()
