@@ -12,6 +12,7 @@ export interface Results {
   options: Omit<BenchOptions, 'only'> & { only: string[] }
   durationS?: number
   page?: PageComparison | { skipped: string }
+  embed?: PageComparison | { skipped: string }
   action?: Comparison
   actionLatency?: FixedRate
   sse?: ClickToEvent
@@ -44,6 +45,11 @@ function rows (r: Results): Row[] {
       out.push(['  with autocannon: page / hello', `${pct(ac.ratio)} (${rps(ac.appRps)}, ${rps(ac.baselineRps)})`, '(reference)', ''])
       if (ac.referenceRps !== undefined) out.push(['  with autocannon: same bytes / hello', pct(ac.referenceRps / ac.baselineRps), '(client limit)', ''])
     }
+  }
+  if (r.embed && 'skipped' in r.embed) out.push(['Widget (/embed) / hello GET', 'skipped', '≥ 60 %', 'SKIP'])
+  else if (r.embed) {
+    out.push([`Widget (/embed) / hello GET (${r.embed.client})`, pct(r.embed.ratio), '≥ 60 %', verdict(r.embed.pass)])
+    out.push(['  widget, hello (median req/s)', `${rps(r.embed.appRps)}, ${rps(r.embed.baselineRps)} ${pairs(r.embed)}`, '', ''])
   }
   if (r.action) {
     out.push(['Action POST / bare INSERT', pct(r.action.ratio), '≥ 40 %', verdict(r.action.pass)])
@@ -105,7 +111,8 @@ export function table (r: Results): string {
 /** True when every measured target passed (a skipped measure does not count). */
 export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
-  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
+  const embed = !r.embed || 'skipped' in r.embed || r.embed.pass
+  return !r.error && page && embed && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

@@ -26,23 +26,23 @@ export type PageComparison = Comparison & { autocannon?: Comparison, note?: stri
  * machine costs more than serving a 7 KiB page — bare Fastify replaying the page's bytes reaches about half of its
  * hello-world rate under autocannon, so that figure measures the client. autocannon's pair is still run and shown.
  */
-export async function pageScenario (opts: BenchOptions, noise: NoiseGuard, baseline: string, app: string): Promise<PageComparison | { skipped: string }> {
-  const probe = await fetch(`${app}/c/${SLUG}`, { headers: PAGE_HEADERS, redirect: 'manual' })
+export async function pageScenario (opts: BenchOptions, noise: NoiseGuard, baseline: string, app: string, path = `/c/${SLUG}`, name = 'page'): Promise<PageComparison | { skipped: string }> {
+  const probe = await fetch(`${app}${path}`, { headers: PAGE_HEADERS, redirect: 'manual' })
   const text = await probe.text()
-  if (probe.status !== 200) return { skipped: `GET /c/${SLUG} answers ${probe.status} (${text.slice(0, 120).replace(/\s+/g, ' ')}…)` }
-  const wire = await copyToFixture(app, `/c/${SLUG}`, PAGE_HEADERS, baseline)
+  if (probe.status !== 200) return { skipped: `GET ${path} answers ${probe.status} (${text.slice(0, 120).replace(/\s+/g, ' ')}…)` }
+  const wire = await copyToFixture(app, path, PAGE_HEADERS, baseline)
   const wrk = await findWrk()
   const spec = {
-    name: 'page',
+    name,
     opts,
     noise,
     baseline: { origin: baseline, method: 'GET', path: '/hello' },
     reference: { origin: baseline, method: 'GET', path: '/fixture', headers: PAGE_HEADERS },
-    app: { origin: app, method: 'GET', path: `/c/${SLUG}`, headers: PAGE_HEADERS },
+    app: { origin: app, method: 'GET', path, headers: PAGE_HEADERS },
     ok: '200',
     target: 0.6
   } as const
-  log(`campaign page (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB, ${(wire / 1024).toFixed(1)} KiB on the wire) vs hello world, and vs its own bytes replayed by bare Fastify${wrk ? ', with wrk' : ''}:`)
+  log(`${name === 'page' ? 'campaign page' : path} (${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB, ${(wire / 1024).toFixed(1)} KiB on the wire) vs hello world, and vs its own bytes replayed by bare Fastify${wrk ? ', with wrk' : ''}:`)
   if (!wrk) {
     const note = 'wrk is not installed (Debian: apt-get install wrk): autocannon was the client, and its own cost per response limits this figure'
     log(`  ${note}`)

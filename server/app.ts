@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import formbody from '@fastify/formbody'
-import fastifyStatic from '@fastify/static'
 import type { Deps } from './deps.ts'
 import { isDatabaseUnavailable } from './db/client.ts'
 import { networksBundle } from './infra/networks-bundle.ts'
-import { acceptsDeflate } from './routes/public/page-cache.ts'
+import { loadAssets } from './infra/assets.ts'
 import { adminRoot, adminScope } from './plugins/admin.ts'
+import compression from './plugins/compression.ts'
 import errors from './plugins/errors.ts'
 import { lazyChildLogger } from './plugins/lazy-logger.ts'
 import pages from './plugins/pages.ts'
@@ -25,6 +25,7 @@ import { messageRoutes } from './routes/admin/message-routes.ts'
 import { targetRoutes } from './routes/admin/target-routes.ts'
 import { limitEventStreams } from './routes/event-stream.ts'
 import { healthRoutes } from './routes/health-routes.ts'
+import { assetRoutes } from './routes/asset-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 import { mediaRoutes } from './routes/public/media-routes.ts'
 import { wallRoutes } from './routes/public/wall-routes.ts'
@@ -58,23 +59,20 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
     return503OnClosing: false
   })
 
+  // Static files, named by their content's hash and compressed once here; templates get their hashed URLs. The
+  // networks' rules for the page's counter are the server's own module, bundled once at start (not per request).
+  const bundle = await networksBundle()
+  const assets = await loadAssets(PUBLIC, [{ path: 'js/networks.js', body: Buffer.from(bundle.code) }])
+
   // External and cross-cutting plugins, in order.
   await app.register(security)
+  await app.register(compression)
   await app.register(formbody, { bodyLimit: 32 * 1024 })
-  await app.register(views)
+  await app.register(views, { assets })
   await app.register(pages, { i18n: deps.i18n })
   await app.register(errors)
   await app.register(adminRoot, { i18n: deps.i18n })
-  await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })
-  // The networks' rules for the page's counter: the server's own module, bundled once at start (not per request).
-  const bundle = await networksBundle()
-  app.get('/assets/js/networks.js', async (request, reply) => {
-    reply.header('cache-control', 'public, max-age=604800').header('etag', bundle.etag).header('vary', 'accept-encoding')
-    if (request.headers['if-none-match'] === bundle.etag) return reply.code(304).send()
-    reply.type('text/javascript; charset=utf-8')
-    if (acceptsDeflate(request.headers['accept-encoding'])) return reply.header('content-encoding', 'deflate').send(bundle.deflated)
-    return reply.send(bundle.code)
-  })
+  await app.register(assetRoutes, { assets })
 
   app.setErrorHandler(async (error: Error & { statusCode?: number, validation?: unknown }, request, reply) => {
     if (isDatabaseUnavailable(error)) {

@@ -1,4 +1,4 @@
-// Bouteille — progressive enhancement for the campaign and thank-you pages.
+// Bouteille — progressive enhancement for the campaign page (and the widget, its compact form).
 // The pages work without this script; it adds live text rendering and length counting per network,
 // instant filtering, live progress (Server-Sent Events) and a fresh idempotency key after each send.
 // Rendering mirrors server/domain/messages.ts; lengths, hashtags and the bottle's text run the server's own code (networks.js).
@@ -11,8 +11,13 @@
 
   const SOCIAL = ['x', 'bluesky', 'mastodon', 'threads']
   // Every network's length and hashtag rules are the server's own module (server/domain/networks), bundled once at
-  // start and served as /assets/js/networks.js, which the page loads before this script: never a copy here.
-  const NETWORKS = window.BouteilleNetworks
+  // start and served as /assets/js/networks.js, which this script loads after the first view (whenNetworks): never a copy here.
+  let NETWORKS = window.BouteilleNetworks
+  const L = window.BouteilleLive
+  const fill = L.fill
+  const parseJson = L.parseJson
+  const reducedMotion = L.reducedMotion
+  const createProgress = L.createProgress
 
   /** How a target is named on a channel: its handle there, else its name. */
   function mention (channel, target) {
@@ -85,17 +90,6 @@
 
   // ---------- small helpers ----------
 
-  function fill (tpl, vars, nf) {
-    return String(tpl || '').replace(/\{(\w+)\}/g, function (all, k) {
-      if (!(k in vars)) return all
-      return typeof vars[k] === 'number' ? nf.format(vars[k]) : vars[k]
-    })
-  }
-
-  function parseJson (s, fallback) {
-    try { return s ? JSON.parse(s) : fallback } catch (e) { return fallback }
-  }
-
   function uuid () {
     if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID()
     const b = new Uint8Array(16)
@@ -104,113 +98,6 @@
     b[8] = (b[8] & 0x3f) | 0x80
     const h = Array.from(b, function (x) { return (x + 0x100).toString(16).slice(1) }).join('')
     return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20)
-  }
-
-  function percentOf (total, goal) {
-    if (goal <= 0 || total >= goal) return 100
-    return Math.min(99, Math.floor((total / goal) * 100))
-  }
-
-  const reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches
-
-  // ---------- live progress (campaign and thank-you pages) ----------
-
-  function createProgress (scope, locale, S, onTargets) {
-    const nf = new Intl.NumberFormat(locale)
-    const plural = new Intl.PluralRules(locale)
-    const totalEl = scope.querySelector('[data-testid="total"]')
-    const goalEl = scope.querySelector('[data-testid="goal"]')
-    const unitEl = scope.querySelector('[data-unit]')
-    const percentEl = scope.querySelector('[data-percent]')
-    const bar = scope.querySelector('#progress-bar')
-    const line = scope.querySelector('#progress-line')
-    const level = scope.querySelector('[data-bottle-level]')
-    const badge = scope.querySelector('.live-badge')
-    const shown = { total: -1, goal: -1 }
-    let quiet = 0
-
-    function set (total, goal) {
-      if (total === shown.total && goal === shown.goal) return
-      const grew = shown.total >= 0 && total > shown.total
-      shown.total = total
-      shown.goal = goal
-      // Announce bursts once they settle, not on every event.
-      if (line) {
-        line.setAttribute('aria-busy', 'true')
-        clearTimeout(quiet)
-        quiet = setTimeout(function () { line.setAttribute('aria-busy', 'false') }, 1500)
-      }
-      if (totalEl) totalEl.textContent = nf.format(total)
-      if (goalEl) goalEl.textContent = nf.format(goal)
-      if (unitEl) unitEl.textContent = plural.select(total) === 'one' ? S.unitOne : S.unitOther
-      const pct = percentOf(total, goal)
-      if (percentEl && S.percent) percentEl.textContent = fill(S.percent, { percent: pct }, nf)
-      if (bar) {
-        bar.max = goal
-        bar.value = Math.min(total, goal)
-      }
-      if (level) level.setAttribute('transform', 'translate(0 ' + Math.round(136 - 0.8 * Math.max(4, pct)) + ')')
-      if (grew && totalEl && !reducedMotion) {
-        totalEl.classList.remove('is-bumped')
-        totalEl.getBoundingClientRect() // restart the animation
-        totalEl.classList.add('is-bumped')
-      }
-    }
-
-    function apply (p) {
-      if (!p || typeof p.total !== 'number') return
-      set(p.total, typeof p.goal === 'number' ? p.goal : shown.goal)
-      if (onTargets && Array.isArray(p.targets)) onTargets(p.targets)
-    }
-
-    let source = null
-    let poll = null
-    const extra = []
-    /** Listens to another event of the campaign's stream (kept across reconnections). */
-    function on (name, fn) {
-      extra.push([name, fn])
-      if (source) source.addEventListener(name, fn)
-    }
-    function connect (slug) {
-      if (!window.EventSource || source || poll) return
-      source = new window.EventSource('/c/' + encodeURIComponent(slug) + '/events')
-      extra.forEach(function (l) { source.addEventListener(l[0], l[1]) })
-      source.addEventListener('progress', function (e) { apply(parseJson(e.data, null)) })
-      source.addEventListener('open', function () { if (badge) badge.classList.remove('is-offline') })
-      source.addEventListener('error', function () {
-        if (badge) badge.classList.add('is-offline')
-        // CLOSED: the server refused the stream (429, too many open from this network): EventSource gives up,
-        // so read progress.json now and then instead, and try the stream again after a while.
-        if (source && source.readyState === window.EventSource.CLOSED) {
-          source = null
-          pollProgress(slug)
-        }
-      })
-    }
-    function pollProgress (slug) {
-      let polls = 0
-      const next = function () {
-        poll = setTimeout(function () {
-          if (++polls > 10) { poll = null; connect(slug); return }
-          fetch('/c/' + encodeURIComponent(slug) + '/progress.json', { headers: { accept: 'application/json' } })
-            .then(function (r) { return r.ok ? r.json() : null })
-            .then(function (p) { if (p) apply(p) })
-            .catch(function () {})
-            .then(function () { if (poll !== null) next() })
-        }, 30000 + Math.floor(Math.random() * 30000))
-      }
-      next()
-    }
-    function disconnect () {
-      if (source) source.close()
-      source = null
-      if (poll) clearTimeout(poll)
-      poll = null
-    }
-
-    if (totalEl) shown.total = Number(bar ? bar.value : 0)
-    if (bar) shown.goal = Number(bar.max)
-    return { set, apply, connect, disconnect, on, format: nf.format.bind(nf), plural }
   }
 
   // ---------- campaign page ----------
@@ -673,7 +560,7 @@
     initPicker(root, 'target', document.getElementById('targets-chosen'), document.getElementById('targets-others'), document.getElementById('targets-more'))
     initPicker(root, 'message', document.getElementById('variants-chosen'), document.getElementById('variants-others'), document.getElementById('variants-more'))
     initTargetSearch(document.getElementById('target-search'), document.getElementById('targets-others'), locale)
-    initNewTabSend(form, data.slug, locale)
+    initNewTabSend(form, data.slug, locale, data.thanks)
     initLiveStatus(progress, S, document.getElementById('send-bar'))
 
     // --- start ---
@@ -791,7 +678,7 @@
    * the server shows the page again with the reason and the supporter's text. Without a new window (blocked), the
    * plain form goes as before: 303 to the network.
    */
-  function initNewTabSend (form, slug, locale) {
+  function initNewTabSend (form, slug, locale, thanks) {
     const NEW_TAB = ['x', 'bluesky', 'mastodon', 'threads']
     form.addEventListener('submit', function (e) {
       const btn = e.submitter
@@ -807,7 +694,8 @@
         .then(function (res) { return res.status === 201 ? res.json() : Promise.reject(new Error(String(res.status))) })
         .then(function (json) {
           tab.location.href = json.intentUrl
-          window.location.assign('/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
+          // In the widget the frame moves to its own short thanks (the thank-you page may not be framed).
+          window.location.assign(thanks ? thanks + encodeURIComponent(ch) : '/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
         }, function () {
           tab.close()
           const input = document.createElement('input')
@@ -833,45 +721,6 @@
       note.textContent = (S.live || {})[st.phase] || ''
       note.hidden = !note.textContent
     })
-  }
-
-  // ---------- thank-you page ----------
-
-  function initThanks (root) {
-    const S = parseJson(root.dataset.strings, {})
-    const locale = root.dataset.locale || document.documentElement.lang || 'en'
-    const progress = createProgress(root, locale, S, null)
-    progress.connect(root.dataset.slug)
-    window.addEventListener('pagehide', function () { progress.disconnect() })
-    window.addEventListener('pageshow', function (e) { if (e.persisted) progress.connect(root.dataset.slug) })
-
-    const input = document.getElementById('share-link')
-    const btn = document.getElementById('copy-link')
-    const status = document.getElementById('copy-status')
-    if (!input || !btn) return
-    btn.hidden = false
-    function done (ok) {
-      if (status) status.textContent = ok ? S.copied : S.copyFailed
-      if (!ok) { input.focus(); input.select() }
-    }
-    btn.addEventListener('click', function () {
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(input.value).then(function () { done(true) }, function () { done(fallbackCopy(input)) })
-      } else {
-        done(fallbackCopy(input))
-      }
-    })
-    input.addEventListener('focus', function () { input.select() })
-  }
-
-  function fallbackCopy (input) {
-    try {
-      input.focus()
-      input.select()
-      return document.execCommand('copy')
-    } catch (e) {
-      return false
-    }
   }
 
   // ---------- countdown to a scheduled opening ----------
@@ -911,8 +760,30 @@
 
   Array.prototype.forEach.call(document.querySelectorAll('[data-countdown]'), initCountdown)
 
+  /**
+   * The networks' rules (networks.js, ~37 kB compressed) are not part of the first view: they are fetched when the
+   * browser is idle after the page has loaded, or at once when the supporter reaches for the form, then the page's
+   * enhancements start. Until then the plain form works as without JavaScript.
+   */
+  function whenNetworks (root, start) {
+    if (window.BouteilleNetworks) { NETWORKS = window.BouteilleNetworks; start(); return }
+    let asked = false
+    const events = ['pointerdown', 'keydown', 'focusin', 'touchstart']
+    function load () {
+      if (asked) return
+      asked = true
+      events.forEach(function (e) { root.removeEventListener(e, load, true) })
+      const s = document.createElement('script')
+      s.src = root.getAttribute('data-networks')
+      s.onload = function () { NETWORKS = window.BouteilleNetworks; if (NETWORKS) start() }
+      document.head.appendChild(s)
+    }
+    events.forEach(function (e) { root.addEventListener(e, load, { capture: true, passive: true }) })
+    function idle () { (window.requestIdleCallback || function (f) { setTimeout(f, 50) })(load, { timeout: 1500 }) }
+    if (document.readyState === 'complete') idle()
+    else window.addEventListener('load', idle)
+  }
+
   const campaign = document.getElementById('campaign')
-  if (campaign) initCampaign(campaign)
-  const thanks = document.getElementById('thanks')
-  if (thanks) initThanks(thanks)
+  if (campaign) whenNetworks(campaign, function () { initCampaign(campaign) })
 })()

@@ -27,7 +27,9 @@ export const campaigns = pgTable('campaigns', {
   // Words that hold a bottle message for review (compared without case or accents).
   blockedWords: text('blocked_words').array().notNull().default(sql`'{}'`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  // Widget (firstview): the sites (scheme://host[:port]) that may frame /c/:slug/embed; empty: any site.
+  embedOrigins: text('embed_origins').array().notNull().default(sql`'{}'`)
 })
 
 // One row per campaign and locale: everything a supporter reads.

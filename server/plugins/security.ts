@@ -7,6 +7,8 @@ declare module 'fastify' {
   interface FastifyReply {
     /** A fresh CSP nonce for this page; also puts it in the Content-Security-Policy header. */
     pageNonce: () => string
+    /** pageNonce for the one framable page: its CSP lets the given sources frame it, and it goes without X-Frame-Options. */
+    framableNonce: (ancestors: string) => string
   }
 }
 
@@ -73,8 +75,26 @@ export function securityHeaderList (nonce?: string): string[] {
 /** The Content-Security-Policy value with a page's nonce. */
 export const cspWithNonce = (nonce: string): string => csp(nonce)
 
+// The widget is the one page other sites may frame: its policy names them (frame-ancestors) and it goes without
+// X-Frame-Options, which would refuse every other site (CSP's frame-ancestors wins where both are set, but older
+// browsers only read X-Frame-Options; https://www.w3.org/TR/CSP3/#frame-ancestors-and-frame-options; checked 2026-12-04).
+const EMBED_HELMET_LIST = Object.entries(HELMET).filter(([k]) => k !== 'x-frame-options').flat()
+
+/** The Content-Security-Policy of a framable page: its nonce, and the sites allowed to frame it (`frame-ancestors`). */
+export function embedCsp (nonce: string, ancestors: string): string {
+  const [before, after] = csp(nonce).split("frame-ancestors 'none'") as [string, string]
+  return `${before}frame-ancestors ${ancestors}${after}`
+}
+
+/** The security headers of a framable page (no X-Frame-Options) as a flat list, its CSP last (see embedCsp). */
+export function embedHeaderList (nonce: string, ancestors: string): string[] {
+  return [...EMBED_HELMET_LIST, 'content-security-policy', embedCsp(nonce, ancestors)]
+}
+
 const HELMET_ENTRIES = Object.entries(HELMET)
+const EMBED_ENTRIES = HELMET_ENTRIES.filter(([k]) => k !== 'x-frame-options')
 const DEFAULT_CSP = csp()
+const FRAMABLE = Symbol('framable')
 
 /**
  * Security headers (helmet's set) and a strict CSP on every response Fastify sends; pages add a nonce. They are
@@ -87,9 +107,17 @@ export default fp(async (app) => {
     this.header('content-security-policy', csp(nonce))
     return nonce
   })
-  // A callback hook, not an async one: it runs on every response, and needs no promise.
+  app.decorateReply('framableNonce', function (ancestors: string) {
+    const nonce = nextNonce()
+    this.header('content-security-policy', embedCsp(nonce, ancestors));
+    (this as unknown as Record<symbol, boolean>)[FRAMABLE] = true
+    return nonce
+  })
+  // A callback hook, not an async one: it runs on every response, and needs no promise. A header the route set
+  // itself stays (the widget's loader is a cross-origin resource).
   app.addHook('onSend', (_request, reply, payload, done) => {
-    for (let i = 0; i < HELMET_ENTRIES.length; i++) reply.header(HELMET_ENTRIES[i]![0], HELMET_ENTRIES[i]![1])
+    const entries = (reply as unknown as Record<symbol, boolean>)[FRAMABLE] ? EMBED_ENTRIES : HELMET_ENTRIES
+    for (let i = 0; i < entries.length; i++) if (!reply.hasHeader(entries[i]![0])) reply.header(entries[i]![0], entries[i]![1])
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DEFAULT_CSP)
     done(null, payload)
   })

@@ -43,6 +43,8 @@ export interface CampaignData {
   delivered?: { at: Date, targets: number } | null
   /** words that hold a bottle message for review */
   blockedWords: string[]
+  /** the sites that may frame the widget; empty: any */
+  embedOrigins: string[]
 }
 
 export type CampaignRepo = ReturnType<typeof createCampaignRepo>
@@ -83,7 +85,8 @@ export function createCampaignRepo (db: Db) {
         messages: ms,
         messagesById: new Map(ms.map((m) => [m.id, m])),
         delivered: ((d) => d ? { at: d.at, targets: Number(d.n) } : null)(delivered.find((d) => d.campaignId === c.id)),
-        blockedWords: c.blockedWords
+        blockedWords: c.blockedWords,
+        embedOrigins: c.embedOrigins
       }
     })
   }

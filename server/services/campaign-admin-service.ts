@@ -5,6 +5,7 @@ import {
   CHANNEL_ORDER, DEFAULT_TIME_ZONE, SLUG_MAX, SLUG_MIN, dueTransition, isTimeZone, parseGoal, parseHashtags, parseSendLimit, parseLocalDateTime, slugProblem, toLocalDateTime,
   transitionProblem, upcomingTransitions, windowProblem
 } from '../domain/campaign-rules.ts'
+import { embedOriginsText, parseEmbedOrigins } from '../domain/embed-rules.ts'
 import { scheduleTransition, unscheduleTransition, type Queues } from '../queues.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
@@ -25,6 +26,8 @@ export interface CampaignForm {
   defaultLocale: string
   channels: string[]
   texts: Record<string, Record<TextField, string>>
+  /** the sites that may frame the widget, as typed (one a line); '' for any */
+  embedOrigins: string
 }
 
 /** A checked campaign, ready to be written. */
@@ -38,6 +41,7 @@ export interface CampaignInput {
   defaultLocale: string
   channels: Channel[]
   texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }>
+  embedOrigins: string[]
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
@@ -70,7 +74,8 @@ export function formFromBody (body: Record<string, unknown>, locales: readonly s
     closesAt: str(body.closesAt).trim().slice(0, 40),
     defaultLocale: str(body.defaultLocale).trim().slice(0, 20),
     channels,
-    texts
+    texts,
+    embedOrigins: str(body.embedOrigins).slice(0, 5000)
   }
 }
 
@@ -91,7 +96,8 @@ export function formFromRecord (c: CampaignRecord | null, locales: readonly stri
     closesAt: c?.closesAt ? toLocalDateTime(c.closesAt, tz) : '',
     defaultLocale: c?.defaultLocale ?? (preferredLocale && locales.includes(preferredLocale) ? preferredLocale : locales[0] ?? 'fr'),
     channels: c?.channels ?? [...CHANNEL_ORDER],
-    texts
+    texts,
+    embedOrigins: embedOriginsText(c?.embedOrigins ?? [])
   }
 }
 
@@ -110,6 +116,8 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
   if (!sendLimit.ok) errors.sendLimit = { key: 'sendLimit' }
 
   if (!locales.includes(form.defaultLocale)) errors.defaultLocale = { key: 'defaultLocale' }
+  const embed = parseEmbedOrigins(form.embedOrigins)
+  if (!embed.ok) errors.embedOrigins = { key: embed.error, vars: embed.vars }
 
   const channels = CHANNEL_ORDER.filter((c) => form.channels.includes(c))
   if (channels.length === 0 || form.channels.some((c) => !CHANNEL_ORDER.includes(c as Channel))) errors.channels = { key: 'channels' }
@@ -155,7 +163,7 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale: form.defaultLocale, channels, texts } }
+  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale: form.defaultLocale, channels, texts, embedOrigins: embed.ok ? embed.origins : [] } }
 }
 
 export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
@@ -208,7 +216,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
   const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
 
   function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
-    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, texts: c.texts }
+    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, texts: c.texts }
   }
 
   async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
@@ -261,7 +269,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const id = await db.transaction(async (tx) => {
           if (await slugTaken(input.slug, null, tx)) return null
           const [row] = await tx.insert(campaigns).values({
-            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt
+            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins
           }).returning({ id: campaigns.id })
           await writeTexts(tx, row!.id, input.texts)
           await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
@@ -287,7 +295,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
           const input = checked.input
           if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
           await tx.update(campaigns).set({
-            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, updatedAt: now()
+            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, updatedAt: now()
           }).where(eq(campaigns.id, id))
           await writeTexts(tx, id, input.texts)
           await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)

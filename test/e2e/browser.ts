@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
 import { buildTestApp, listen } from '../helper.ts'
@@ -14,8 +14,8 @@ export async function launchBrowser (): Promise<Browser> {
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
-/** Runs axe-core on the page; returns the serious and critical violations (empty when the page passes). */
-export async function seriousViolations (page: Page): Promise<Array<{ id: string, impact: string, help: string, nodes: string[] }>> {
+/** Runs axe-core on the page (or a frame's document); returns the serious and critical violations (empty when it passes). */
+export async function seriousViolations (page: Page | Frame): Promise<Array<{ id: string, impact: string, help: string, nodes: string[] }>> {
   await page.addScriptTag({ path: AXE })
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: Array<{ id: string, impact: string, help: string, nodes: Array<{ target: string[] }> }> }> } }).axe

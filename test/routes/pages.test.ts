@@ -185,9 +185,9 @@ describe('public pages', () => {
   it('draws the page’s icons from the self-hosted sprite, which holds every one asked for', async () => {
     const bad = await t.app.inject({ method: 'POST', url: `/c/${c.slug}/act`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(actBody(c, { text: 'x'.repeat(300) })).toString() })
     const html = (await get(`/c/${c.slug}?lang=en`)).body + bad.body
-    const ids = new Set([...html.matchAll(/<use href="\/assets\/img\/icons\.svg#([\w-]+)"\/>/g)].map((m) => m[1]!))
+    const ids = new Set([...html.matchAll(/<use href="\/assets\/img\/icons\.[0-9a-f]{10}\.svg#([\w-]+)"\/>/g)].map((m) => m[1]!))
     for (const id of ['logo', 'x', 'bluesky', 'mastodon', 'threads', 'mail', 'bottle', 'check', 'alert']) expect(ids, id).toContain(id)
-    expect(html.match(/<use /g)?.length).toBe(html.match(/<use href="\/assets\/img\/icons\.svg#/g)?.length)
+    expect(html.match(/<use /g)?.length).toBe(html.match(/<use href="\/assets\/img\/icons\.[0-9a-f]{10}\.svg#/g)?.length)
     const sprite = await get('/assets/img/icons.svg')
     expect(sprite.statusCode).toBe(200)
     expect(sprite.headers['content-type']).toMatch(/^image\/svg\+xml/)

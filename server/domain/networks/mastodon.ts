@@ -1,4 +1,5 @@
 import twitterText from 'twitter-text'
+import { graphemeSegmenter } from './graphemes.ts'
 // Mastodon. No maintained JavaScript library holds its rules: they are ported here. Sources, checked 2026-12-04:
 // - intent: mastodon/mastodon config/routes.rb (get '/share', to: 'shares#show'), https://{instance}/share?text=
 // - length: mastodon/mastodon app/validators/status_length_validator.rb — 500; every http(s) URL counts as 23 ('x' * 23),
@@ -17,8 +18,6 @@ const LAST = `[${WORD}_]*\\p{Alphabetic}[${WORD}_]*`
 const HASHTAG_RE = new RegExp(`(?<![=/)\\p{L}\\p{N}])[#＃](${FIRST}|${LAST})`, 'giu')
 // account.rb MENTION_RE: (?<=^|[^/[:word:]])@((user)(?:@domain)?)
 const MENTION_RE = new RegExp(`(?<=^|[^/${WORD}])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)(?:@[${WORD}.-]+[${WORD}])?`, 'giu')
-
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
 
 /** The text Mastodon counts: URLs as 23 characters, remote mentions as @user (status_length_validator.rb countable_text). */
 export function mastodonCountable (text: string): string {
@@ -45,7 +44,7 @@ export function mastodonCountable (text: string): string {
 
 /** Mastodon's length of a status text. */
 export function mastodonLength (text: string): number {
-  return [...segmenter.segment(mastodonCountable(text))].length
+  return [...graphemeSegmenter().segment(mastodonCountable(text))].length
 }
 
 /** The hashtags Mastodon reads in a text, without their # (Tag::HASHTAG_RE). */

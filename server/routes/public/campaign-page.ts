@@ -134,6 +134,8 @@ export function buildCampaignPage (args: {
   echo?: FormEcho
   error?: string | null
   phase?: CampaignPhase
+  /** the widget's compact form: where a send moves the frame (the channel is appended) */
+  embedThanks?: string | undefined
 }): CampaignPageView {
   const { base, tr, campaign: c, progress, link, selection, echo } = args
   const phase = args.phase ?? 'open'
@@ -187,7 +189,8 @@ export function buildCampaignPage (args: {
     total: p.total,
     goal: p.goal,
     // A draft's preview has no public progress stream to follow.
-    live: phase !== 'preview'
+    live: phase !== 'preview',
+    ...(args.embedThanks ? { thanks: args.embedThanks } : {})
   }
 
   const opensAt = phase === 'scheduled' ? c.opensAt : null
@@ -218,7 +221,8 @@ export function buildCampaignPage (args: {
     },
     error: args.error ?? null,
     limits: LIMITS,
-    clientData: JSON.stringify(clientData)
+    clientData: JSON.stringify(clientData),
+    embed: Boolean(args.embedThanks)
   }
 }
 

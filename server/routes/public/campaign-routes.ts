@@ -14,9 +14,11 @@ import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
 import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
-import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
+import type { CampaignPhase, EmbedThanksView, HomePageView, ThanksPageView } from './view-models.ts'
 import { openEventStream } from '../event-stream.ts'
-import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/security.ts'
+import { cspWithNonce, embedCsp, embedHeaderList, nextNonce, securityHeaderList } from '../../plugins/security.ts'
+import { frameAncestors } from '../../domain/embed-rules.ts'
+import { embedPath } from '../../domain/reach-links.ts'
 import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
@@ -83,16 +85,16 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
    * headers as a flat list (the security plugin's, then the page's): on the hottest route that costs a fifth less
    * than Fastify's send, which hands Node an object of ~20 headers.
    */
-  function sendPage (request: SlugRequest, reply: FastifyReply, page: CachedPage, phase: CampaignPhase): void {
+  function sendPage (request: SlugRequest, reply: FastifyReply, page: CachedPage, phase: CampaignPhase, ancestors?: string): void {
     const nonce = nextNonce()
     const view = pages.serve(page, nonce, acceptsDeflate(request.headers['accept-encoding']))
-    const headers = pageHeaders(nonce, view.body.length, view.deflated, phase === 'preview')
+    const headers = pageHeaders(nonce, view.body.length, view.deflated, phase === 'preview', ancestors)
     reply.hijack()
     reply.raw.writeHead(200, headers)
     reply.raw.end(view.body)
   }
 
-  async function renderPage (request: SlugRequest, reply: FastifyReply, c: CampaignData, echo?: FormEcho, error?: string | null, locale?: string): Promise<FastifyReply> {
+  async function renderPage (request: SlugRequest, reply: FastifyReply, c: CampaignData, echo?: FormEcho, error?: string | null, locale?: string, embed = false): Promise<FastifyReply> {
     const tr = i18n.translator(locale ?? request.locale(c.defaultLocale))
     const texts = textsFor(c, tr.locale)
     const link = actionService.campaignLink(c)
@@ -103,7 +105,10 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const selection = selectForPage(c, progress, tr.locale, query, echo)
     // The page's own links (language switch) carry only what the page reads, whatever else the URL held.
     const search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined)).toString()
-    const path = `/c/${c.slug}${search ? `?${search}` : ''}`
+    const path = `/c/${c.slug}${embed ? '/embed' : ''}${search ? `?${search}` : ''}`
+    const ref = sanitizeRef(echo?.ref ?? query.ref)
+    // In the widget a send moves the frame to its own short thanks (the thank-you page itself may not be framed).
+    const embedThanks = embed ? `${embedPath(c.slug, { lang: tr.locale, ref: ref || undefined })}&sent=` : undefined
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
       tr,
@@ -112,22 +117,24 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       link,
       selection: { ...selection, messageId },
       key,
-      ref: sanitizeRef(echo?.ref ?? query.ref),
+      ref,
       echo,
       error,
-      phase
+      phase,
+      embedThanks
     })
     if (echo) {
       // A form shown again after an error is the supporter's own: rendered for them alone, with their key.
       const key = echo.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID()
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
       if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
-      return reply.view('public/campaign.eta', view(reply.pageNonce(), key, selection.messageId))
+      const nonce = embed ? reply.framableNonce(ancestorsOf(c)) : reply.pageNonce()
+      return reply.view('public/campaign.eta', view(nonce, key, selection.messageId))
     }
     // An announced change gives the campaign a new object (deps): its slots are rendered again.
-    const page = await pages.take(slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
+    const page = await pages.take((embed ? 'embed|' : '') + slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
       (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId)))
-    sendPage(request, reply, page, phase)
+    sendPage(request, reply, page, phase, embed ? ancestorsOf(c) : undefined)
     return reply
   }
 
@@ -146,6 +153,43 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     return publicCampaign(request, reply, true).then((found) => found ? renderPage(request, reply, found) : reply)
   })
+
+  // The widget: the campaign page in its compact form, the one page other sites may frame (see embedHeaderList).
+  // Cached like the campaign page; `?sent=<channel>` is the frame's short thanks after a send.
+  app.get('/c/:slug/embed', { config: { guardsItself: true } }, (request: SlugRequest, reply) => {
+    if (app.refused(request, reply)) return reply
+    const slug = request.params.slug
+    const c = SLUG_RE.test(slug) ? catalog.peek(slug) : undefined
+    const progress = c && c.status !== 'draft' ? progressHub.peek(c.id)?.progress : undefined
+    if (c && progress && request.query.sent === undefined) {
+      const locale = request.locale(c.defaultLocale)
+      const phase = phaseOf(actionService.closedReason(c))
+      const page = pages.next('embed|' + slotKey(c, phase, locale, pageQuery(request.query, phase)), [c, progress])
+      if (page) return sendPage(request, reply, page, phase, ancestorsOf(c))
+    }
+    return publicCampaign(request, reply).then((found) => {
+      if (!found) return reply
+      if (request.query.sent === undefined) return renderPage(request, reply, found, undefined, null, undefined, true)
+      return embedThanks(request, reply, found)
+    })
+  })
+
+  async function embedThanks (request: SlugRequest, reply: FastifyReply, c: CampaignData): Promise<FastifyReply> {
+    const tr = i18n.translator(request.locale(c.defaultLocale))
+    const link = actionService.campaignLink(c)
+    const ref = sanitizeRef(request.query.ref)
+    const sent = c.channels.includes(request.query.sent as Channel) ? request.query.sent! : ''
+    const nonce = reply.framableNonce(ancestorsOf(c))
+    const view: EmbedThanksView = {
+      ...reply.pageBase(tr, { title: textsFor(c, tr.locale).title, nonce, path: embedPath(c.slug, { lang: tr.locale, ref: ref || undefined }) }),
+      campaign: campaignView(c, tr.locale, link),
+      progress: progressView((await progressHub.get(c.id))?.progress, c),
+      sent,
+      again: embedPath(c.slug, { lang: tr.locale, ref: ref || undefined }),
+      thanks: `/c/${c.slug}/thanks?lang=${tr.locale}${ref ? `&ref=${ref}` : ''}`
+    }
+    return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').view('public/embed-thanks.eta', view)
+  }
 
   // Pages we serve, and sites allowed to embed a campaign, may post a send; any other site may not (an auto-submitted
   // form would count a send the visitor never chose and bounce them through the Mastodon instance field).
@@ -178,7 +222,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       if (request.wantsJson()) return reply.sendUnavailable('errors.unavailable.act')
       const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
       reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
-      return renderPage(request, reply, c, echoOf(body), i18n.translator(locale).t('errors.unavailable.act'), locale)
+      return renderPage(request, reply, c, echoOf(body), i18n.translator(locale).t('errors.unavailable.act'), locale, fromWidget(body))
     }
     if (!result.ok) {
       if (request.wantsJson()) {
@@ -195,7 +239,10 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       // A network send with its copy in the bottle counts two actions (see README, "How a send is counted").
       return reply.code(201).send({ id: result.id, intentUrl: result.intentUrl, total: known + result.counted })
     }
-    return reply.code(303).header('location', result.intentUrl).header('cache-control', 'no-store').send()
+    // The bottle from the widget without JavaScript: the frame's own thanks (the thank-you page may not be framed).
+    const fromEmbed = fromWidget(body) && result.channel === 'bottle'
+    const location = fromEmbed ? `${embedPath(c.slug, { lang: result.locale, ref: sanitizeRef(body.ref) || undefined })}&sent=bottle` : result.intentUrl
+    return reply.code(303).header('location', location).header('cache-control', 'no-store').send()
   })
 
   /**
@@ -207,7 +254,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
     const tr = i18n.translator(locale)
     reply.code(status)
-    return renderPage(request, reply, c, echoOf(body), tr.t(error, localiseVars(vars, locale)), locale)
+    return renderPage(request, reply, c, echoOf(body), tr.t(error, localiseVars(vars, locale)), locale, fromWidget(body))
   }
 
   function localiseVars (vars: Record<string, string | number> | undefined, locale: string): Record<string, string | number> | undefined {
@@ -298,6 +345,22 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   })
 }
 
+// A campaign's frame-ancestors sources, made once per campaign object (a change announced makes a new one).
+const ANCESTORS = new WeakMap<CampaignData, string>()
+function ancestorsOf (c: CampaignData): string {
+  let a = ANCESTORS.get(c)
+  if (a === undefined) {
+    a = frameAncestors(c.embedOrigins)
+    ANCESTORS.set(c, a)
+  }
+  return a
+}
+
+/** Whether a send came from the widget (its form's `source` field). */
+function fromWidget (body: ActInput): boolean {
+  return (body as { source?: unknown }).source === 'embed'
+}
+
 function headerValue (v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }
@@ -328,11 +391,11 @@ function localeOfMessage (c: CampaignData, message: unknown): string | undefined
 const PAGE_HEADERS = new Map<string, { list: string[], csp: number, length: number }>()
 
 /** The headers of a campaign page view: the security plugin's, then the page's own (see sendPage). */
-function pageHeaders (nonce: string, length: number, deflated: boolean, preview: boolean): string[] {
-  const kind = `${deflated ? 'd' : 'p'}${preview ? 'v' : ''}`
+function pageHeaders (nonce: string, length: number, deflated: boolean, preview: boolean, ancestors?: string): string[] {
+  const kind = `${deflated ? 'd' : 'p'}${preview ? 'v' : ''}${ancestors === undefined ? '' : 'e'}`
   let t = PAGE_HEADERS.get(kind)
   if (!t) {
-    const list = securityHeaderList(nonce)
+    const list = ancestors === undefined ? securityHeaderList(nonce) : embedHeaderList(nonce, ancestors)
     // The page holds a one-time idempotency key: never serve it from a shared cache.
     list.push('cache-control', 'no-store', 'content-type', 'text/html; charset=utf-8', 'vary', 'accept-encoding', 'content-length', '')
     if (deflated) list.push('content-encoding', 'deflate')
@@ -341,7 +404,7 @@ function pageHeaders (nonce: string, length: number, deflated: boolean, preview:
     PAGE_HEADERS.set(kind, t)
   }
   const headers = t.list.slice()
-  headers[t.csp] = cspWithNonce(nonce)
+  headers[t.csp] = ancestors === undefined ? cspWithNonce(nonce) : embedCsp(nonce, ancestors)
   headers[t.length] = String(length)
   return headers
 }

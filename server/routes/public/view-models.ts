@@ -104,6 +104,8 @@ export interface CampaignPageView extends PageBase {
   limits: Record<Channel, number>
   /** JSON for public/js/campaign.js, in the escaped data-campaign attribute of #campaign */
   clientData: string
+  /** the widget's compact form (GET /c/:slug/embed) */
+  embed: boolean
 }
 
 /** GET /c/:slug/thanks */
@@ -116,6 +118,18 @@ export interface ThanksPageView extends PageBase {
   via: string
   /** "Did you post it?" after a network send: the channel asked about, and the answer once given */
   ask: { channel: string, answered: '' | 'yes' | 'no' } | null
+}
+
+/** GET /c/:slug/embed?sent=… : the widget's short thanks, inside the partner's frame */
+export interface EmbedThanksView extends PageBase {
+  campaign: CampaignView
+  progress: ProgressView
+  /** the channel just used ('' when unknown) */
+  sent: string
+  /** the widget again, to send another message */
+  again: string
+  /** the full thank-you page (share links), opened in a new tab */
+  thanks: string
 }
 
 /** GET / */
