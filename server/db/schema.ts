@@ -27,7 +27,10 @@ export const campaigns = pgTable('campaigns', {
   // Words that hold a bottle message for review (compared without case or accents).
   blockedWords: text('blocked_words').array().notNull().default(sql`'{}'`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  // The languages the campaign speaks (BCP 47, canonical), in the editor's order. Empty for a campaign from before
+  // the column: its languages are those of its texts, the default first (domain/languages.ts campaignLanguages).
+  languages: text('languages').array().notNull().default(sql`'{}'`)
 })
 
 // One row per campaign and locale: everything a supporter reads.

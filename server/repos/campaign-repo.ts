@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { campaignLanguages } from '../domain/languages.ts'
 import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
 
 export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }
@@ -24,6 +25,8 @@ export interface CampaignData {
   slug: string
   status: CampaignStatus
   defaultLocale: string
+  /** the languages the campaign speaks, in order (the default among them) */
+  languages: string[]
   goal: number
   /** sends per minute from one address for this campaign, or null for the installation's limit */
   actionRateLimit: number | null
@@ -69,6 +72,7 @@ export function createCampaignRepo (db: Db) {
         slug: c.slug,
         status: c.status,
         defaultLocale: c.defaultLocale,
+        languages: campaignLanguages(c.languages, c.defaultLocale, texts.filter((t) => t.campaignId === c.id).map((t) => t.locale)),
         goal: c.goal,
         actionRateLimit: c.actionRateLimit,
         channels: c.channels,

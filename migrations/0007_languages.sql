@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "languages" text[] DEFAULT '{}' NOT NULL;
