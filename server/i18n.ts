@@ -19,7 +19,10 @@ export interface Translator {
 }
 
 export interface I18n {
+  /** every language with a catalog: the chrome's languages on pages that are not a campaign's */
   locales: readonly string[]
+  /** the languages with admin catalogs (`<locale>.admin….json`): the admin speaks only those (fr, en) */
+  adminLocales: readonly string[]
   translator: (locale: string) => Translator
   /** Picks one of the available languages (the catalogs' by default): explicit choice, then Accept-Language, then the fallback (see domain/languages.ts). */
   negotiate: (explicit: string | undefined, acceptLanguage: string | undefined, fallback: string, available?: readonly string[]) => string
@@ -32,10 +35,12 @@ export interface I18n {
  */
 export function createI18n (dir: string): I18n {
   const catalogs = new Map<string, Catalog>()
+  const admin = new Set<string>()
   // `fr.json` holds a language; `fr.<part>.json` files (one per area, e.g. fr.admin.json) add to it.
   for (const file of readdirSync(dir).sort()) {
-    const m = /^([a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2}|-\d{3})?)(?:\.[a-z0-9-]+)?\.json$/.exec(file)
+    const m = /^([a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-[A-Z]{2}|-\d{3})?)(?:\.([a-z0-9-]+))?\.json$/.exec(file)
     if (!m) continue
+    if (m[2]?.startsWith('admin')) admin.add(m[1]!)
     const entries = flatten(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>)
     catalogs.set(m[1]!, { ...catalogs.get(m[1]!), ...entries })
   }
@@ -102,7 +107,7 @@ export function createI18n (dir: string): I18n {
     return found
   }
 
-  return { locales, translator, negotiate }
+  return { locales, adminLocales: locales.filter((l) => admin.has(l)), translator, negotiate }
 }
 
 function flatten (obj: Record<string, unknown>, prefix = '', out: Catalog = {}): Catalog {

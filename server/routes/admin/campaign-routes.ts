@@ -21,7 +21,8 @@ const SPARK_HOURS = 7 * 24
 /** The campaigns: the list, the editor and the lifecycle (draft → scheduled → live ⇄ paused → closed). */
 export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const service = campaignAdminFrom(deps)
-  const locales = deps.i18n.locales
+  // A new campaign starts in the admin's languages; the team adds any others.
+  const locales = deps.i18n.adminLocales
   const zones = timeZones()
 
   const previewPath = (c: { id: string, slug: string }) => `/c/${c.slug}?preview=${previewToken(deps.config.secret, c.id)}`
