@@ -58,17 +58,20 @@ export function createI18n (dir: string): I18n {
     const own: Catalog = Object.assign({}, ...chain.reverse().map((tag) => catalogs.get(tag)))
     const en = catalogs.get('en') ?? {}
     const plural = new Intl.PluralRules(locale)
+    // An English entry standing in for a missing one picks its form by English rules ("1 action" on a Japanese page).
+    const englishPlural = new Intl.PluralRules('en')
     const numbers = new Intl.NumberFormat(locale)
     const n = (value: number): string => numbers.format(value)
     const t = (key: string, vars?: Record<string, string | number>): string => {
-      const entry = own[key] ?? en[key]
+      const ownEntry = own[key]
+      const entry = ownEntry ?? en[key]
       if (entry === undefined) return key
       let text: string
       if (typeof entry === 'string') {
         text = entry
       } else {
         const count = Number(vars?.count ?? 0)
-        text = entry[plural.select(count)] ?? entry.other ?? key
+        text = entry[(ownEntry ? plural : englishPlural).select(count)] ?? entry.other ?? key
       }
       if (!vars) return text
       return text.replace(/\{(\w+)\}/g, (all, name: string) => {

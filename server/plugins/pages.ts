@@ -62,6 +62,7 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
       n: tr.n,
       locale: tr.locale,
       dir: tr.dir,
+      chrome: tr.chrome,
       languages: (meta.languages ?? i18n.locales).map((code) => {
         url.searchParams.set('lang', code)
         return { code, label: endonym(code), dir: tr.dir === textDirectionOf(code) ? null : textDirectionOf(code), href: url.pathname + url.search, current: code === tr.locale }

@@ -89,6 +89,9 @@ describe('i18n', () => {
     expect(new Intl.PluralRules('ar').select(2)).toBe('two')
     expect(new Intl.PluralRules('ar').select(3)).toBe('few')
     expect(more.translator('ja').dir).toBe('ltr')
+    // English words standing in pick English plural forms: Japanese has only "other", English says "1 action".
+    expect(more.translator('ja').t('count', { count: 1 })).toBe('1 action')
+    expect(more.translator('ja').t('count', { count: 2 })).toBe('2 actions')
   })
 
   it('formats numbers in the page language: French U+202F and "0 action", Arabic digits where the locale uses them', () => {
