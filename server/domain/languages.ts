@@ -143,8 +143,8 @@ export function campaignLanguages (stored: readonly string[], defaultLocale: str
   return [...new Set(list)]
 }
 
-/** The texts a language needs before its campaign may open (share call: optional, a neutral one stands in). */
-export const REQUIRED_TEXTS = ['title', 'pitch', 'callToAction', 'shareText'] as const
+/** The texts a language needs before its campaign may open (share text and call: optional, neutral ones stand in). */
+export const REQUIRED_TEXTS = ['title', 'pitch', 'callToAction'] as const
 export type MissingPart = (typeof REQUIRED_TEXTS)[number] | 'hashtags' | 'messages'
 export type MissingByLanguage = Record<string, MissingPart[]>
 
@@ -152,7 +152,7 @@ export type MissingByLanguage = Record<string, MissingPart[]>
  * What each language still lacks, only for those that lack something: the required texts, hashtags when another
  * language has some (a campaign's tag travels with it), and at least one active message variant.
  */
-export function missingByLanguage (languages: readonly string[], texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, hashtags: readonly string[] } | undefined>, messageLocales: readonly string[]): MissingByLanguage {
+export function missingByLanguage (languages: readonly string[], texts: Record<string, { title: string, pitch: string, callToAction: string, hashtags: readonly string[] } | undefined>, messageLocales: readonly string[]): MissingByLanguage {
   const out: MissingByLanguage = {}
   const tagged = languages.some((l) => (texts[l]?.hashtags.length ?? 0) > 0)
   const withMessages = new Set(messageLocales)

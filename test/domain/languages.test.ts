@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  LANGUAGES_MAX, canonicalLanguage, endonym, languageName, lookupLanguage, negotiateLanguage, parseAcceptLanguage, parseLanguageList, textDirection
+  LANGUAGES_MAX, campaignLanguages, canonicalLanguage, endonym, missingByLanguage, languageName, lookupLanguage, negotiateLanguage, parseAcceptLanguage, parseLanguageList, textDirection
 } from '../../server/domain/languages.ts'
 
 describe('canonicalLanguage', () => {
@@ -129,5 +129,35 @@ describe('language names', () => {
     expect(languageName('ar', 'fr')).toBe('Arabe')
     expect(languageName('ja', 'en')).toBe('Japanese')
     expect(languageName('qaa', 'en')).toMatch(/qaa/i)
+  })
+})
+
+describe('campaignLanguages', () => {
+  it('keeps the stored order, the default added when missing', () => {
+    expect(campaignLanguages(['es', 'ar', 'ja'], 'ar', ['fr'])).toEqual(['es', 'ar', 'ja'])
+    expect(campaignLanguages(['ar', 'ja'], 'es', [])).toEqual(['es', 'ar', 'ja'])
+  })
+
+  it('derives an older campaign\'s languages from its texts, the default first', () => {
+    expect(campaignLanguages([], 'fr', ['en', 'fr'])).toEqual(['fr', 'en'])
+    expect(campaignLanguages([], 'en', [])).toEqual(['en'])
+  })
+})
+
+describe('missingByLanguage', () => {
+  const full = { title: 'T', pitch: 'P', callToAction: 'C', hashtags: ['tag'] }
+
+  it('lists only the languages that lack something, and what', () => {
+    expect(missingByLanguage(['es', 'ar', 'ja'], { es: full, ar: { ...full, pitch: '  ' }, ja: full }, ['es', 'ar'])).toEqual({ ar: ['pitch'], ja: ['messages'] })
+  })
+
+  it('wants every text of a language without any, and its variant', () => {
+    expect(missingByLanguage(['es', 'ar'], { es: full }, ['es'])).toEqual({ ar: ['title', 'pitch', 'callToAction', 'hashtags', 'messages'] })
+  })
+
+  it('wants hashtags only when another language has some', () => {
+    const bare = { ...full, hashtags: [] }
+    expect(missingByLanguage(['es', 'ar'], { es: bare, ar: bare }, ['es', 'ar'])).toEqual({})
+    expect(missingByLanguage(['es', 'ar'], { es: full, ar: bare }, ['es', 'ar'])).toEqual({ ar: ['hashtags'] })
   })
 })

@@ -182,16 +182,6 @@ describe('a campaigner in the browser: from signing in to the first action', () 
 
     // ---------- schedule it, a few seconds from now ----------
     await page.goto(`${base}/admin/campaigns/${campaignId}/edit`)
-    // No share text in either language: the campaign cannot open half-written, and the editor says what is missing.
-    expect(await page.locator('#texts-fr .language-missing').textContent()).toContain('the share text')
-    await submit(page, /\/status$/, 'form:has(input[name="to"][value="scheduled"]) button[type="submit"]')
-    const refusal = await page.locator('#status-error').textContent()
-    expect(refusal).toContain('French (fr): the share text')
-    expect(refusal).toContain('English (en): the share text')
-    await axe('campaign editor refusing to schedule a half-written campaign')
-    expect((await query<{ status: string }>('SELECT status FROM campaigns WHERE id = $1', [campaignId]))[0]!.status).toBe('draft')
-    await page.fill('#f-shareText_fr', 'J’ai écrit aux négociateurs du traité sur la haute mer. À vous !')
-    await page.fill('#f-shareText_en', 'I wrote to the high seas treaty negotiators. Your turn!')
     const opensAt = new Date(Math.ceil((Date.now() + 10_000) / 1000) * 1000)
     await page.fill('#f-opensAt', localDateTime(opensAt, await page.inputValue('#f-timeZone')))
     await submit(page, /done=saved$/, `form[action="/admin/campaigns/${campaignId}"] button[type="submit"]`)
