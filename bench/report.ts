@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises'
+import type { PageLangs } from './page-langs.ts'
 import { dirname } from 'node:path'
 import type { BenchOptions } from './options.ts'
 import type { Comparison } from './compare.ts'
@@ -13,6 +14,8 @@ export interface Results {
   durationS?: number
   page?: PageComparison | { skipped: string }
   embed?: PageComparison | { skipped: string }
+  /** the page in French, Spanish and Arabic, each against hello world */
+  pageLangs?: PageLangs
   action?: Comparison
   actionLatency?: FixedRate
   sse?: ClickToEvent
@@ -33,6 +36,9 @@ const pairs = (c: Comparison): string => `(${c.used} of ${c.runs.length} pairs)`
 
 function rows (r: Results): Row[] {
   const out: Row[] = []
+  for (const [lang, c] of Object.entries(r.pageLangs ?? {})) {
+    out.push([`Campaign page ?lang=${lang} / hello GET (${c.client})`, `${pct(c.ratio)} ${pairs(c)}`, '≥ 60 %', verdict(c.pass)])
+  }
   if (r.page && 'skipped' in r.page) out.push(['Campaign page / hello GET', 'skipped', '≥ 60 %', 'SKIP'])
   else if (r.page) {
     out.push([`Campaign page / hello GET (${r.page.client})`, pct(r.page.ratio), '≥ 60 %', verdict(r.page.pass)])
@@ -112,7 +118,8 @@ export function table (r: Results): string {
 export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
   const embed = !r.embed || 'skipped' in r.embed || r.embed.pass
-  return !r.error && page && embed && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
+  const langs = Object.values(r.pageLangs ?? {}).every((c) => c.pass)
+  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

@@ -10,6 +10,7 @@ import { allPassed, table, writeJson, type Results } from './report.ts'
 import { actionScenario, pageScenario, sseScenario, streamsScenario } from './scenarios.ts'
 import { embedScenario } from './embed.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
+import { pageLangsScenario } from './page-langs.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
 
@@ -44,7 +45,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
-  const needBaseline = opts.only.has('page') || opts.only.has('embed') || opts.only.has('action')
+  const needBaseline = opts.only.has('page') || opts.only.has('page-langs') || opts.only.has('embed') || opts.only.has('action')
   const needApp = needBaseline || opts.only.has('sse') || opts.only.has('streams')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
@@ -60,6 +61,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
 
   if (opts.only.has('page')) results.page = await pageScenario(opts, noise, baseline!.origin, app!.origin)
   if (opts.only.has('embed')) results.embed = await embedScenario(opts, noise, baseline!.origin, app!.origin)
+  if (opts.only.has('page-langs')) results.pageLangs = await pageLangsScenario(opts, noise, baseline!.origin, app!.origin, appDb, app!.redisPrefix)
   if (opts.only.has('action')) {
     const { throughput, fixedRate } = await actionScenario(opts, noise, baseline!.origin, app!.origin, appDb, pairs)
     results.action = throughput

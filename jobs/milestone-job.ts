@@ -30,7 +30,9 @@ export async function notifyMilestone (deps: NoticeDeps, milestoneId: number): P
   }
   const titles = new Map((await deps.pool.query<{ locale: string, title: string }>('SELECT locale, title FROM campaign_texts WHERE campaign_id = $1', [m.campaignId])).rows.map((r) => [r.locale, r.title]))
   // Team members have no language setting: the campaign's own language first, then the others.
-  const locales = [campaign.default_locale, ...deps.i18n.locales.filter((l) => l !== campaign.default_locale)]
+  // The team reads the admin's languages (fr, en): a campaign in Spanish or Arabic still mails its team in those.
+  const first = deps.i18n.adminLocales.includes(campaign.default_locale) ? campaign.default_locale : (deps.i18n.adminLocales[0] ?? 'en')
+  const locales = [first, ...deps.i18n.adminLocales.filter((l) => l !== first)]
   const url = `${deps.config.publicUrl}/admin/campaigns/${m.campaignId}`
   const parts = locales.map((locale) => {
     const tr = deps.i18n.translator(locale)

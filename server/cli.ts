@@ -4,6 +4,7 @@ import { createDb, type Db } from './db/client.ts'
 import { asLog, createLogger, prepareDatabase, prepareDatabaseUrl, start, type Role } from './main.ts'
 import type { Logger } from './deps.ts'
 import { seedDemo } from './seed/seed-demo.ts'
+import { checkCatalogs } from './i18n-check.ts'
 import type { UserRole } from './db/schema.ts'
 import { isEmail } from './domain/intents.ts'
 import { createAccessService } from './services/access-service.ts'
@@ -26,6 +27,8 @@ Commands:
                            set a member's password (or print a one-time link to choose one,
                            valid 60 minutes); ends their sessions; --remove-2fa turns off
                            their two-factor sign-in (a lost phone and recovery codes)
+  i18n-check               check the catalogs in views/locales: missing keys (fails for a
+                           shipped supporter catalog: fr, en, es) and keys no source uses
   help                     show this text
 
 Settings are environment variables: see .env.example and the README.`
@@ -102,6 +105,12 @@ export async function main (argv: string[]): Promise<number> {
           console.log(`Created ${user.role} ${user.email}${slugs.length > 0 ? ` for the campaigns ${[...new Set(slugs)].join(', ')}` : ''}`)
           return 0
         })
+      }
+      case 'i18n-check': {
+        const root = new URL('..', import.meta.url).pathname
+        const report = checkCatalogs({ localesDir: `${root}views/locales`, sourceDirs: ['server', 'views', 'jobs', 'public/js'].map((d) => root + d) })
+        for (const line of report.lines) (report.ok ? console.log : console.error)(line)
+        return report.ok ? 0 : 1
       }
       case 'help':
       case '--help':

@@ -96,12 +96,15 @@ describe('bouteille command line', () => {
       expect(both).toEqual([0, 0])
       expect(run(['seed-demo'], env).status).toBe(0)
       expect(run(['seed-demo'], env).status).toBe(0)
-      const { rows } = await admin.query("SELECT c.status, (SELECT count(*)::int FROM targets t WHERE t.campaign_id = c.id) AS targets, (SELECT count(*)::int FROM messages m WHERE m.campaign_id = c.id AND m.locale = 'fr') AS fr, (SELECT count(*)::int FROM messages m WHERE m.campaign_id = c.id AND m.locale = 'en') AS en FROM campaigns c WHERE slug = 'tweetbouteille'")
+      const { rows } = await admin.query("SELECT c.status, (SELECT count(*)::int FROM targets t WHERE t.campaign_id = c.id) AS targets, (SELECT count(*)::int FROM messages m WHERE m.campaign_id = c.id AND m.locale = 'fr') AS fr, (SELECT count(*)::int FROM messages m WHERE m.campaign_id = c.id AND m.locale = 'en') AS en, (SELECT count(*)::int FROM messages m WHERE m.campaign_id = c.id AND m.locale = 'es') AS es, c.languages FROM campaigns c WHERE slug = 'tweetbouteille'")
       expect(rows).toHaveLength(1)
       expect(rows[0].status).toBe('live')
       expect(rows[0].targets).toBeGreaterThanOrEqual(6)
       expect(rows[0].fr).toBeGreaterThanOrEqual(3)
       expect(rows[0].en).toBeGreaterThanOrEqual(3)
+      // Spanish too, as Oxfam's bottle spoke it in Cancún.
+      expect(rows[0].es).toBeGreaterThanOrEqual(3)
+      expect(rows[0].languages).toEqual(['fr', 'en', 'es'])
       await admin.end()
     } finally {
       await fresh.drop()

@@ -27,7 +27,8 @@
 
   function createProgress (scope, locale, S, onTargets) {
     const nf = new Intl.NumberFormat(locale)
-    const plural = new Intl.PluralRules(locale)
+    // The words' language picks the plural form (English words on a Japanese page: "1 action"); digits follow the page.
+    const plural = new Intl.PluralRules(S.pluralLocale || locale)
     const totalEl = scope.querySelector('[data-testid="total"]')
     const goalEl = scope.querySelector('[data-testid="goal"]')
     const unitEl = scope.querySelector('[data-unit]')

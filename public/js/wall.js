@@ -56,6 +56,8 @@
     to.textContent = String(S.to || '{name}').replace('{name}', m.targetName)
     const text = document.createElement('blockquote')
     text.className = 'wall-text'
+    // A message keeps its own direction (an Arabic message on a French wall), as the server renders it.
+    text.dir = 'auto'
     text.textContent = m.text
     const foot = document.createElement('p')
     foot.className = 'wall-foot'

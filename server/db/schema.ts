@@ -29,7 +29,10 @@ export const campaigns = pgTable('campaigns', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   // Widget (firstview): the sites (scheme://host[:port]) that may frame /c/:slug/embed; empty: any site.
-  embedOrigins: text('embed_origins').array().notNull().default(sql`'{}'`)
+  embedOrigins: text('embed_origins').array().notNull().default(sql`'{}'`),
+  // The languages the campaign speaks (BCP 47, canonical), in the editor's order. Empty for a campaign from before
+  // the column: its languages are those of its texts, the default first (domain/languages.ts campaignLanguages).
+  languages: text('languages').array().notNull().default(sql`'{}'`)
 })
 
 // One row per campaign and locale: everything a supporter reads.

@@ -93,7 +93,7 @@ function adminLocale (request: FastifyRequest, i18n: I18n): string {
   const remembered = request.cookies
     ? request.cookies[LANG_COOKIE]
     : (request.headers.cookie ? cookie.fastifyCookie.parse(request.headers.cookie)[LANG_COOKIE] : undefined)
-  return i18n.negotiate(typeof q?.lang === 'string' ? q.lang : remembered, request.headers['accept-language'], 'fr')
+  return i18n.negotiate(typeof q?.lang === 'string' ? q.lang : remembered, request.headers['accept-language'], 'fr', i18n.adminLocales)
 }
 
 /** What a session's CSRF tokens are bound to. */
@@ -179,7 +179,7 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants
     const flash = readFlash(this.request.cookies[FLASH_COOKIE])
     if (this.request.cookies[FLASH_COOKIE]) this.clearCookie(FLASH_COOKIE, { path: '/admin' })
     return this.type('text/html; charset=utf-8').view(template, {
-      ...this.pageBase(tr, { title: data.title }),
+      ...this.pageBase(tr, { title: data.title, languages: i18n.adminLocales }),
       user: this.request.user,
       csrf: this.csrfToken(),
       path: this.request.url.split('?')[0],
@@ -200,7 +200,7 @@ export const adminScope = fp(async (app: FastifyInstance, { auth, access: grants
     if (session?.pending) request.pendingUser = session.user
     else request.user = session?.user ?? null
     const q = request.query as Record<string, unknown> | undefined
-    if (typeof q?.lang === 'string' && i18n.locales.includes(q.lang) && q.lang !== request.cookies[LANG_COOKIE]) {
+    if (typeof q?.lang === 'string' && i18n.adminLocales.includes(q.lang) && q.lang !== request.cookies[LANG_COOKIE]) {
       reply.setCookie(LANG_COOKIE, q.lang, { path: '/admin', httpOnly: true, sameSite: 'lax', secure, maxAge: 365 * 86_400 })
     }
     if (access === 'public') return

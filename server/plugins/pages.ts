@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { endonym, textDirection as textDirectionOf } from '../domain/languages.ts'
 import type { I18n, Translator } from '../i18n.ts'
 import type { ErrorPageView, PageBase } from '../routes/public/view-models.ts'
 
@@ -7,6 +8,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The language for this request: ?lang=, then Accept-Language, then the given fallback. */
     locale: (fallback?: string) => string
+    /** The campaign's language for this request: ?lang=, then Accept-Language, among the campaign's languages; else its default. */
+    campaignLocale: (c: { languages: readonly string[], defaultLocale: string }) => string
     /** The client asked for JSON (Accept: application/json before text/html). */
     wantsJson: () => boolean
     /** A language an area already settled on for this request (the admin's remembered one): error pages use it. */
@@ -14,11 +17,14 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Fields every page template needs, in the given language. */
-    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string }) => PageBase
+    pageBase: (tr: Translator, meta: PageMeta) => PageBase
     /** Sends an error as a page or as {"error"} JSON, as the client prefers. */
     sendError: (status: number, key: string, opts?: { vars?: Record<string, string | number>, back?: { href: string, labelKey: string }, fallbackLocale?: string }) => FastifyReply
   }
 }
+
+/** What a page says about itself; `languages` (a campaign's) replaces the catalogs' in the switch and the alternates. */
+export interface PageMeta { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string, languages?: readonly string[] }
 
 const HEADINGS: Record<number, string> = {
   400: 'errors.badRequest.heading',
@@ -34,6 +40,11 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     const lang = typeof q?.lang === 'string' ? q.lang : undefined
     return i18n.negotiate(lang, this.headers['accept-language'], fallback)
   })
+  app.decorateRequest('campaignLocale', function (this: FastifyRequest, c: { languages: readonly string[], defaultLocale: string }) {
+    const q = this.query as Record<string, unknown> | undefined
+    const lang = typeof q?.lang === 'string' ? q.lang : undefined
+    return i18n.negotiate(lang, this.headers['accept-language'], c.defaultLocale, c.languages)
+  })
   app.decorateRequest('settledLocale', null)
   app.decorateRequest('wantsJson', function (this: FastifyRequest) {
     const accept = this.headers.accept ?? ''
@@ -43,16 +54,18 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     return html < 0 || json < html
   })
 
-  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string }): PageBase {
+  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: PageMeta): PageBase {
     // A page shown in answer to a POST links its languages to the page itself, not to the form's target.
     const url = new URL(meta.path ?? this.request.url, 'http://x')
     return {
       t: tr.t,
       n: tr.n,
       locale: tr.locale,
-      languages: i18n.locales.map((code) => {
+      dir: tr.dir,
+      chrome: tr.chrome,
+      languages: (meta.languages ?? i18n.locales).map((code) => {
         url.searchParams.set('lang', code)
-        return { code, label: i18n.translator(code).t(`lang.${code}`), href: url.pathname + url.search, current: code === tr.locale }
+        return { code, label: endonym(code), dir: tr.dir === textDirectionOf(code) ? null : textDirectionOf(code), href: url.pathname + url.search, current: code === tr.locale }
       }),
       nonce: meta.nonce ?? this.pageNonce(),
       title: meta.title,

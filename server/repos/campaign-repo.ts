@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { campaignLanguages, missingByLanguage } from '../domain/languages.ts'
 import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
 
 export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }
@@ -24,6 +25,10 @@ export interface CampaignData {
   slug: string
   status: CampaignStatus
   defaultLocale: string
+  /** the languages the public is offered, in order (the default among them): see publicLanguages */
+  languages: string[]
+  /** every language the team declared, complete or not (the admin's editors list them all) */
+  declaredLanguages: string[]
   goal: number
   /** sends per minute from one address for this campaign, or null for the installation's limit */
   actionRateLimit: number | null
@@ -45,6 +50,17 @@ export interface CampaignData {
   blockedWords: string[]
   /** the sites that may frame the widget; empty: any */
   embedOrigins: string[]
+}
+
+/**
+ * The languages the public is offered: every declared one while a draft is previewed; once open, those complete
+ * only (the default always), so a language being written on a live campaign shows when it is ready.
+ */
+function publicLanguages (c: { status: CampaignStatus, languages: string[], defaultLocale: string }, texts: Array<{ locale: string, title: string, pitch: string, callToAction: string, shareText: string, hashtags: string[] }>, ms: MessageData[]): string[] {
+  const all = campaignLanguages(c.languages, c.defaultLocale, texts.map((t) => t.locale))
+  if (c.status === 'draft') return all
+  const missing = missingByLanguage(all, Object.fromEntries(texts.map((t) => [t.locale, t])), ms.map((m) => m.locale))
+  return all.filter((l) => l === c.defaultLocale || !missing[l])
 }
 
 export type CampaignRepo = ReturnType<typeof createCampaignRepo>
@@ -71,6 +87,8 @@ export function createCampaignRepo (db: Db) {
         slug: c.slug,
         status: c.status,
         defaultLocale: c.defaultLocale,
+        languages: publicLanguages(c, texts.filter((t) => t.campaignId === c.id), ms),
+        declaredLanguages: campaignLanguages(c.languages, c.defaultLocale, texts.filter((t) => t.campaignId === c.id).map((t) => t.locale)),
         goal: c.goal,
         actionRateLimit: c.actionRateLimit,
         channels: c.channels,

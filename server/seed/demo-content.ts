@@ -2,7 +2,7 @@ import type { Channel, Handles } from '../db/schema.ts'
 
 export interface DemoTarget {
   name: string
-  role: { fr: string, en: string }
+  role: { fr: string, en: string, es: string }
   organisation: string
   /** ISO 3166-1 alpha-2 */
   country: string
@@ -30,12 +30,14 @@ export interface DemoTexts {
 
 export interface DemoCampaign {
   slug: string
-  defaultLocale: 'fr' | 'en'
+  defaultLocale: 'fr' | 'en' | 'es'
+  /** the campaign's languages, in the order its page lists them */
+  languages: ReadonlyArray<'fr' | 'en' | 'es'>
   goal: number
   channels: readonly Channel[]
-  texts: { fr: DemoTexts, en: DemoTexts }
+  texts: { fr: DemoTexts, en: DemoTexts, es: DemoTexts }
   targets: DemoTarget[]
-  messages: { fr: DemoMessage[], en: DemoMessage[] }
+  messages: { fr: DemoMessage[], en: DemoMessage[], es: DemoMessage[] }
 }
 
 // Everything below is invented: the conference, the city, the people, their handles and addresses.
@@ -45,6 +47,8 @@ export interface DemoCampaign {
 export const demoCampaign: DemoCampaign = {
   slug: 'tweetbouteille',
   defaultLocale: 'fr',
+  // Spanish too, as Oxfam's #tweetbotella spoke it in Cancún.
+  languages: ['fr', 'en', 'es'],
   goal: 500,
   channels: ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'] as const,
   texts: {
@@ -63,12 +67,20 @@ export const demoCampaign: DemoCampaign = {
       shareText: 'I wrote to the COP negotiators asking them to fund loss and damage at last. Your turn! #tweetbottle',
       shareCall: '#RTPlease: pass the bottle on, all the way to the negotiating rooms',
       hashtags: ['tweetbottle']
+    },
+    es: {
+      title: '¡Pérdidas y daños: financien ya!',
+      pitch: 'En la conferencia sobre el clima de Port-Séraphin, los gobiernos deciden esta semana quién pagará los daños del cambio climático. Los países que más los sufren apenas los han causado. Escribe a quienes deciden: los mensajes más fuertes se imprimirán y se entregarán en mano, dentro de una botella gigante, delante de las delegaciones.',
+      callToAction: 'Elige a una persona, envía tu mensaje: bastan treinta segundos.',
+      shareText: 'He escrito a los negociadores de la COP para que financien por fin las pérdidas y daños. ¡Te toca! #tweetbotella',
+      shareCall: '#RTPlease: pasa la botella hasta las salas de negociación',
+      hashtags: ['tweetbotella']
     }
   },
   targets: [
     {
       name: 'Océane Marivaux',
-      role: { fr: 'Ministre de la Transition écologique', en: 'Minister for the Ecological Transition' },
+      role: { fr: 'Ministre de la Transition écologique', en: 'Minister for the Ecological Transition', es: 'Ministra de Transición Ecológica' },
       organisation: 'Gouvernement français',
       country: 'FR',
       handles: { x: 'OceaneMarivaux', bluesky: 'oceanemarivaux.bsky.social', mastodon: 'oceane@climat.social', threads: 'oceane.marivaux' },
@@ -77,7 +89,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Henrik Tidevand',
-      role: { fr: 'Commissaire européen à l’action pour le climat', en: 'European Commissioner for Climate Action' },
+      role: { fr: 'Commissaire européen à l’action pour le climat', en: 'European Commissioner for Climate Action', es: 'Comisario europeo de Acción por el Clima' },
       organisation: 'Commission européenne',
       country: 'DK',
       handles: { x: 'HenrikTidevand', bluesky: 'tidevand.bsky.social', mastodon: 'tidevand@eu-climat.social', threads: 'henrik.tidevand' },
@@ -86,7 +98,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Lucía Marea Olas',
-      role: { fr: 'Présidente de la COP', en: 'COP President' },
+      role: { fr: 'Présidente de la COP', en: 'COP President', es: 'Presidenta de la COP' },
       organisation: 'Présidence de la conférence',
       country: 'CL',
       handles: { x: 'LuciaMareaOlas', bluesky: 'luciamarea.bsky.social', mastodon: 'presidencia@mareas.social', threads: 'lucia.marea.olas' },
@@ -95,7 +107,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Jonathan Harbour-Wells',
-      role: { fr: 'Envoyé spécial pour le climat', en: 'Special Envoy for Climate' },
+      role: { fr: 'Envoyé spécial pour le climat', en: 'Special Envoy for Climate', es: 'Enviado especial para el clima' },
       organisation: 'Délégation des États-Unis',
       country: 'US',
       handles: { x: 'JHarbourWells', bluesky: 'harbourwells.bsky.social', mastodon: 'jhw@tidewater.social', threads: 'j.harbourwells' },
@@ -104,7 +116,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Friederike Seeberg',
-      role: { fr: 'Secrétaire d’État au climat', en: 'State Secretary for Climate' },
+      role: { fr: 'Secrétaire d’État au climat', en: 'State Secretary for Climate', es: 'Secretaria de Estado de Clima' },
       organisation: 'Gouvernement fédéral allemand',
       country: 'DE',
       handles: { x: 'FSeeberg', bluesky: 'fseeberg.bsky.social', mastodon: 'seeberg@klima.social' },
@@ -113,7 +125,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Arthur Pennyfeather-Quay',
-      role: { fr: 'Ministre d’État au climat', en: 'Minister of State for Climate' },
+      role: { fr: 'Ministre d’État au climat', en: 'Minister of State for Climate', es: 'Ministro de Estado para el Clima' },
       organisation: 'Gouvernement britannique',
       country: 'GB',
       handles: { x: 'APennyfeather', bluesky: 'pennyfeather.bsky.social', mastodon: 'apq@harbour.social', threads: 'arthur.pennyfeather' },
@@ -122,7 +134,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Émile Deschamps-Flot',
-      role: { fr: 'Ministre de l’Environnement et du Changement climatique', en: 'Minister of Environment and Climate Change' },
+      role: { fr: 'Ministre de l’Environnement et du Changement climatique', en: 'Minister of Environment and Climate Change', es: 'Ministra de Medio Ambiente y Cambio Climático' },
       organisation: 'Gouvernement du Canada',
       country: 'CA',
       handles: { x: 'EmileDeschamps', bluesky: 'deschampsflot.bsky.social', mastodon: 'edf@maree.social', threads: 'emile.deschampsflot' },
@@ -131,7 +143,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Kenji Umibe',
-      role: { fr: 'Négociateur en chef', en: 'Chief Negotiator' },
+      role: { fr: 'Négociateur en chef', en: 'Chief Negotiator', es: 'Negociador jefe' },
       organisation: 'Délégation du Japon',
       country: 'JP',
       handles: { bluesky: 'kenjiumibe.bsky.social', mastodon: 'umibe@shiokaze.social' },
@@ -140,7 +152,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Rafael Costamar',
-      role: { fr: 'Négociateur en chef', en: 'Chief Negotiator' },
+      role: { fr: 'Négociateur en chef', en: 'Chief Negotiator', es: 'Negociador jefe' },
       organisation: 'Délégation du Brésil',
       country: 'BR',
       handles: { x: 'RafaelCostamar', bluesky: 'costamar.bsky.social', mastodon: 'costamar@mare.social', threads: 'rafael.costamar' },
@@ -149,7 +161,7 @@ export const demoCampaign: DemoCampaign = {
     },
     {
       name: 'Nadia Benmarée',
-      role: { fr: 'Ministre de la Transition énergétique', en: 'Minister for the Energy Transition' },
+      role: { fr: 'Ministre de la Transition énergétique', en: 'Minister for the Energy Transition', es: 'Ministro de Transición Energética' },
       organisation: 'Gouvernement du Maroc',
       country: 'MA',
       handles: { x: 'NadiaBenmaree', bluesky: 'benmaree.bsky.social', threads: 'nadia.benmaree' },
@@ -173,6 +185,14 @@ export const demoCampaign: DemoCampaign = {
       { body: '{target}, this message travels in a bottle with thousands of others: fund loss and damage, people on the front line cannot wait any longer. {hashtags} {link}' },
       { body: '{target}, make polluters pay: tax fossil fuel profits to fund loss and damage in the most exposed countries. {hashtags} {link}' },
       { body: '{target}, Europe can afford to lead: announce a new and additional contribution to the loss and damage fund at this COP. {hashtags} {link}', targetIndex: 1 }
+    ],
+    es: [
+      { body: '{target}, los países que menos han contaminado ya pagan la factura del clima. Doten el fondo de pérdidas y daños, ya y a la altura de lo necesario. {hashtags} {link}' },
+      { body: '{target}, inundaciones, sequías, ciclones: los daños no esperan al final de las negociaciones. No salgan de la COP sin dinero nuevo para pérdidas y daños. {hashtags} {link}' },
+      { body: '{target}, una promesa no reconstruye ni una casa ni una cosecha. Fondos nuevos, en donaciones y no en préstamos, para pérdidas y daños. {hashtags} {link}' },
+      { body: '{target}, este mensaje viaja en una botella con miles de otros: financien las pérdidas y daños, los pueblos en primera línea no pueden esperar más. {hashtags} {link}' },
+      { body: '{target}, que paguen quienes contaminan: graven los beneficios de los combustibles fósiles para financiar las pérdidas y daños de los países más expuestos. {hashtags} {link}' },
+      { body: '{target}, Europa puede dar ejemplo: anuncie en esta COP una contribución nueva y adicional al fondo de pérdidas y daños. {hashtags} {link}', targetIndex: 1 }
     ]
   }
 }

@@ -16,6 +16,7 @@ export async function seedDemo (db: Db): Promise<boolean> {
       slug: demoCampaign.slug,
       status: 'live',
       defaultLocale: demoCampaign.defaultLocale,
+      languages: [...demoCampaign.languages],
       goal: demoCampaign.goal,
       channels: [...demoCampaign.channels] as Channel[]
     }).returning({ id: campaigns.id })

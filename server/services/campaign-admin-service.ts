@@ -1,11 +1,12 @@
 import { and, asc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { campaigns, campaignTexts, type CampaignStatus, type Channel } from '../db/schema.ts'
+import { campaigns, campaignTexts, messages, type CampaignStatus, type Channel } from '../db/schema.ts'
 import {
   CHANNEL_ORDER, DEFAULT_TIME_ZONE, SLUG_MAX, SLUG_MIN, dueTransition, isTimeZone, parseGoal, parseHashtags, parseSendLimit, parseLocalDateTime, slugProblem, toLocalDateTime,
   transitionProblem, upcomingTransitions, windowProblem
 } from '../domain/campaign-rules.ts'
 import { embedOriginsText, parseEmbedOrigins } from '../domain/embed-rules.ts'
+import { LANGUAGES_MAX, campaignLanguages, canonicalLanguage, missingByLanguage, parseLanguageList, type MissingByLanguage } from '../domain/languages.ts'
 import { scheduleTransition, unscheduleTransition, type Queues } from '../queues.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
@@ -24,6 +25,8 @@ export interface CampaignForm {
   opensAt: string
   closesAt: string
   defaultLocale: string
+  /** the campaign's languages as typed ("fr en es ar") */
+  languages: string
   channels: string[]
   texts: Record<string, Record<TextField, string>>
   /** the sites that may frame the widget, as typed (one a line); '' for any */
@@ -39,13 +42,14 @@ export interface CampaignInput {
   opensAt: Date | null
   closesAt: Date | null
   defaultLocale: string
+  languages: string[]
   channels: Channel[]
   texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }>
   embedOrigins: string[]
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
-export interface FieldError { key: string, vars?: Record<string, string | number> }
+export interface FieldError { key: string, vars?: Record<string, string | number>, missing?: MissingByLanguage }
 export type FieldErrors = Record<string, FieldError>
 
 type CampaignRow = typeof campaigns.$inferSelect
@@ -57,12 +61,26 @@ export type Actor = Pick<SessionUser, 'id' | 'email'> | null
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const str = (v: unknown): string => typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : ''
 
+/**
+ * The languages a form's texts are read for: the typed list's tags that read (the rest is reported by checkForm);
+ * without a list (a client of the older form), every language a title field was sent for.
+ */
+export function formLanguages (form: Pick<CampaignForm, 'languages' | 'defaultLocale'>): string[] {
+  const tags = form.languages.split(/[\s,;]+/).map((raw) => canonicalLanguage(raw)).filter((t): t is string => t !== null)
+  const defaultTag = canonicalLanguage(form.defaultLocale)
+  return [...new Set([...tags, ...(defaultTag && !tags.includes(defaultTag) ? [defaultTag] : [])])]
+}
+
 /** Reads the editor's form (urlencoded body) into its raw values, whatever was sent. */
-export function formFromBody (body: Record<string, unknown>, locales: readonly string[]): CampaignForm {
+export function formFromBody (body: Record<string, unknown>): CampaignForm {
   const raw = body.channels
   const channels = (Array.isArray(raw) ? raw : [raw]).filter((c): c is string => typeof c === 'string')
+  const defaultLocale = str(body.defaultLocale).trim().slice(0, 40)
+  const languages = typeof body.languages === 'string' || Array.isArray(body.languages)
+    ? str(body.languages).slice(0, 400)
+    : (Object.keys(body).filter((k) => k.startsWith('title_')).map((k) => k.slice(6)).join(' ') || defaultLocale).slice(0, 400)
   const texts: CampaignForm['texts'] = {}
-  for (const locale of locales) {
+  for (const locale of formLanguages({ languages, defaultLocale })) {
     texts[locale] = Object.fromEntries(TEXT_FIELDS.map((f) => [f, str(body[`${f}_${locale}`]).slice(0, 5000)])) as Record<TextField, string>
   }
   return {
@@ -72,18 +90,21 @@ export function formFromBody (body: Record<string, unknown>, locales: readonly s
     timeZone: str(body.timeZone).trim().slice(0, 80) || DEFAULT_TIME_ZONE,
     opensAt: str(body.opensAt).trim().slice(0, 40),
     closesAt: str(body.closesAt).trim().slice(0, 40),
-    defaultLocale: str(body.defaultLocale).trim().slice(0, 20),
+    defaultLocale,
+    languages,
     channels,
     texts,
     embedOrigins: str(body.embedOrigins).slice(0, 5000)
   }
 }
 
-/** The editor's form for an existing campaign (or an empty one for a new campaign, in the given language by default). */
-export function formFromRecord (c: CampaignRecord | null, locales: readonly string[], preferredLocale?: string): CampaignForm {
+/** The editor's form for an existing campaign (or an empty one for a new campaign in the given languages, the preferred one by default). */
+export function formFromRecord (c: CampaignRecord | null, newLanguages: readonly string[], preferredLocale?: string): CampaignForm {
   const tz = c?.timeZone ?? DEFAULT_TIME_ZONE
+  const defaultLocale = c?.defaultLocale ?? (preferredLocale && newLanguages.includes(preferredLocale) ? preferredLocale : newLanguages[0] ?? 'fr')
+  const languages = c ? campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)) : [defaultLocale, ...newLanguages.filter((l) => l !== defaultLocale)]
   const texts: CampaignForm['texts'] = {}
-  for (const locale of locales) {
+  for (const locale of languages) {
     const t = c?.texts[locale]
     texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', shareCall: t?.shareCall ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
   }
@@ -94,7 +115,8 @@ export function formFromRecord (c: CampaignRecord | null, locales: readonly stri
     timeZone: tz,
     opensAt: c?.opensAt ? toLocalDateTime(c.opensAt, tz) : '',
     closesAt: c?.closesAt ? toLocalDateTime(c.closesAt, tz) : '',
-    defaultLocale: c?.defaultLocale ?? (preferredLocale && locales.includes(preferredLocale) ? preferredLocale : locales[0] ?? 'fr'),
+    defaultLocale,
+    languages: languages.join(' '),
     channels: c?.channels ?? [...CHANNEL_ORDER],
     texts,
     embedOrigins: embedOriginsText(c?.embedOrigins ?? [])
@@ -105,7 +127,7 @@ export function formFromRecord (c: CampaignRecord | null, locales: readonly stri
  * Checks a form against the rules (the slug's uniqueness aside, which needs the database) for a campaign in a
  * status; `before` is the campaign's current window, so an unchanged time that has just passed is not an error.
  */
-export function checkForm (form: CampaignForm, locales: readonly string[], status: CampaignStatus, now: Date, before?: { opensAt: Date | null, closesAt: Date | null }): { ok: true, input: CampaignInput } | { ok: false, errors: FieldErrors } {
+export function checkForm (form: CampaignForm, status: CampaignStatus, now: Date, before?: { opensAt: Date | null, closesAt: Date | null }): { ok: true, input: CampaignInput } | { ok: false, errors: FieldErrors } {
   const errors: FieldErrors = {}
   const slugError = slugProblem(form.slug)
   if (slugError) errors.slug = { key: slugError, vars: { min: SLUG_MIN, max: SLUG_MAX } }
@@ -115,7 +137,14 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
   const sendLimit = parseSendLimit(form.sendLimit)
   if (!sendLimit.ok) errors.sendLimit = { key: 'sendLimit' }
 
-  if (!locales.includes(form.defaultLocale)) errors.defaultLocale = { key: 'defaultLocale' }
+  const parsed = parseLanguageList(form.languages)
+  const defaultLocale = canonicalLanguage(form.defaultLocale) ?? ''
+  if (!parsed.ok) {
+    errors.languages = parsed.error === 'languageTag' ? { key: 'languageTag', vars: { tag: parsed.tag } } : { key: 'languageCount', vars: { count: parsed.count, max: LANGUAGES_MAX } }
+  } else if (!defaultLocale || !parsed.tags.includes(defaultLocale)) {
+    errors.defaultLocale = { key: 'defaultLocale' }
+  }
+  const locales = parsed.ok ? parsed.tags : formLanguages(form)
   const embed = parseEmbedOrigins(form.embedOrigins)
   if (!embed.ok) errors.embedOrigins = { key: embed.error, vars: embed.vars }
 
@@ -148,7 +177,7 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
     const tags = parseHashtags(t.hashtags)
     if (!tags.ok) errors[`hashtags_${locale}`] = { key: tags.error, vars: tags.vars }
     if (!t.title.trim()) {
-      if (locale === form.defaultLocale) errors[`title_${locale}`] = { key: 'titleRequired' }
+      if (locale === defaultLocale) errors[`title_${locale}`] = { key: 'titleRequired' }
       else if (filled) errors[`title_${locale}`] = { key: 'titleForLocale' }
       continue
     }
@@ -163,7 +192,7 @@ export function checkForm (form: CampaignForm, locales: readonly string[], statu
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale: form.defaultLocale, channels, texts, embedOrigins: embed.ok ? embed.origins : [] } }
+  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [] } }
 }
 
 export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
@@ -216,7 +245,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
   const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
 
   function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
-    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, texts: c.texts }
+    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, texts: c.texts }
   }
 
   async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
@@ -245,8 +274,16 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
     return applied
   }
 
+  /** What each of a campaign's languages still lacks before it may open. */
+  async function missingOf (c: CampaignRecord, tx: Pick<Db, 'select'> = db): Promise<MissingByLanguage> {
+    const rows = await tx.select({ locale: messages.locale }).from(messages).where(and(eq(messages.campaignId, c.id), eq(messages.active, true)))
+    return missingByLanguage(campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), c.texts, rows.map((r) => r.locale))
+  }
+
   return {
     load: (id: string) => load(id),
+
+    missing: (c: CampaignRecord) => missingOf(c),
 
     /** Every campaign with its default-locale title, newest first. */
     async list () {
@@ -261,15 +298,15 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
     },
 
     /** Creates a draft campaign. */
-    async create (user: Actor, form: CampaignForm, locales: readonly string[]): Promise<{ ok: true, id: string } | { ok: false, errors: FieldErrors }> {
-      const checked = checkForm(form, locales, 'draft', now())
+    async create (user: Actor, form: CampaignForm): Promise<{ ok: true, id: string } | { ok: false, errors: FieldErrors }> {
+      const checked = checkForm(form, 'draft', now())
       if (!checked.ok) return checked
       const input = checked.input
       try {
         const id = await db.transaction(async (tx) => {
           if (await slugTaken(input.slug, null, tx)) return null
           const [row] = await tx.insert(campaigns).values({
-            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins
+            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins
           }).returning({ id: campaigns.id })
           await writeTexts(tx, row!.id, input.texts)
           await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
@@ -285,17 +322,17 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
     },
 
     /** Edits a campaign's settings and texts; a moved opening or closing time moves its job. */
-    async update (user: Actor, id: string, form: CampaignForm, locales: readonly string[]): Promise<{ ok: true } | { ok: false, errors: FieldErrors } | { ok: false, notFound: true }> {
+    async update (user: Actor, id: string, form: CampaignForm): Promise<{ ok: true } | { ok: false, errors: FieldErrors } | { ok: false, notFound: true }> {
       try {
         const result = await db.transaction(async (tx) => {
           const before = await load(id, tx, true)
           if (!before) return { ok: false as const, notFound: true as const }
-          const checked = checkForm(form, locales, before.status, now(), before)
+          const checked = checkForm(form, before.status, now(), before)
           if (!checked.ok) return checked
           const input = checked.input
           if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
           await tx.update(campaigns).set({
-            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, updatedAt: now()
+            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, updatedAt: now()
           }).where(eq(campaigns.id, id))
           await writeTexts(tx, id, input.texts)
           await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)
@@ -325,6 +362,11 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const t = now()
         const problem = transitionProblem(before.status, target, before, t)
         if (problem) return { ok: false as const, error: { key: problem } }
+        // Opening (now or at a time) with a language half-written would show supporters a page in two languages.
+        if (target === 'scheduled' || target === 'live') {
+          const missing = await missingOf(before, tx)
+          if (Object.keys(missing).length > 0) return { ok: false as const, error: { key: 'languagesIncomplete', missing } }
+        }
         // Resuming a paused campaign is not an opening: its opening time stays what it was.
         const opensAt = target === 'live' && before.status !== 'paused' && (!before.opensAt || before.opensAt > t) ? t : before.opensAt
         const closesAt = target === 'closed' && (!before.closesAt || before.closesAt > t) ? t : before.closesAt

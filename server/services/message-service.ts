@@ -19,8 +19,8 @@ export type MessageSaveResult = { ok: true, message: MessageRow, warnings: Field
 const SHOWN_PROBLEMS = 10
 
 /** The locales a campaign writes messages in: those it has texts for, its default first. */
-export function campaignLocales (c: Pick<CampaignData, 'defaultLocale' | 'texts'>): string[] {
-  return [...new Set([c.defaultLocale, ...Object.keys(c.texts).sort()])]
+export function campaignLocales (c: Pick<CampaignData, 'declaredLanguages'>): string[] {
+  return c.declaredLanguages
 }
 
 /** Turns the template rules' blocking problems into form errors on the body field, worst first (a misread hashtag only warns: templateWarnings). */

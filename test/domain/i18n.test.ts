@@ -71,4 +71,44 @@ describe('i18n', () => {
       expect(keys(file), file).toEqual(keys(file.replace(/^fr\./, 'en.')))
     }
   })
+
+  it('gives any language a translator: words from the closest catalog, key by key to English; numbers and plurals from the language itself', () => {
+    const dir = fixture()
+    writeFileSync(join(dir, 'pt.json'), JSON.stringify({ hello: 'Olá {name}' }))
+    writeFileSync(join(dir, 'pt-BR.json'), JSON.stringify({ count: { one: '{count} ação', other: '{count} ações' } }))
+    const more = createI18n(dir)
+    const br = more.translator('pt-BR')
+    expect(br.chrome).toBe('pt-BR')
+    expect(br.t('count', { count: 2 })).toBe('2 ações')
+    expect(br.t('hello', { name: 'Ana' })).toBe('Olá Ana')
+    expect(br.t('onlyEn')).toBe('only in English')
+    // Arabic with no catalog: English words, Arabic's six plural categories and direction.
+    const ar = more.translator('ar')
+    expect([ar.chrome, ar.locale, ar.dir]).toEqual(['en', 'ar', 'rtl'])
+    expect(ar.t('hello', { name: 'Amina' })).toBe('Hello Amina')
+    expect(new Intl.PluralRules('ar').select(2)).toBe('two')
+    expect(new Intl.PluralRules('ar').select(3)).toBe('few')
+    expect(more.translator('ja').dir).toBe('ltr')
+    // English words standing in pick English plural forms: Japanese has only "other", English says "1 action".
+    expect(more.translator('ja').t('count', { count: 1 })).toBe('1 action')
+    expect(more.translator('ja').t('count', { count: 2 })).toBe('2 actions')
+  })
+
+  it('formats numbers in the page language: French U+202F and "0 action", Arabic digits where the locale uses them', () => {
+    expect(i18n.translator('fr').n(1234)).toBe('1\u202f234')
+    expect(i18n.translator('fr').t('count', { count: 1234 })).toBe('1\u202f234 actions')
+    expect(i18n.translator('fr').t('count', { count: 0 })).toBe('0 action')
+    // Node 20's ICU (78, CLDR 48) writes plain 'ar' with Latin digits (CLDR's default numbering for ar is latn);
+    // Egyptian Arabic (ar-EG) and Persian with their own digits. Documented in the README.
+    expect(i18n.translator('ar').n(1234)).toBe('1,234')
+    expect(i18n.translator('ar-EG').n(1234)).toBe('١٬٢٣٤')
+    expect(i18n.translator('fa').n(1234)).toBe('۱٬۲۳۴')
+    expect(i18n.translator('ar-EG').t('count', { count: 3 })).toBe('٣ actions')
+  })
+
+  it('negotiates among a campaign\'s languages when given them', () => {
+    expect(i18n.negotiate(undefined, 'pt-BR,ar;q=0.5', 'es', ['es', 'ar', 'ja'])).toBe('ar')
+    expect(i18n.negotiate('de', 'ja;q=0.1', 'es', ['es', 'ar', 'ja'])).toBe('ja')
+    expect(i18n.negotiate('de', undefined, 'es', ['es', 'ar', 'ja'])).toBe('es')
+  })
 })

@@ -104,7 +104,7 @@ describe('admin: messages', () => {
       const row = res.body.slice(res.body.indexOf(`data-channel="${channel}"`))
       // The bottle keeps the message without the link (what the wall and the dossier show).
       const shown = channel === 'bottle' ? bottleText(rendered, alice, link) : rendered
-      expect(row, channel).toContain(`<div class="preview">${shown.replace(/&/g, '&amp;')}</div>`)
+      expect(row, channel).toContain(`<div class="preview" lang="en" dir="ltr">${shown.replace(/&/g, '&amp;')}</div>`)
       expect(row, channel).toContain(`${measureLength(channel, rendered)} / ${({ x: 280, bluesky: 300, mastodon: 500, threads: 500, email: '5,000', bottle: '1,000' })[channel]}`)
     }
     expect(text(res.body)).toContain('As each network will show it, for Alice Martin')
@@ -117,7 +117,7 @@ describe('admin: messages', () => {
     const res = await post(base(), { op: 'preview', locale: 'en', targetId: '', body, previewTarget: carla.id }, editor)
     expect(res.statusCode).toBe(200)
     expect(text(res.body)).toContain('As each network will show it, for Carla Souza')
-    expect(res.body).toContain(`<div class="preview">.@carlasouza ${'z'.repeat(250)}`)
+    expect(res.body).toContain(`<div class="preview" lang="en" dir="ltr">.@carlasouza ${'z'.repeat(250)}`)
     const over = xLength(body, carla) - 280
     expect(text(res.body)).toContain(`${over} characters too many`)
     expect(res.body).toMatch(/<tr data-channel="x" class="is-over">/)

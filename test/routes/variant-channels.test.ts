@@ -65,7 +65,7 @@ describe('message variants for some channels only', () => {
   it('previews only the channels ticked, and the bottle without the link it does not carry', async () => {
     const res = await post(base(), { locale: 'en', targetId: '', body: '{target} act now {hashtags} {link}', channels: ['x', 'bottle'], op: 'preview' })
     expect(res.statusCode).toBe(200)
-    const rows = [...res.body.matchAll(/<tr data-channel="(\w+)"[^>]*>[\s\S]*?<div class="preview">([^<]*)<\/div>/g)].map((m) => [m[1], m[2]])
+    const rows = [...res.body.matchAll(/<tr data-channel="(\w+)"[^>]*>[\s\S]*?<div class="preview"[^>]*>([^<]*)<\/div>/g)].map((m) => [m[1], m[2]])
     expect(rows.map((r) => r[0])).toEqual(['x', 'bottle'])
     expect(rows[0]![1]).toContain(`/c/${c.slug}`)
     expect(rows[1]![1]).not.toContain('http')
@@ -100,7 +100,7 @@ describe('message variants for some channels only', () => {
 
   it('shows each wording’s preview as the bottle keeps it: the target by name, without the link', async () => {
     const page = (await t.app.inject({ url: `/c/${c.slug}?lang=en&target=${c.targets[0]!.id}` })).body
-    const previews = [...page.matchAll(/<span class="variant-text" data-preview>([^<]*)<\/span>/g)].map((m) => m[1]!)
+    const previews = [...page.matchAll(/<span class="variant-text" data-preview[^>]*>([^<]*)<\/span>/g)].map((m) => m[1]!)
     expect(previews.length).toBeGreaterThan(1)
     expect(previews).toContain('Alice Martin fund loss and damage now! #tweetbottle')
     for (const p of previews) expect(p).not.toContain(`/c/${c.slug}`)

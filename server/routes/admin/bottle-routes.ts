@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { languageName } from '../../domain/languages.ts'
 import type { Deps } from '../../deps.ts'
 import { BLOCKED_WORDS_MAX, WORD_MAX, parseBlockedWords } from '../../domain/bottle-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
@@ -83,13 +84,13 @@ export async function bottleRoutes (app: FastifyInstance, { deps }: { deps: Deps
       query: { status: q.view, target: q.targetId, locale: q.locale, before: q.before ? String(q.before) : '' },
       views: VIEWS.map((v) => ({ code: v, label: tr.t(`admin.bottle.views.${v}`), count: viewCount[v], url: `${base(c)}${queryString({ ...q, view: v, before: null })}`, current: v === q.view })),
       targets,
-      locales: [...new Set([...Object.keys(c.texts), ...locales])].sort().map((code) => ({ code, label: deps.i18n.locales.includes(code) ? tr.t(`lang.${code}`) : code })),
+      locales: [...new Set([...Object.keys(c.texts), ...locales])].sort().map((code) => ({ code, label: languageName(code, tr.locale) })),
       ops: OPS.map((op) => ({ code: op, label: tr.t(`admin.bottle.ops.${op}`) })),
       items: items.map((m) => ({
         id: m.id,
         text: m.text,
         locale: m.locale,
-        localeLabel: deps.i18n.locales.includes(m.locale) ? tr.t(`lang.${m.locale}`) : m.locale,
+        localeLabel: languageName(m.locale, tr.locale),
         targetName: m.targetName,
         signature: [m.signatureName, m.signatureTown].filter(Boolean).join(', '),
         publishConsent: m.publishConsent,

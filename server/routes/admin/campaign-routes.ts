@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { endonym, languageName, textDirection, type MissingByLanguage } from '../../domain/languages.ts'
 import type { CampaignStatus } from '../../db/schema.ts'
 import type { Deps } from '../../deps.ts'
 import { CHANNEL_ORDER, HASHTAGS_MAX, SLUG_MAX, SLUG_MIN, nextStatuses, previewToken, timeZones } from '../../domain/campaign-rules.ts'
@@ -6,7 +7,7 @@ import { currentGoal } from '../../domain/goals.ts'
 import type { Translator } from '../../i18n.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import {
-  TEXT_LIMITS, campaignAdminFrom, formFromBody, formFromRecord, type CampaignForm, type CampaignRecord, type FieldError, type FieldErrors
+  TEXT_LIMITS, campaignAdminFrom, formFromBody, formFromRecord, formLanguages, type CampaignForm, type CampaignRecord, type FieldError, type FieldErrors
 } from '../../services/campaign-admin-service.ts'
 import { formatInZone } from './format.ts'
 import { campaignTabs } from './campaign-tabs.ts'
@@ -20,21 +21,36 @@ const SPARK_HOURS = 7 * 24
 /** The campaigns: the list, the editor and the lifecycle (draft → scheduled → live ⇄ paused → closed). */
 export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const service = campaignAdminFrom(deps)
-  const locales = deps.i18n.locales
+  // A new campaign starts in the admin's languages; the team adds any others.
+  const locales = deps.i18n.adminLocales
   const zones = timeZones()
 
   const previewPath = (c: { id: string, slug: string }) => `/c/${c.slug}?preview=${previewToken(deps.config.secret, c.id)}`
 
   const moment = (date: Date | null, locale: string, timeZone: string): string | null => date ? formatInZone(date, locale, timeZone) : null
 
-  const translate = (tr: Translator, e: FieldError): string => tr.t(`admin.campaigns.errors.${e.key}`, e.vars)
+  const translate = (tr: Translator, e: FieldError): string => e.missing
+    ? tr.t('admin.languages.errors.incomplete', { list: missingList(tr, e.missing) })
+    : tr.t(`admin.campaigns.errors.${e.key}`, e.vars)
 
-  function renderForm (reply: FastifyReply, opts: { campaign: CampaignRecord | null, form: CampaignForm, errors?: FieldErrors, statusError?: FieldError | null, flash?: string | null, status?: number }) {
+  // "Arabic (ar): pitch, a message variant; Japanese (ja): title" in the admin's language.
+  const missingList = (tr: Translator, missing: MissingByLanguage): string => {
+    const list = new Intl.ListFormat(tr.locale, { type: 'conjunction' })
+    return Object.entries(missing).map(([code, parts]) => tr.t('admin.languages.missingIn', {
+      language: `${languageName(code, tr.locale)} (${code})`,
+      parts: list.format(parts.map((p) => tr.t(`admin.languages.parts.${p}`)))
+    })).join(tr.t('admin.languages.separator'))
+  }
+
+  async function renderForm (reply: FastifyReply, opts: { campaign: CampaignRecord | null, form: CampaignForm, errors?: FieldErrors, statusError?: FieldError | null, flash?: string | null, status?: number }) {
     const tr = reply.adminTranslator()
     const c = opts.campaign
     const canEdit = roleAtLeast(reply.request.user!.role, 'editor')
     const errors = Object.fromEntries(Object.entries(opts.errors ?? {}).map(([field, e]) => [field, translate(tr, e)]))
-    const language = (code: string) => tr.t(`lang.${code}`)
+    const language = (code: string) => languageName(code, tr.locale)
+    // What each language still lacks before opening, as saved (the form being edited may differ until saved).
+    const missing = c ? await service.missing(c) : {}
+    const partsList = new Intl.ListFormat(tr.locale, { type: 'conjunction' })
     reply.code(opts.status ?? 200)
     const defaultTitle = c ? (c.texts[c.defaultLocale]?.title ?? c.slug) : ''
     return reply.adminView('admin/campaign-form.eta', {
@@ -69,7 +85,14 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
       errors,
       errorList: Object.entries(errors).map(([field, message]) => ({ field, message })),
       statusError: opts.statusError ? translate(tr, opts.statusError) : null,
-      locales: [...locales].sort((a, b) => Number(b === opts.form.defaultLocale) - Number(a === opts.form.defaultLocale)).map((code) => ({ code, label: language(code) })),
+      locales: formLanguages(opts.form).map((code) => ({
+        code,
+        label: language(code),
+        endonym: endonym(code),
+        dir: textDirection(code),
+        missing: missing[code] ? partsList.format(missing[code].map((p) => tr.t(`admin.languages.parts.${p}`))) : null
+      })),
+      incomplete: Object.keys(missing).length > 0 ? missingList(tr, missing) : null,
       channels: CHANNEL_ORDER.map((value) => ({ value, label: tr.t(`admin.campaigns.channels.${value}`) })),
       timeZones: zones.includes(opts.form.timeZone) ? zones : [opts.form.timeZone, ...zones],
       defaultSendLimit: deps.config.actionRateLimit,
@@ -116,12 +139,12 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
   })
 
   app.get('/admin/campaigns/new', { config: { access: 'editor' } }, async (_request, reply) => {
-    return renderForm(reply, { campaign: null, form: formFromRecord(null, locales, reply.adminTranslator().locale) })
+    return renderForm(reply, { campaign: null, form: formFromRecord(null, [...locales].sort(), reply.adminTranslator().locale) })
   })
 
   app.post('/admin/campaigns', { config: { access: 'editor' } }, async (request, reply) => {
-    const form = formFromBody((request.body ?? {}) as Body, locales)
-    const result = await service.create(request.user, form, locales)
+    const form = formFromBody((request.body ?? {}) as Body)
+    const result = await service.create(request.user, form)
     if (!result.ok) return renderForm(reply, { campaign: null, form, errors: result.errors, status: 400 })
     return reply.redirect(`/admin/campaigns/${result.id}/edit?done=created`, 303)
   })
@@ -133,8 +156,8 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
   })
 
   app.post('/admin/campaigns/:id', { config: { access: 'editor' } }, async (request: IdRequest, reply) => {
-    const form = formFromBody((request.body ?? {}) as Body, locales)
-    const result = await service.update(request.user, request.params.id, form, locales)
+    const form = formFromBody((request.body ?? {}) as Body)
+    const result = await service.update(request.user, request.params.id, form)
     if (!result.ok) {
       if ('notFound' in result) return notFound(reply)
       const c = await service.load(request.params.id)

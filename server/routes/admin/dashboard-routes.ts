@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { languageName } from '../../domain/languages.ts'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
@@ -96,7 +97,7 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
       trend: d.rates.lastHour > d.rates.previousHour ? 'up' : d.rates.lastHour < d.rates.previousHour ? 'down' : 'flat',
       targets: d.targets.map((x) => ({ ...x, width: Math.round((x.count / maxTarget) * 100) })),
       channelLabel: (key: string) => CHANNELS.includes(key) ? tr.t(`admin.campaigns.channels.${key}`) : key,
-      localeLabel: (key: string) => tr.t(`lang.${key}`) === `lang.${key}` ? key : tr.t(`lang.${key}`),
+      localeLabel: (key: string) => languageName(key, tr.locale),
       variantLabel: (key: string) => {
         const v = d.variants.find((x) => x.key === key)
         return v ? `${v.locale.toUpperCase()} · ${v.label}${v.active ? '' : ` (${t('split.variantInactive')})`}` : key
@@ -113,7 +114,7 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
         events: `/admin/campaigns/${id}/events`,
         strings: catalogs.get(tr.locale) ?? english,
         channels: Object.fromEntries(CHANNELS.map((c) => [c, tr.t(`admin.campaigns.channels.${c}`)])),
-        languages: Object.fromEntries(deps.i18n.locales.map((l) => [l, tr.t(`lang.${l}`)]))
+        languages: Object.fromEntries(deps.i18n.locales.map((l) => [l, languageName(l, tr.locale)]))
       })
     })
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { languageName, textDirection } from '../../domain/languages.ts'
 import type { Deps } from '../../deps.ts'
 import { bottleText } from '../../domain/bottle-rules.ts'
 import { PLACEHOLDERS, TEMPLATE_MAX, previewTemplate, tagProblems, type PreviewLine } from '../../domain/message-rules.ts'
@@ -69,7 +70,10 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
       errors: byField,
       errorList: list,
       warnings,
-      locales: locales.map((code) => ({ code, label: tr.t(`lang.${code}`) })),
+      locales: locales.map((code) => ({ code, label: languageName(code, tr.locale) })),
+      // The variant's language and direction: an Arabic variant is typed and previewed right to left.
+      variantLocale: locale,
+      variantDir: textDirection(locale),
       channels: c.channels.map((code) => ({ code, label: tr.t(`admin.messages.channels.${code}`), checked: opts.form.channels.length === 0 || opts.form.channels.includes(code) })),
       subjectMax: SUBJECT_MAX,
       subjectPlaceholder: campaignTitle(c, locale),
@@ -136,7 +140,8 @@ export async function messageRoutes (app: FastifyInstance, { deps }: { deps: Dep
       count: rows.length,
       groups: locales.map((code) => ({
         code,
-        label: tr.t(`lang.${code}`),
+        label: languageName(code, tr.locale),
+        dir: textDirection(code),
         newUrl: `${base(c)}/new?locale=${encodeURIComponent(code)}`,
         hashtags: (c.texts[code]?.hashtags ?? []).map((h) => '#' + h.replace(/^#/, '')).join(' '),
         messages: rows.filter((m) => m.locale === code).map((m) => ({

@@ -1,4 +1,5 @@
 import multipart, { type MultipartFile } from '@fastify/multipart'
+import { languageName } from '../../domain/languages.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { HANDLE_NETWORKS, displayHandle } from '../../domain/handles.ts'
@@ -130,7 +131,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       createdWithoutPhoto: opts.createdWithoutPhoto && t ? tr.t('admin.targets.form.createdWithoutPhoto', { name: t.name }) : null,
       errors: byField,
       errorList: list,
-      roleLocales: ROLE_LOCALES.map((code) => ({ code, label: tr.t(`lang.${code}`) })),
+      roleLocales: ROLE_LOCALES.map((code) => ({ code, label: languageName(code, tr.locale) })),
       networks: HANDLE_NETWORKS.map((n) => ({ name: n, label: tr.t(`admin.targets.networks.${n}`), hint: tr.t(`admin.targets.form.hint.${n}`) })),
       // The datalist the country field offers: every country's name in the admin's language, in its alphabetical order.
       countries: countryCodes().map((code) => countryName(tr.locale, code)).sort(new Intl.Collator(tr.locale).compare),

@@ -95,7 +95,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   }
 
   async function renderPage (request: SlugRequest, reply: FastifyReply, c: CampaignData, echo?: FormEcho, error?: string | null, locale?: string, embed = false): Promise<FastifyReply> {
-    const tr = i18n.translator(locale ?? request.locale(c.defaultLocale))
+    const tr = i18n.translator(locale ?? request.campaignLocale(c))
     const texts = textsFor(c, tr.locale)
     const link = actionService.campaignLink(c)
     const progress = (await progressHub.get(c.id))?.progress
@@ -110,7 +110,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     // In the widget a send moves the frame to its own short thanks (the thank-you page itself may not be framed).
     const embedThanks = embed ? `${embedPath(c.slug, { lang: tr.locale, ref: ref || undefined })}&sent=` : undefined
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
-      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
+      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path, languages: c.languages }),
       tr,
       campaign: c,
       progress,
@@ -146,7 +146,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const c = SLUG_RE.test(slug) ? catalog.peek(slug) : undefined
     const progress = c && c.status !== 'draft' ? progressHub.peek(c.id)?.progress : undefined
     if (c && progress) {
-      const locale = request.locale(c.defaultLocale)
+      const locale = request.campaignLocale(c)
       const phase = phaseOf(actionService.closedReason(c))
       const page = pages.next(slotKey(c, phase, locale, pageQuery(request.query, phase)), [c, progress])
       if (page) return sendPage(request, reply, page, phase)
@@ -162,7 +162,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const c = SLUG_RE.test(slug) ? catalog.peek(slug) : undefined
     const progress = c && c.status !== 'draft' ? progressHub.peek(c.id)?.progress : undefined
     if (c && progress && request.query.sent === undefined) {
-      const locale = request.locale(c.defaultLocale)
+      const locale = request.campaignLocale(c)
       const phase = phaseOf(actionService.closedReason(c))
       const page = pages.next('embed|' + slotKey(c, phase, locale, pageQuery(request.query, phase)), [c, progress])
       if (page) return sendPage(request, reply, page, phase, ancestorsOf(c))
@@ -175,7 +175,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   })
 
   async function embedThanks (request: SlugRequest, reply: FastifyReply, c: CampaignData): Promise<FastifyReply> {
-    const tr = i18n.translator(request.locale(c.defaultLocale))
+    const tr = i18n.translator(request.campaignLocale(c))
     const link = actionService.campaignLink(c)
     const ref = sanitizeRef(request.query.ref)
     const sent = c.channels.includes(request.query.sent as Channel) ? request.query.sent! : ''
@@ -220,14 +220,14 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       // Not recorded: 503 with Retry-After, and the supporter's form with their text to send again.
       deps.outageLog('postgres-act', `PostgreSQL unavailable, a send answered 503: ${(err as Error).message}`)
       if (request.wantsJson()) return reply.sendUnavailable('errors.unavailable.act')
-      const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
+      const locale = localeOfMessage(c, body.message) ?? request.campaignLocale(c)
       reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS))
       return renderPage(request, reply, c, echoOf(body), i18n.translator(locale).t('errors.unavailable.act'), locale, fromWidget(body))
     }
     if (!result.ok) {
       if (request.wantsJson()) {
         return reply.sendError(result.status, result.error, {
-          vars: localiseVars(result.vars, request.locale(c.defaultLocale)),
+          vars: localiseVars(result.vars, request.campaignLocale(c)),
           fallbackLocale: c.defaultLocale,
           back: { href: `/c/${c.slug}`, labelKey: 'errors.back' }
         })
@@ -251,7 +251,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
    */
   function showFormAgain (request: SlugRequest, reply: FastifyReply, c: CampaignData, status: number, error: string, vars?: Record<string, string | number>): Promise<FastifyReply> {
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
-    const locale = localeOfMessage(c, body.message) ?? request.locale(c.defaultLocale)
+    const locale = localeOfMessage(c, body.message) ?? request.campaignLocale(c)
     const tr = i18n.translator(locale)
     reply.code(status)
     return renderPage(request, reply, c, echoOf(body), tr.t(error, localiseVars(vars, locale)), locale, fromWidget(body))
@@ -265,7 +265,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
   app.get('/c/:slug/thanks', async (request: SlugRequest, reply) => {
     const c = await publicCampaign(request, reply)
     if (!c) return reply
-    const tr = i18n.translator(request.locale(c.defaultLocale))
+    const tr = i18n.translator(request.campaignLocale(c))
     const texts = textsFor(c, tr.locale)
     const link = actionService.campaignLink(c)
     const shareText = `${texts.shareText || texts.title} ${texts.hashtags.map((h) => '#' + h).join(' ')} ${link}`.replace(/\s+/g, ' ').trim()
@@ -274,7 +274,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }))
     const via = typeof request.query.via === 'string' && c.channels.includes(request.query.via as never) ? request.query.via : ''
     const view: ThanksPageView = {
-      ...reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link }),
+      ...reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, languages: c.languages }),
       campaign: campaignView(c, tr.locale, link),
       progress: progressView((await progressHub.get(c.id))?.progress, c),
       share,
@@ -290,7 +290,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     if (!c) return reply
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>
     const channel = body.channel as Channel
-    const locale = typeof body.lang === 'string' && i18n.locales.includes(body.lang) ? body.lang : request.locale(c.defaultLocale)
+    const locale = typeof body.lang === 'string' && c.languages.includes(body.lang) ? body.lang : request.campaignLocale(c)
     const back = { href: `/c/${c.slug}/thanks?lang=${locale}`, labelKey: 'errors.back' }
     if (!ASKED_CHANNELS.includes(channel) || !c.channels.includes(channel) || (body.answer !== 'yes' && body.answer !== 'no')) {
       return reply.sendError(400, 'errors.badRequest.message', { fallbackLocale: c.defaultLocale, back })

@@ -7,8 +7,12 @@ export interface PageBase {
   t: Translator['t']
   n: Translator['n']
   locale: string
-  /** links to the same page in each language, for the switch */
-  languages: Array<{ code: string, label: string, href: string, current: boolean }>
+  /** the page's writing direction (dir on <html>) */
+  dir: 'ltr' | 'rtl'
+  /** the catalog the words come from (en for a language without one): the client picks plural forms by it */
+  chrome: string
+  /** links to the same page in each language (the campaign's on its pages), for the switch; label is the language's own name, dir set where it differs from the page's */
+  languages: Array<{ code: string, label: string, dir: 'ltr' | 'rtl' | null, href: string, current: boolean }>
   /** CSP nonce for inline <script> (there should be none but the JSON data block) */
   nonce: string
   /** <title> and meta description */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { languageName } from '../../domain/languages.ts'
 import type { Deps } from '../../deps.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { WallItem } from '../../repos/bottle-repo.ts'
@@ -111,7 +112,7 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     if (request.wantsJson()) {
       return reply.header('cache-control', 'no-cache').send({ items: items.map(wallEventItem), count, before: more ? items[items.length - 1]!.id : null })
     }
-    const tr = i18n.translator(request.locale(c.defaultLocale))
+    const tr = i18n.translator(request.campaignLocale(c))
     const texts = textsFor(c, tr.locale)
     const when = new Intl.DateTimeFormat(tr.locale, { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone: c.timeZone })
     const link = `${deps.config.publicUrl}/c/${c.slug}/wall`
@@ -126,13 +127,13 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     }
     const locales = [...new Set([...Object.keys(c.texts), ...(f.locale ? [f.locale] : [])])].sort()
     const view: WallPageView = {
-      ...reply.pageBase(tr, { title: tr.t('bottle.wall.title', { campaign: texts.title }), description: tr.t('bottle.wall.description'), canonicalUrl: link }),
+      ...reply.pageBase(tr, { title: tr.t('bottle.wall.title', { campaign: texts.title }), description: tr.t('bottle.wall.description'), canonicalUrl: link, languages: c.languages }),
       campaign: { slug: c.slug, title: texts.title, channels: c.channels, open: deps.actionService.closedReason(c) === null },
       items: items.map((m) => ({ ...m, when: when.format(m.createdAt), iso: m.createdAt.toISOString() })),
       pinned: pinned.map((m) => ({ ...m, when: when.format(m.createdAt), iso: m.createdAt.toISOString() })),
       count,
       targets: c.targets.map((t) => ({ id: t.id, name: t.name })),
-      locales: locales.map((code) => ({ code, label: i18n.locales.includes(code) ? tr.t(`lang.${code}`) : code })),
+      locales: locales.map((code) => ({ code, label: languageName(code, tr.locale) })),
       filter: { target: f.targetId ?? '', locale: f.locale ?? '', before: f.before ?? null },
       olderUrl: more ? `/c/${c.slug}/wall?${query(f, tr.locale, items[items.length - 1]!.id)}` : null,
       newestUrl: f.before ? `/c/${c.slug}/wall?${query(f, tr.locale)}` : null,
