@@ -7,6 +7,7 @@ import { createQueues, createTallyRequester } from './queues.ts'
 import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createMilestoneRepo } from './repos/milestone-repo.ts'
+import { createNetworkPostRepo } from './repos/network-post-repo.ts'
 import { createDashboardHub } from './services/dashboard-hub.ts'
 import { createDashboardService } from './services/dashboard-service.ts'
 import { createPostAnswerService } from './services/post-answer-service.ts'
@@ -76,7 +77,8 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const progressService = createProgressService({ db, actionRepo, redis, channels })
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
   const milestoneRepo = createMilestoneRepo(pool)
-  const dashboardService = createDashboardService({ pool, milestoneRepo })
+  const networkPostRepo = createNetworkPostRepo(pool)
+  const dashboardService = createDashboardService({ pool, milestoneRepo, networkPostRepo })
   const postAnswers = createPostAnswerService({ db, redis, channels, onPublishError: (err) => outageLog('post-answer-publish', `answer counted, dashboards not told: ${err.message}`) })
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
@@ -126,6 +128,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     progressService,
     progressHub,
     milestoneRepo,
+    networkPostRepo,
     dashboardService,
     dashboardHub,
     catalog,
