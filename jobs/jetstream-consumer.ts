@@ -60,6 +60,8 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
   let campaigns = watch.get()
   watch.onChange((w) => { campaigns = w; prefilter = rawPrefilter(w) })
   let known = new Set<string>()
+  // Matching posts read and not yet committed (pending or in the batch being written).
+  const unwritten = new Set<string>()
 
   let creates: Pending[] = []
   let deletes: string[] = []
@@ -86,17 +88,21 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
     state.lastTimeUs = timeUs
     if (!raw.includes(POST_COLLECTION)) { schedule(); return }
     if (raw.includes('"operation":"delete"')) {
-      if (known.size > 0) {
+      if (known.size > 0 || unwritten.size > 0) {
         const e = parse(raw)
         const uri = e ? `at://${e.did}/${POST_COLLECTION}/${e.commit?.rkey}` : null
-        if (uri && known.has(uri)) deletes.push(uri)
+        // Stored, or read but not written yet (a replayed create just before its delete): the delete follows its insert.
+        if (uri && (known.has(uri) || unwritten.has(uri))) deletes.push(uri)
       }
     } else if (raw.includes('"operation":"create"') && prefilter(raw)) {
       const e = parse(raw)
       const record = e?.commit?.record
       if (e && e.kind === 'commit' && e.commit?.collection === POST_COLLECTION && record && typeof e.commit.rkey === 'string' && typeof e.did === 'string') {
         const matches = matchBlueskyPost(record, campaigns)
-        if (matches.length) creates.push({ did: e.did, rkey: e.commit.rkey, timeUs, record, matches })
+        if (matches.length) {
+          creates.push({ did: e.did, rkey: e.commit.rkey, timeUs, record, matches })
+          unwritten.add(`at://${e.did}/${POST_COLLECTION}/${e.commit.rkey}`)
+        }
       }
     }
     schedule()
@@ -154,6 +160,7 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
         committedUs = upTo
         savedAt = Date.now()
         for (const p of inserted) known.add(p.uri)
+        for (const p of batch) unwritten.delete(`at://${p.did}/${POST_COLLECTION}/${p.rkey}`)
         for (const p of deleted) known.delete(p.uri)
         if (inserted.length || deleted.length) onPosts(inserted, deleted)
       } catch (err) {
