@@ -151,7 +151,8 @@ export function nextPollAt ({ status, headers, now, intervalMs, failures }: {
     return { at: now + 24 * 3_600_000, state: 'refused' }
   }
   if (status === 404) return { at: now + 24 * 3_600_000, state: 'notFound' }
-  if (status === 429) return { at: Math.max(retryAfter ?? 0, resetAt(headers, now) ?? 0, now + backoff(failures, intervalMs)), state: 'limited' }
+  // Retry-After says when exactly; without it, the window's reset; never sooner than the backoff.
+  if (status === 429) return { at: Math.max(retryAfter ?? resetAt(headers, now) ?? 0, now + backoff(failures, intervalMs)), state: 'limited' }
   if (status >= 500 || status === 0) return { at: Math.max(retryAfter ?? 0, now + backoff(failures, intervalMs)), state: 'error' }
   if (status >= 400) return { at: now + backoff(failures, intervalMs) * 4, state: 'error' }
   const remaining = Number(headers['x-ratelimit-remaining'])

@@ -98,6 +98,8 @@ describe('polling rules', () => {
     expect(nextPollAt({ ...base, status: 429, headers: { 'retry-after': '600' } })).toEqual({ at: now + 600_000, state: 'limited' })
     expect(nextPollAt({ ...base, status: 429, headers: { 'retry-after': 'Fri, 04 Dec 2026 10:00:00 GMT' } }).at).toBe(Date.parse('2026-12-04T10:00:00Z'))
     expect(nextPollAt({ ...base, status: 429, headers: {} }).at).toBe(now + 120_000)
+    expect(nextPollAt({ ...base, status: 429, headers: { 'x-ratelimit-reset': '2026-12-04T09:30:00Z' } }).at).toBe(Date.parse('2026-12-04T09:30:00Z'))
+    expect(nextPollAt({ ...base, status: 429, headers: { 'retry-after': '300', 'x-ratelimit-reset': '2026-12-04T09:30:00Z' } }).at).toBe(now + 300_000)
   })
   it('backs off exponentially on errors, up to six hours', () => {
     expect(nextPollAt({ ...base, status: 503, headers: {}, failures: 0 }).at).toBe(now + 120_000)
