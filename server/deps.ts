@@ -8,6 +8,7 @@ import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createMilestoneRepo } from './repos/milestone-repo.ts'
 import { createNetworkPostRepo } from './repos/network-post-repo.ts'
+import { createListeningService } from './services/listening-service.ts'
 import { createDashboardHub } from './services/dashboard-hub.ts'
 import { createDashboardService } from './services/dashboard-service.ts'
 import { createPostAnswerService } from './services/post-answer-service.ts'
@@ -106,6 +107,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   }
   const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}` })
   const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
+  const listening = createListeningService({ repo: networkPostRepo, audit, redis, channels })
   const bottle = createBottleService({
     db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign, recounted: (id) => progressService.publish(id)
   })
@@ -149,6 +151,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     bottleHub,
     bottle,
     postAnswers,
+    listening,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { NewPost } from '../../server/repos/network-post-repo.ts'
+import { buildTestApp, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+
+type TestApp = Awaited<ReturnType<typeof buildTestApp>>
+
+describe('dashboard: on the networks', () => {
+  let t: TestApp
+  let c: SeededCampaign
+  let viewer: SignedIn
+  let editor: SignedIn
+  let postId: number
+  beforeAll(async () => {
+    t = await buildTestApp()
+    c = await seedCampaign(t.deps)
+    viewer = await signIn(t.deps, 'viewer')
+    editor = await signIn(t.deps, 'editor')
+    const post: NewPost = {
+      campaignId: c.id,
+      network: 'mastodon',
+      uri: 'https://climat.social/users/zoe/statuses/1',
+      url: 'https://climat.social/@zoe/1',
+      authorHandle: 'zoe@climat.social',
+      authorName: 'Zoé <b>',
+      text: 'Agissez <script>alert(1)</script> #tweetbouteille',
+      language: 'fr',
+      postedAt: new Date().toISOString(),
+      matchedTags: ['tweetbouteille'],
+      matchedTargets: [c.targets[0]!.id]
+    }
+    const { inserted } = await t.deps.networkPostRepo.applyBatch({ inserts: [post] })
+    postId = inserted[0]!.id
+    await t.deps.pool.query("INSERT INTO actions (campaign_id, target_id, channel, locale, text, key, tallied) VALUES ($1, $2, 'mastodon', 'fr', 't', gen_random_uuid(), false), ($1, $2, 'mastodon', 'fr', 't', gen_random_uuid(), false)", [c.id, c.targets[0]!.id])
+    await t.deps.actionRepo.tally(c.id, 100)
+  })
+  afterAll(async () => { await t.close() })
+
+  it('shows posts against intents per network, per target, and the feed, escaped, with X said to be unread', async () => {
+    const res = await t.app.inject({ url: `/admin/campaigns/${c.id}`, headers: { 'accept-language': 'en', ...viewer.headers } })
+    expect(res.statusCode).toBe(200)
+    const html = res.body
+    expect(html).toContain('id="h-networks"')
+    expect(html).not.toContain('<script>alert(1)</script>')
+    expect(html).toContain('Agissez &lt;script&gt;alert(1)&lt;/script&gt; #tweetbouteille')
+    const text = pageText(html)
+    expect(text).toContain('On the networks')
+    expect(text).toMatch(/Mastodon\s+1\s+2\s+50 %/)
+    expect(text).toContain('X has no free read API')
+    expect(text).toContain('Alice Martin')
+    // A viewer cannot change the selection: no button.
+    expect(html).not.toContain('/selection"')
+    const json = (await t.app.inject({ url: `/admin/campaigns/${c.id}/dashboard.json`, headers: viewer.headers })).json()
+    expect(json.networks).toMatchObject({ total: 1, targets: [{ id: c.targets[0]!.id, count: 1 }] })
+    expect(json.networks.feed[0]).toMatchObject({ authorHandle: 'zoe@climat.social', selected: false })
+  })
+
+  it('lets an editor keep a post in the bottle\'s selection, refuses a viewer, and answers 404 for another campaign\'s post', async () => {
+    const post = (who: SignedIn, url: string, selected: string) => t.app.inject({
+      method: 'POST', url, headers: { ...who.headers, 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' }, payload: new URLSearchParams({ _csrf: who.csrf, selected }).toString()
+    })
+    const url = `/admin/campaigns/${c.id}/network-posts/${postId}/selection`
+    expect((await post(viewer, url, 'on')).statusCode).toBe(403)
+    const res = await post(editor, url, 'on')
+    expect(res.statusCode).toBe(303)
+    expect(res.headers.location).toBe(`/admin/campaigns/${c.id}#networks`)
+    expect((await t.deps.networkPostRepo.selected(c.id)).map((p) => p.id)).toEqual([postId])
+    const page = await t.app.inject({ url: `/admin/campaigns/${c.id}`, headers: { 'accept-language': 'en', ...editor.headers } })
+    expect(pageText(page.body)).toContain('In the bottle\'s selection')
+    expect((await post(editor, url, 'maybe')).statusCode).toBe(400)
+    const other = await seedCampaign(t.deps)
+    expect((await post(editor, `/admin/campaigns/${other.id}/network-posts/${postId}/selection`, 'on')).statusCode).toBe(404)
+    expect((await post(editor, url, 'off')).statusCode).toBe(303)
+    expect(await t.deps.networkPostRepo.selected(c.id)).toEqual([])
+  })
+})
