@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=page,action,sse,streams,dashboard] [-- --runs=N] [-- --profile]
+// npm run bench [-- --quick] [-- --only=page,action,sse,streams,dashboard,listening] [-- --runs=N] [-- --profile]
 // Measures the app against bare Fastify baselines started here, each server in its own child process; see options.ts.
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -9,6 +9,7 @@ import { noiseGuard } from './quiet.ts'
 import { allPassed, table, writeJson, type Results } from './report.ts'
 import { actionScenario, pageScenario, sseScenario, streamsScenario } from './scenarios.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
+import { listeningScenario } from './listening.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
 
@@ -72,6 +73,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     extraPrefixes.push(dashApp.redisPrefix)
     results.dashboard = await dashboardScenario(opts, noise, dashApp.origin, db)
   }
+  if (opts.only.has('listening')) results.listening = await listeningScenario(opts)
 }
 
 /** Runs the bench; prints the table on stdout and writes bench/results/latest.json. */

@@ -66,6 +66,7 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
   let creates: Pending[] = []
   let deletes: string[] = []
   let flushTimer: NodeJS.Timeout | null = null
+  let flushDue = 0
   let flushing: Promise<void> | null = null
   let committedUs: number | null = null
   let savedAt = 0
@@ -114,9 +115,13 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
 
   // Writes go out every flushMs when there are some; the cursor alone is saved at most once a second.
   function schedule (): void {
-    if (flushTimer) return
-    const due = creates.length || deletes.length ? flushMs : Math.max(flushMs, 1_000 - (Date.now() - savedAt))
-    flushTimer = setTimeout(() => { flushTimer = null; flush().catch(() => {}) }, due)
+    const now = Date.now()
+    const due = now + (creates.length || deletes.length ? flushMs : Math.max(flushMs, 1_000 - (now - savedAt)))
+    // A timer set for the cursor alone is brought forward when a post arrives.
+    if (flushTimer && flushDue <= due) return
+    if (flushTimer) clearTimeout(flushTimer)
+    flushDue = due
+    flushTimer = setTimeout(() => { flushTimer = null; flush().catch(() => {}) }, due - now)
   }
 
   async function flush (): Promise<void> {

@@ -71,12 +71,15 @@ export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, on
       if (newerId(s.id, cursor)) cursor = s.id
       // Public and unlisted statuses only; a boost is the original's status, seen on its own.
       if (s.reblog || (s.visibility && s.visibility !== 'public' && s.visibility !== 'unlisted')) continue
+      // The link the team follows: the status's web page, else its uri, over https only (a remote server writes these).
+      const link = [s.url, s.uri].find((u): u is string => typeof u === 'string' && /^https:\/\/[^\s"<>]+$/.test(u))
+      if (!link) continue
       for (const m of matchMastodonStatus(s, instance, watchers)) {
         inserts.push({
           campaignId: m.campaignId,
           network: 'mastodon',
           uri: s.uri,
-          url: typeof s.url === 'string' && /^https:\/\//.test(s.url) ? s.url : s.uri,
+          url: link,
           authorHandle: normalizeAcct(s.account.acct, instance) ?? s.account.acct,
           authorName: (s.account.display_name ?? '').slice(0, 200),
           text: statusText(s.content ?? '').slice(0, 5000),

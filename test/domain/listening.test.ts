@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   addressAllowed, instanceHost, matchBlueskyPost, matchMastodonStatus, newerId, nextPollAt, normalizeAcct, normalizeTag, outboundProblem,
-  parseRetryAfter, rawPrefilter, statusText, type WatchedCampaign
+  parseRetryAfter, rawPrefilter, sourceHealth, statusText, type WatchedCampaign
 } from '../../server/domain/listening.ts'
 
 const watch: WatchedCampaign[] = [
@@ -131,5 +131,19 @@ describe('outbound guard', () => {
     expect(addressAllowed('151.101.1.140', false)).toBe(true)
     expect(addressAllowed('2a04:4e42::396', false)).toBe(true)
     expect(addressAllowed('127.0.0.1', true)).toBe(true)
+  })
+})
+
+describe('listening health', () => {
+  const now = Date.parse('2026-12-04T09:00:00Z')
+  const row = (over: Partial<Parameters<typeof sourceHealth>[0]>) => ({ source: 'jetstream', status: 'ok', lastEventAt: null, updatedAt: new Date(now), nextPollAt: null, ...over })
+  it('reports the Jetstream lag and calls it stalled past two minutes', () => {
+    expect(sourceHealth(row({ lastEventAt: new Date(now - 3_000) }), now)).toEqual({ lagSeconds: 3, stalled: false })
+    expect(sourceHealth(row({ lastEventAt: new Date(now - 300_000) }), now)).toEqual({ lagSeconds: 300, stalled: true })
+    expect(sourceHealth(row({}), now).stalled).toBe(true)
+  })
+  it('calls a Mastodon source stalled only when its poll is long overdue', () => {
+    expect(sourceHealth(row({ source: 'mastodon:a:b', nextPollAt: new Date(now - 60_000) }), now).stalled).toBe(false)
+    expect(sourceHealth(row({ source: 'mastodon:a:b', nextPollAt: new Date(now - 3_600_000) }), now).stalled).toBe(true)
   })
 })

@@ -72,4 +72,19 @@ describe('dashboard: on the networks', () => {
     expect((await post(editor, url, 'off')).statusCode).toBe(303)
     expect(await t.deps.networkPostRepo.selected(c.id)).toEqual([])
   })
+
+  it('shows every listening source on /admin/queues with its state, and a stalled stream as such', async () => {
+    const owner = await signIn(t.deps, 'owner')
+    await t.deps.networkPostRepo.saveCursor({ source: 'jetstream', cursor: '1', status: 'reconnecting', lastError: 'socket hang up', lastEventAt: new Date(Date.now() - 600_000) })
+    await t.deps.networkPostRepo.saveCursor({ source: 'mastodon:mastodon.example:tweetbottle', status: 'refused', lastError: 'HTTP 403', nextPollAt: new Date(Date.now() + 86_400_000) })
+    const res = await t.app.inject({ url: '/admin/queues', headers: { 'accept-language': 'en', ...owner.headers } })
+    expect(res.statusCode).toBe(200)
+    const text = pageText(res.body)
+    expect(text).toContain('Listening (Bluesky and Mastodon)')
+    expect(text).toMatch(/Bluesky \(Jetstream\)\s+Reconnecting · stalled\s+600 s/)
+    expect(text).toMatch(/Mastodon mastodon\.example, #tweetbottle\s+Refused \(not retried in a loop\)/)
+    expect(text).toContain('HTTP 403')
+    // Listening is off in the tests' environment, and the page says so.
+    expect(text).toContain('Listening is off on this installation')
+  })
 })
