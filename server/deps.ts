@@ -105,7 +105,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
     await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
   }
-  const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}` })
+  const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}`, networkPosts: networkPostRepo })
   const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
   const listening = createListeningService({ repo: networkPostRepo, audit, redis, channels })
   const bottle = createBottleService({

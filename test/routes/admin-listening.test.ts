@@ -87,4 +87,24 @@ describe('dashboard: on the networks', () => {
     // Listening is off in the tests' environment, and the page says so.
     expect(text).toContain('Listening is off on this installation')
   })
+
+  it('puts the count of public posts on the dossier\'s cover and quotes the selected ones, with link and author', async () => {
+    await t.deps.networkPostRepo.select(c.id, postId, editor.user.id, true)
+    const html = await t.app.inject({ url: `/admin/campaigns/${c.id}/dossiers/${c.targets[0]!.id}.html?preview=1`, headers: viewer.headers })
+    expect(html.statusCode).toBe(200)
+    const text = pageText(html.body)
+    // The campaign's default language (French) is the dossier's.
+    expect(text).toContain('1 message public vous a été adressé sur Bluesky et Mastodon')
+    expect(text).toContain('Messages publics sur les réseaux')
+    expect(text).toContain('@zoe@climat.social sur Mastodon')
+    expect(html.body).toContain('href="https://climat.social/@zoe/1"')
+    expect(html.body).toContain('Agissez &lt;script&gt;')
+    // Another target: no post addressed to it, no cover line; the quote mentions Alice only, so it is not quoted there.
+    const other = pageText((await t.app.inject({ url: `/admin/campaigns/${c.id}/dossiers/${c.targets[1]!.id}.html?preview=1`, headers: viewer.headers })).body)
+    expect(other).not.toContain('Bluesky et Mastodon')
+    expect(other).not.toContain('Messages publics sur les réseaux')
+    const pdf = await t.app.inject({ url: `/admin/campaigns/${c.id}/dossiers/${c.targets[0]!.id}.pdf?preview=1`, headers: viewer.headers })
+    expect(pdf.statusCode).toBe(200)
+    expect(pdf.headers['content-type']).toMatch(/application\/pdf/)
+  })
 })
