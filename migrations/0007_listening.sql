@@ -39,7 +39,6 @@ CREATE TABLE "network_posts" (
 );
 --> statement-breakpoint
 ALTER TABLE "campaigns" ADD COLUMN "listening_instances" text[] DEFAULT '{mastodon.social,mastodon.online,mstdn.social}' NOT NULL;--> statement-breakpoint
-ALTER TABLE "campaigns" ADD COLUMN "show_post_count" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "network_post_counts" ADD CONSTRAINT "network_post_counts_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "network_posts" ADD CONSTRAINT "network_posts_campaign_id_campaigns_id_fk" FOREIGN KEY ("campaign_id") REFERENCES "public"."campaigns"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "network_posts" ADD CONSTRAINT "network_posts_selected_by_users_id_fk" FOREIGN KEY ("selected_by") REFERENCES "public"."users"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint

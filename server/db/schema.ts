@@ -29,9 +29,7 @@ export const campaigns = pgTable('campaigns', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   // Listening: the Mastodon instances whose tag timelines are polled for the campaign's hashtags (host names).
-  listeningInstances: text('listening_instances').array().notNull().default(sql`'{mastodon.social,mastodon.online,mstdn.social}'`),
-  // Listening: the campaign page shows "N public posts" beside its count.
-  showPostCount: boolean('show_post_count').notNull().default(false)
+  listeningInstances: text('listening_instances').array().notNull().default(sql`'{mastodon.social,mastodon.online,mstdn.social}'`)
 })
 
 // One row per campaign and locale: everything a supporter reads.

@@ -228,3 +228,17 @@ export function sourceHealth (row: { source: string, status: string, lastEventAt
   const overdue = row.nextPollAt !== null && now - row.nextPollAt.getTime() > stallMs * 5
   return { lagSeconds: null, stalled: overdue }
 }
+
+export const INSTANCES_MAX = 20
+
+/** The campaign's list of Mastodon instances as typed (one per line, or separated by commas or spaces), checked. */
+export function parseInstances (raw: string): { ok: true, instances: string[] } | { ok: false, error: 'invalid' | 'tooMany', value?: string } {
+  const out: string[] = []
+  for (const part of raw.split(/[\s,]+/).filter(Boolean)) {
+    const host = instanceHost(part)
+    if (!host) return { ok: false, error: 'invalid', value: part.slice(0, 100) }
+    if (!out.includes(host)) out.push(host)
+  }
+  if (out.length > INSTANCES_MAX) return { ok: false, error: 'tooMany' }
+  return { ok: true, instances: out }
+}

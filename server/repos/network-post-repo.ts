@@ -284,6 +284,19 @@ export function createNetworkPostRepo (pool: pg.Pool) {
 
     saveCursor: (c: CursorUpdate) => saveCursor(pool, c),
 
+    /** A campaign's listening settings, or null when there is no such campaign. */
+    async settings (campaignId: string): Promise<{ instances: string[] } | null> {
+      const res = await pool.query<{ listening_instances: string[] }>('SELECT listening_instances FROM campaigns WHERE id = $1', [campaignId])
+      const r = res.rows[0]
+      return r ? { instances: r.listening_instances } : null
+    },
+
+    /** Saves a campaign's listening settings; false when there is no such campaign. */
+    async saveSettings (campaignId: string, s: { instances: string[] }): Promise<boolean> {
+      const res = await pool.query('UPDATE campaigns SET listening_instances = $2, updated_at = now() WHERE id = $1', [campaignId, s.instances])
+      return (res.rowCount ?? 0) > 0
+    },
+
     /** The cursor row of one source, or null. */
     async cursor (source: string): Promise<CursorRow | null> {
       return (await this.cursors(source))[0] ?? null

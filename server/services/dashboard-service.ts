@@ -57,6 +57,8 @@ export interface NetworksPart {
   targets: Array<{ id: string, name: string, count: number }>
   hours: Bucket[]
   feed: Array<{ id: number, network: string, url: string, authorHandle: string, authorName: string, text: string, postedAt: string, selected: boolean }>
+  /** the Mastodon instances watched */
+  settings: { instances: string[] }
 }
 
 export const FEED_SIZE = 20
@@ -111,9 +113,9 @@ export function createDashboardService ({ pool, milestoneRepo, networkPostRepo }
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
     const [campaign, counts, targets, variants, milestones, plan, answers, postCounts, feed] = await Promise.all([
-      pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null }>({
+      pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null, listening_instances: string[] }>({
         name: 'dashboard-campaign',
-        text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title
+        text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title, c.listening_instances
                FROM campaigns c LEFT JOIN campaign_texts t ON t.campaign_id = c.id AND t.locale = c.default_locale WHERE c.id = $1`,
         values: [campaignId]
       }),
@@ -194,7 +196,8 @@ export function createDashboardService ({ pool, milestoneRepo, networkPostRepo }
         targets: targets.rows.map((t) => ({ id: t.id, name: t.name, count: postCounts.get(`target|${t.id}`) ?? 0 })).filter((t) => t.count > 0)
           .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
         hours: series(new Map([...postCounts].filter(([k]) => k.startsWith('hour|')).map(([k, n]) => [k.slice(5), n])), now, HOURS, HOUR, hourKey),
-        feed: feed.map((p) => ({ id: p.id, network: p.network, url: p.url, authorHandle: p.authorHandle, authorName: p.authorName, text: p.text, postedAt: p.postedAt, selected: p.selected }))
+        feed: feed.map((p) => ({ id: p.id, network: p.network, url: p.url, authorHandle: p.authorHandle, authorName: p.authorName, text: p.text, postedAt: p.postedAt, selected: p.selected })),
+        settings: { instances: c.listening_instances }
       },
       updatedAt: new Date(now).toISOString()
     }

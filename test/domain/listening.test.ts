@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   addressAllowed, instanceHost, matchBlueskyPost, matchMastodonStatus, newerId, nextPollAt, normalizeAcct, normalizeTag, outboundProblem,
-  parseRetryAfter, rawPrefilter, sourceHealth, statusText, type WatchedCampaign
+  parseInstances, parseRetryAfter, rawPrefilter, sourceHealth, statusText, type WatchedCampaign
 } from '../../server/domain/listening.ts'
 
 const watch: WatchedCampaign[] = [
@@ -145,5 +145,16 @@ describe('listening health', () => {
   it('calls a Mastodon source stalled only when its poll is long overdue', () => {
     expect(sourceHealth(row({ source: 'mastodon:a:b', nextPollAt: new Date(now - 60_000) }), now).stalled).toBe(false)
     expect(sourceHealth(row({ source: 'mastodon:a:b', nextPollAt: new Date(now - 3_600_000) }), now).stalled).toBe(true)
+  })
+})
+
+describe('the campaign\'s Mastodon instances', () => {
+  it('reads one per line or separated by commas, drops repeats and schemes', () => {
+    expect(parseInstances('mastodon.social\nhttps://MSTDN.social/, mastodon.social  climat.social')).toEqual({ ok: true, instances: ['mastodon.social', 'mstdn.social', 'climat.social'] })
+    expect(parseInstances('  ')).toEqual({ ok: true, instances: [] })
+  })
+  it('refuses what is not a host name, and more than twenty', () => {
+    expect(parseInstances('mastodon.social\nnot_a host/x')).toEqual({ ok: false, error: 'invalid', value: 'not_a' })
+    expect(parseInstances(Array.from({ length: 21 }, (_, i) => `i${i}.example`).join('\n'))).toEqual({ ok: false, error: 'tooMany' })
   })
 })

@@ -107,4 +107,21 @@ describe('dashboard: on the networks', () => {
     expect(pdf.statusCode).toBe(200)
     expect(pdf.headers['content-type']).toMatch(/application\/pdf/)
   })
+
+  it('lets an editor set the Mastodon instances to watch, refusing what is not a host name with a 400 that says what to do', async () => {
+    const save = (who: SignedIn, instances: string) => t.app.inject({
+      method: 'POST', url: `/admin/campaigns/${c.id}/listening`, headers: { ...who.headers, 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' }, payload: new URLSearchParams({ _csrf: who.csrf, instances }).toString()
+    })
+    const page = await t.app.inject({ url: `/admin/campaigns/${c.id}`, headers: { 'accept-language': 'en', ...editor.headers } })
+    expect(page.body).toMatch(/<textarea[^>]*name="instances"[^>]*>mastodon\.social\nmastodon\.online\nmstdn\.social<\/textarea>/)
+    expect((await save(viewer, 'climat.social')).statusCode).toBe(403)
+    const bad = await save(editor, 'climat.social\nhttp://x y')
+    expect(bad.statusCode).toBe(400)
+    expect(pageText(bad.body)).toContain('"http://x" is not an instance\'s host name. Write one host name per line')
+    const res = await save(editor, 'Climat.Social\nhttps://mastodon.social/\nclimat.social')
+    expect(res.statusCode).toBe(303)
+    expect(await t.deps.networkPostRepo.settings(c.id)).toEqual({ instances: ['climat.social', 'mastodon.social'] })
+    const json = (await t.app.inject({ url: `/admin/campaigns/${c.id}/dashboard.json`, headers: viewer.headers })).json()
+    expect(json.networks.settings).toEqual({ instances: ['climat.social', 'mastodon.social'] })
+  })
 })
