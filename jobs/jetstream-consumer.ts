@@ -39,7 +39,7 @@ interface Pending { did: string, rkey: string, timeUs: number, record: BlueskyPo
 export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, url, allowHosts, onPosts, onError, overlapUs = 2_000_000, flushMs = 100, lockPollMs = 1_000, stallMs = 60_000, maxBackoffMs = 60_000 }: {
   databaseUrl: string
   repo: Pick<NetworkPostRepo, 'applyBatch' | 'cursor' | 'saveCursor' | 'blueskyUris'>
-  watch: { get: () => WatchedCampaign[], onChange: (fn: (w: WatchedCampaign[]) => void) => void }
+  watch: { get: () => WatchedCampaign[], isLoaded: () => boolean, onChange: (fn: (w: WatchedCampaign[]) => void) => void }
   directory: Pick<BlueskyDirectory, 'authors'>
   url: string
   allowHosts: readonly string[]
@@ -219,6 +219,8 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
 
   async function run (): Promise<void> {
     if (stopped) return
+    // Reading before the campaigns are known would let the cursor pass matching posts by.
+    if (!watch.isLoaded()) { later(lockPollMs); return }
     if (!(await takeLock())) { later(lockPollMs); return }
     if (stopped) return
     known = new Set(await repo.blueskyUris())

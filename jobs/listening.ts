@@ -25,7 +25,8 @@ export async function startListening (deps: Deps, { retentionEveryMs = 3_600_000
   const { config, outageLog } = deps
   const directory = createBlueskyDirectory({ appviewUrl: config.blueskyAppviewUrl, allowHosts: config.outboundAllowHosts })
   const watch = createListeningWatch({ pool: deps.pool, directory, onError: (err) => outageLog('listening-watch', `listening: ${err.message}`) })
-  await watch.start()
+  // Not awaited: resolving the targets' handles may take a while on a slow AppView, and the worker's queues must not wait.
+  watch.start().catch(() => {})
   const onPosts = (inserted: StoredPost[], deleted: StoredPost[], edited?: string[]) => announcePosts(deps, inserted, deleted, edited)
   const jetstream = createJetstreamConsumer({
     databaseUrl: config.databaseUrl,

@@ -54,7 +54,7 @@ export function getJson (url: string, { allowHosts, headers = {}, timeoutMs = 10
     const request = checked.url.protocol === 'https:' ? httpsRequest : httpRequest
     const req = request(checked.url, {
       method: 'GET',
-      headers: { accept: 'application/json', 'user-agent': 'Bouteille (campaign listening; +https://github.com/)', ...headers },
+      headers: { accept: 'application/json', 'user-agent': 'Bouteille (campaign listening)', ...headers },
       lookup: checked.lookup as never,
       timeout: timeoutMs
     }, (res) => {

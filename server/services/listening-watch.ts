@@ -90,6 +90,7 @@ export function createListeningWatch ({ pool, directory, refreshMs = 30_000, onE
   onError?: (err: Error) => void
 }) {
   let current: ListenedCampaign[] = []
+  let loaded = false
   const listeners = new Set<(w: ListenedCampaign[]) => void>()
   let timer: NodeJS.Timeout | null = null
   let loading: Promise<ListenedCampaign[]> | null = null
@@ -123,6 +124,7 @@ export function createListeningWatch ({ pool, directory, refreshMs = 30_000, onE
     loading ??= read().then((w) => {
       const changed = JSON.stringify(w) !== JSON.stringify(current)
       current = w
+      loaded = true
       if (changed) for (const l of listeners) l(w)
       return w
     }).finally(() => { loading = null })
@@ -132,6 +134,8 @@ export function createListeningWatch ({ pool, directory, refreshMs = 30_000, onE
   return {
     /** The current list (empty before the first read). */
     get: (): ListenedCampaign[] => current,
+    /** Whether the list was read at least once (before that, an empty list means "not known yet"). */
+    isLoaded: (): boolean => loaded,
     /** Reads the list now. */
     refresh,
     /** Hears every change of the list. */
