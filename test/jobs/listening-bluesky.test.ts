@@ -196,6 +196,7 @@ describe('listening on Bluesky (Jetstream)', () => {
   it('refuses a plain ws:// Jetstream that is not in OUTBOUND_ALLOW_HOSTS, and says so', async () => {
     const directory = createBlueskyDirectory({ appviewUrl: appview.url, allowHosts: [] })
     const watch = createListeningWatch({ pool: t.deps.pool, directory })
+    await watch.start()
     const errors: string[] = []
     const before = jet.connections.length
     const jc = createJetstreamConsumer({
@@ -207,6 +208,7 @@ describe('listening on Bluesky (Jetstream)', () => {
       expect(jet.connections.length).toBe(before)
       expect((await t.deps.networkPostRepo.cursor(JETSTREAM_SOURCE))?.status).toBe('refused')
     } finally {
+      watch.stop()
       await jc.close()
     }
   })
