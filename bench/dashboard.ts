@@ -10,6 +10,7 @@ import { createDb, runMigrations } from '../server/db/client.ts'
 import { createAuthService } from '../server/services/auth-service.ts'
 import { createActionRepo } from '../server/repos/action-repo.ts'
 import { createMilestoneRepo } from '../server/repos/milestone-repo.ts'
+import { createNetworkPostRepo } from '../server/repos/network-post-repo.ts'
 import { createDashboardService } from '../server/services/dashboard-service.ts'
 import { log } from './compare.ts'
 import type { NoiseGuard } from './quiet.ts'
@@ -205,7 +206,7 @@ export async function dashboardScenario (opts: { quick: boolean }, noise: NoiseG
   const pool = new pg.Pool({ connectionString: db.url, max: 2 })
   const reads: number[] = []
   try {
-    const service = createDashboardService({ pool, milestoneRepo: createMilestoneRepo(pool) })
+    const service = createDashboardService({ pool, milestoneRepo: createMilestoneRepo(pool), networkPostRepo: createNetworkPostRepo(pool) })
     for (let i = 0; i < (opts.quick ? 30 : 100); i++) {
       const t0 = performance.now()
       await service.read(db.campaignId)

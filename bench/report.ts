@@ -5,6 +5,7 @@ import type { BenchOptions } from './options.ts'
 import type { Comparison } from './compare.ts'
 import type { ClickToEvent, FixedRate, OpenStreams, PageComparison } from './scenarios.ts'
 import type { DashboardResult } from './dashboard.ts'
+import type { ListeningResult } from './listening.ts'
 
 /** Everything one bench run measured (also written as JSON). */
 export interface Results {
@@ -21,6 +22,7 @@ export interface Results {
   sse?: ClickToEvent
   streams?: OpenStreams
   dashboard?: DashboardResult
+  listening?: ListeningResult
   /** measurements that another workload disturbed */
   warnings: string[]
   error?: string
@@ -91,6 +93,13 @@ function rows (r: Results): Row[] {
     out.push([`  while ${d.actionsPerSecond} actions/s, ${d.connections} connections`, `${d.page.count} pages, ${d.json.count} JSON`, '', ''])
     out.push(['  one read of the counters p50 / p95 / p99', `${ms(d.read.p50)} / ${ms(d.read.p95)} / ${ms(d.read.p99)}`, '', ''])
   }
+  if (r.listening) {
+    const l = r.listening
+    out.push([`Listening: firehose events read (${l.events.toLocaleString('en-US')}, 1 in 1,000 matching)`, rps(l.eventsPerSecond), '≥ 5,000/s', verdict(l.eventsPerSecond >= 5_000)])
+    out.push(['  naive consumer (JSON.parse every event)', `${rps(l.naivePerSecond)} (ours ${(l.eventsPerSecond / l.naivePerSecond).toFixed(1)}×)`, '(baseline)', ''])
+    out.push([`  at ${rps(l.rate)}: matching post → dashboard stream max`, ms(l.latency.max), '< 1 s', verdict(l.pass)])
+    out.push(['  p50 / p99; posts seen', `${ms(l.latency.p50)} / ${ms(l.latency.p99)}; ${l.seen} of ${l.matching}`, '', ''])
+  }
   return out
 }
 
@@ -119,7 +128,7 @@ export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
   const embed = !r.embed || 'skipped' in r.embed || r.embed.pass
   const langs = Object.values(r.pageLangs ?? {}).every((c) => c.pass)
-  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
+  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true) && (r.listening?.pass ?? true)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

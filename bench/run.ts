@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=page,action,sse,streams,dashboard] [-- --runs=N] [-- --profile]
+// npm run bench [-- --quick] [-- --only=page,action,sse,streams,dashboard,listening] [-- --runs=N] [-- --profile]
 // Measures the app against bare Fastify baselines started here, each server in its own child process; see options.ts.
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -11,6 +11,7 @@ import { actionScenario, pageScenario, sseScenario, streamsScenario } from './sc
 import { embedScenario } from './embed.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
 import { pageLangsScenario } from './page-langs.ts'
+import { listeningScenario } from './listening.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
 
@@ -76,6 +77,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     extraPrefixes.push(dashApp.redisPrefix)
     results.dashboard = await dashboardScenario(opts, noise, dashApp.origin, db)
   }
+  if (opts.only.has('listening')) results.listening = await listeningScenario(opts)
 }
 
 /** Runs the bench; prints the table on stdout and writes bench/results/latest.json. */

@@ -6,6 +6,7 @@ import { runTransitionJob } from './lifecycle-job.ts'
 import { notifyMilestone } from './milestone-job.ts'
 import { enqueueMilestoneNotice, enqueueTally, type JobPayloads } from '../server/queues.ts'
 import { reconcileCounts } from './reconcile-job.ts'
+import { startListening } from './listening.ts'
 import { tallyCampaign } from './tally-job.ts'
 
 type CountsJob = Job<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, string>
@@ -130,9 +131,13 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   const noticeTimer = setInterval(() => { sweepNotices().catch(() => {}) }, Math.max(sweepMs, 30_000))
   const reconcileTimer = setInterval(() => { askReconcile().catch(() => {}) }, Math.min(config.reconcileIntervalMs, 60_000))
 
-  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "notify", "lifecycle" and "delivery"`)
+  // Listening: the Jetstream subscription (one worker holds it) and the Mastodon polls; off with LISTENING=off.
+  const listening = config.listening ? await startListening(deps) : null
+
+  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "notify", "lifecycle" and "delivery"${listening ? ', listening on Bluesky and Mastodon' : ''}`)
   return {
     async close () {
+      await listening?.close()
       clearInterval(sweepTimer)
       clearInterval(noticeTimer)
       clearInterval(reconcileTimer)

@@ -49,6 +49,16 @@ export interface Config {
   deliveryRetryDelayMs: number
   /** tries per dossier e-mail before it is recorded as failed */
   deliveryAttempts: number
+  /** the worker follows Bluesky's Jetstream and Mastodon tag timelines for the campaigns' hashtags and targets */
+  listening: boolean
+  /** Bluesky's Jetstream subscribe endpoint (wss://) */
+  jetstreamUrl: string
+  /** a Bluesky AppView answering com.atproto.identity.resolveHandle (https://) */
+  blueskyAppviewUrl: string
+  /** hosts (lower case, optionally host:port) allowed over plain ws:// / http:// or on private addresses: tests and development only */
+  outboundAllowHosts: string[]
+  /** days after a campaign closes before its listened posts are deleted */
+  networkPostsRetentionDays: number
 }
 
 export class ConfigError extends Error {}
@@ -108,6 +118,17 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
   const mailFrom = env.MAIL_FROM || 'Bouteille <bouteille@localhost>'
   if (!/^[^\r\n<>]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(mailFrom)) problems.push(`MAIL_FROM must be an address, optionally with a name: "Campaign team <team@example.org>" (got "${mailFrom}").`)
 
+  const outboundAllowHosts = (env.OUTBOUND_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+  for (const h of outboundAllowHosts) if (!/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/.test(h)) problems.push(`OUTBOUND_ALLOW_HOSTS must list host names or addresses, optionally with :port, separated by commas (got "${h}").`)
+  const outbound = (name: string, fallback: string, secure: string, plain: string): string => {
+    const value = url(name, fallback, [secure, plain])!
+    const u = new URL(value)
+    if (u.protocol === plain && !outboundAllowHosts.includes(u.hostname.toLowerCase()) && !outboundAllowHosts.includes(u.host.toLowerCase())) {
+      problems.push(`${name} must use ${secure}// (plain ${plain}// only for a host listed in OUTBOUND_ALLOW_HOSTS, meant for tests and development; got "${value}").`)
+    }
+    return value
+  }
+
   const config: Config = {
     port,
     host,
@@ -135,7 +156,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     smtpUrl,
     mailFrom,
     deliveryRetryDelayMs: int('DELIVERY_RETRY_DELAY_MS', 60_000, 100, 86_400_000),
-    deliveryAttempts: int('DELIVERY_ATTEMPTS', 6, 1, 50)
+    deliveryAttempts: int('DELIVERY_ATTEMPTS', 6, 1, 50),
+    listening: bool('LISTENING', true),
+    jetstreamUrl: outbound('JETSTREAM_URL', 'wss://jetstream2.us-east.bsky.network/subscribe', 'wss:', 'ws:'),
+    blueskyAppviewUrl: outbound('BLUESKY_APPVIEW_URL', 'https://public.api.bsky.app', 'https:', 'http:').replace(/\/+$/, ''),
+    outboundAllowHosts,
+    networkPostsRetentionDays: int('NETWORK_POSTS_RETENTION_DAYS', 90, 1, 3650)
   }
   if (problems.length > 0) {
     throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)

@@ -7,6 +7,8 @@ import { createQueues, createTallyRequester } from './queues.ts'
 import { createActionRepo } from './repos/action-repo.ts'
 import { createCampaignRepo } from './repos/campaign-repo.ts'
 import { createMilestoneRepo } from './repos/milestone-repo.ts'
+import { createNetworkPostRepo } from './repos/network-post-repo.ts'
+import { createListeningService } from './services/listening-service.ts'
 import { createDashboardHub } from './services/dashboard-hub.ts'
 import { createDashboardService } from './services/dashboard-service.ts'
 import { createPostAnswerService } from './services/post-answer-service.ts'
@@ -76,7 +78,8 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const progressService = createProgressService({ db, actionRepo, redis, channels })
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
   const milestoneRepo = createMilestoneRepo(pool)
-  const dashboardService = createDashboardService({ pool, milestoneRepo })
+  const networkPostRepo = createNetworkPostRepo(pool)
+  const dashboardService = createDashboardService({ pool, milestoneRepo, networkPostRepo })
   const postAnswers = createPostAnswerService({ db, redis, channels, onPublishError: (err) => outageLog('post-answer-publish', `answer counted, dashboards not told: ${err.message}`) })
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
@@ -102,8 +105,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
     await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
   }
-  const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}` })
+  const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}`, networkPosts: networkPostRepo })
   const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
+  const listening = createListeningService({ repo: networkPostRepo, audit, redis, channels })
   const bottle = createBottleService({
     db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign, recounted: (id) => progressService.publish(id)
   })
@@ -126,6 +130,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     progressService,
     progressHub,
     milestoneRepo,
+    networkPostRepo,
     dashboardService,
     dashboardHub,
     catalog,
@@ -146,6 +151,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     bottleHub,
     bottle,
     postAnswers,
+    listening,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

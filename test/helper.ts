@@ -57,6 +57,8 @@ export function testEnv (databaseUrl: string, prefix: string, extra: Record<stri
     ACTION_RATE_LIMIT: '0',
     PUBLIC_URL: 'http://bouteille.test',
     TALLY_INTERVAL_MS: '100',
+    // No test reaches the real networks: listening is off unless a test turns it on against its local fakes.
+    LISTENING: 'off',
     ...extra
   }
 }

@@ -32,7 +32,9 @@ export const campaigns = pgTable('campaigns', {
   embedOrigins: text('embed_origins').array().notNull().default(sql`'{}'`),
   // The languages the campaign speaks (BCP 47, canonical), in the editor's order. Empty for a campaign from before
   // the column: its languages are those of its texts, the default first (domain/languages.ts campaignLanguages).
-  languages: text('languages').array().notNull().default(sql`'{}'`)
+  languages: text('languages').array().notNull().default(sql`'{}'`),
+  // Listening: the Mastodon instances whose tag timelines are polled for the campaign's hashtags (host names).
+  listeningInstances: text('listening_instances').array().notNull().default(sql`'{mastodon.social,mastodon.online,mstdn.social}'`)
 })
 
 // One row per campaign and locale: everything a supporter reads.
@@ -342,3 +344,58 @@ export const milestones = pgTable('milestones', {
   uniqueIndex('milestones_threshold_idx').on(t.campaignId, t.threshold),
   index('milestones_mail_pending_idx').on(t.id).where(sql`${t.mailStatus} = 'pending'`)
 ])
+
+// ---- Listening (issue 15): public posts seen on Bluesky and Mastodon that carry a campaign's hashtag or mention a target.
+
+export const postNetwork = pgEnum('post_network', ['bluesky', 'mastodon'])
+export type PostNetwork = (typeof postNetwork.enumValues)[number]
+
+// Only what the team is shown (data minimisation): deleted on the network, deleted here; removed N days after the campaign closes.
+export const networkPosts = pgTable('network_posts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  network: postNetwork('network').notNull(),
+  // Bluesky: at://did/app.bsky.feed.post/rkey; Mastodon: the status's ActivityPub uri (the same through every instance).
+  uri: text('uri').notNull(),
+  url: text('url').notNull(),
+  authorHandle: text('author_handle').notNull(),
+  authorName: text('author_name').notNull().default(''),
+  text: text('text').notNull(),
+  language: text('language'),
+  postedAt: timestamp('posted_at', { withTimezone: true }).notNull(),
+  matchedTags: text('matched_tags').array().notNull().default(sql`'{}'`),
+  matchedTargets: uuid('matched_targets').array().notNull().default(sql`'{}'`),
+  // Mastodon: where the status was first seen and its id there, to re-check it for edits and deletion.
+  sourceInstance: text('source_instance'),
+  sourceId: text('source_id'),
+  checkedAt: timestamp('checked_at', { withTimezone: true }),
+  // Kept in the bottle's selection by an editor, so the dossier quotes it.
+  selectedAt: timestamp('selected_at', { withTimezone: true }),
+  selectedBy: uuid('selected_by').references(() => users.id, { onDelete: 'set null' }),
+  seenAt: timestamp('seen_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [
+  uniqueIndex('network_posts_uri_idx').on(t.campaignId, t.uri),
+  index('network_posts_uri_only_idx').on(t.uri),
+  index('network_posts_feed_idx').on(t.campaignId, t.postedAt)
+])
+
+// Derived counters of network_posts, kept in the transaction that inserts or deletes a post (rebuildable from the rows).
+// dimension: total | network | target (key: target id) | target-network (key: target id:network) | hour (key: 2026-12-04T09:00Z)
+export const networkPostCounts = pgTable('network_post_counts', {
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  dimension: text('dimension').notNull(),
+  key: text('key').notNull(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.campaignId, t.dimension, t.key] })])
+
+// Where each listening source stands: the Jetstream cursor (time_us), and per Mastodon instance and tag the since_id,
+// the last answer and when it may be asked again.
+export const listeningCursors = pgTable('listening_cursors', {
+  source: text('source').primaryKey(),
+  cursor: text('cursor'),
+  status: text('status').notNull().default('ok'),
+  lastError: text('last_error'),
+  nextPollAt: timestamp('next_poll_at', { withTimezone: true }),
+  lastEventAt: timestamp('last_event_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})

@@ -21,6 +21,8 @@ export interface DossierData {
   approvedTotal: number
   /** when the dossier was built */
   at: Date
+  /** Listening: public posts on Bluesky and Mastodon addressed to this target, and the ones the team selected to quote */
+  publicPosts?: { count: number, quotes: Array<{ network: 'bluesky' | 'mastodon', text: string, authorHandle: string, url: string, postedAt: Date }> }
 }
 
 /** The dossier as its two renderings (HTML and PDF) show it: every text already in the dossier's language. */
@@ -37,6 +39,9 @@ export interface DossierView {
   channels: Array<{ channel: Channel, label: string, count: number, countText: string }>
   messages: Array<{ text: string, signature: string | null, featured: boolean, date: string }>
   moreText: string | null
+  /** "N public posts addressed to you on Bluesky and Mastodon", or null when there is none */
+  publicPostsText: string | null
+  quotes: Array<{ text: string, source: string, url: string }>
   t: {
     kicker: string
     for: string
@@ -51,6 +56,7 @@ export interface DossierView {
     /** "Page {page} of {pages}" with the placeholders left in */
     page: string
     lossy: string
+    quotesHeading: string
   }
 }
 
@@ -90,6 +96,12 @@ export function dossierView (data: DossierData, tr: Translator): DossierView {
     channels: DOSSIER_CHANNELS.map((channel) => ({ channel, label: tr.t(`delivery.channels.${channel}`), count: data.counts[channel] ?? 0, countText: tr.n(data.counts[channel] ?? 0) })),
     messages: data.messages.map((m) => ({ text: m.text, signature: signatureOf(m), featured: m.featured, date: formatDate(m.createdAt, tr.locale, tz, false) })),
     moreText: more > 0 ? tr.t('delivery.dossier.more', { count: more, shown: data.messages.length }) : null,
+    publicPostsText: data.publicPosts?.count ? tr.t('delivery.dossier.publicPosts', { count: data.publicPosts.count }) : null,
+    quotes: (data.publicPosts?.quotes ?? []).map((q) => ({
+      text: q.text,
+      source: tr.t('delivery.dossier.quoteSource', { handle: q.authorHandle, network: tr.t(`delivery.channels.${q.network}`), date: formatDate(q.postedAt, tr.locale, tz, false) }),
+      url: q.url
+    })),
     t: {
       kicker: tr.t('delivery.dossier.kicker'),
       for: tr.t('delivery.dossier.for', { name: data.target.name }),
@@ -102,7 +114,8 @@ export function dossierView (data: DossierData, tr: Translator): DossierView {
       featured: tr.t('delivery.dossier.featured'),
       footer: tr.t('delivery.dossier.footer', { link: data.campaign.link }),
       page: tr.t('delivery.dossier.page'),
-      lossy: tr.t('delivery.dossier.lossy')
+      lossy: tr.t('delivery.dossier.lossy'),
+      quotesHeading: tr.t('delivery.dossier.quotesHeading')
     }
   }
 }

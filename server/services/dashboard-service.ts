@@ -3,6 +3,7 @@ import { currentGoal, percentOf } from '../domain/goals.ts'
 import { nextMilestone, type MilestoneKind, type MilestonePlan, type Threshold } from '../domain/milestones.ts'
 import type { MilestoneRepo } from '../repos/milestone-repo.ts'
 import type { CampaignStatus } from '../db/schema.ts'
+import type { NetworkPostRepo } from '../repos/network-post-repo.ts'
 
 export const MINUTES = 60
 export const HOURS = 48
@@ -44,8 +45,23 @@ export interface Dashboard {
   milestones: Array<{ threshold: number, kind: MilestoneKind, percent: number | null, goal: number, reachedAt: string, mailStatus: string }>
   next: Threshold | null
   plan: MilestonePlan
+  /** Listening: public posts seen on the networks, against the intents opened (X: intents only, it cannot be read) */
+  networks: NetworksPart
   updatedAt: string
 }
+
+/** The dashboard's "On the networks" section. */
+export interface NetworksPart {
+  total: number
+  byNetwork: Array<{ network: 'bluesky' | 'mastodon' | 'x', posts: number | null, intents: number }>
+  targets: Array<{ id: string, name: string, count: number }>
+  hours: Bucket[]
+  feed: Array<{ id: number, network: string, url: string, authorHandle: string, authorName: string, text: string, postedAt: string, selected: boolean }>
+  /** the Mastodon instances watched */
+  settings: { instances: string[] }
+}
+
+export const FEED_SIZE = 20
 
 const minuteKey = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z'
 const hourKey = (ms: number): string => new Date(ms).toISOString().slice(0, 13) + ':00Z'
@@ -92,14 +108,14 @@ export function verdictOf (total: number, baseGoal: number, goal: number, lastHo
 export type DashboardService = ReturnType<typeof createDashboardService>
 
 /** Reads a campaign's dashboard from the aggregate tables only (counters, milestones), never from the action rows. */
-export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool, milestoneRepo: Pick<MilestoneRepo, 'list' | 'plan'> }) {
+export function createDashboardService ({ pool, milestoneRepo, networkPostRepo }: { pool: pg.Pool, milestoneRepo: Pick<MilestoneRepo, 'list' | 'plan'>, networkPostRepo: Pick<NetworkPostRepo, 'counts' | 'feed'> }) {
   async function read (campaignId: string, now = Date.now()): Promise<Dashboard | null> {
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
-    const [campaign, counts, targets, variants, milestones, plan, answers] = await Promise.all([
-      pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null }>({
+    const [campaign, counts, targets, variants, milestones, plan, answers, postCounts, feed] = await Promise.all([
+      pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null, listening_instances: string[] }>({
         name: 'dashboard-campaign',
-        text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title
+        text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title, c.listening_instances
                FROM campaigns c LEFT JOIN campaign_texts t ON t.campaign_id = c.id AND t.locale = c.default_locale WHERE c.id = $1`,
         values: [campaignId]
       }),
@@ -128,7 +144,9 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
         name: 'dashboard-post-answers',
         text: 'SELECT channel, posted, count FROM post_answers WHERE campaign_id = $1',
         values: [campaignId]
-      })
+      }),
+      networkPostRepo.counts(campaignId),
+      networkPostRepo.feed(campaignId, FEED_SIZE)
     ])
     const c = campaign.rows[0]
     if (!c) return null
@@ -170,6 +188,17 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       milestones: milestones.map((m) => ({ threshold: m.threshold, kind: m.kind, percent: m.percent, goal: m.goal, reachedAt: m.reachedAt.toISOString(), mailStatus: m.mailStatus })),
       next: nextMilestone(total, c.goal, plan),
       plan,
+      networks: {
+        total: postCounts.get('total|') ?? 0,
+        byNetwork: (['bluesky', 'mastodon', 'x'] as const).map((network) => ({
+          network, posts: network === 'x' ? null : postCounts.get(`network|${network}`) ?? 0, intents: dims.channel!.get(network) ?? 0
+        })),
+        targets: targets.rows.map((t) => ({ id: t.id, name: t.name, count: postCounts.get(`target|${t.id}`) ?? 0 })).filter((t) => t.count > 0)
+          .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name)),
+        hours: series(new Map([...postCounts].filter(([k]) => k.startsWith('hour|')).map(([k, n]) => [k.slice(5), n])), now, HOURS, HOUR, hourKey),
+        feed: feed.map((p) => ({ id: p.id, network: p.network, url: p.url, authorHandle: p.authorHandle, authorName: p.authorName, text: p.text, postedAt: p.postedAt, selected: p.selected })),
+        settings: { instances: c.listening_instances }
+      },
       updatedAt: new Date(now).toISOString()
     }
   }

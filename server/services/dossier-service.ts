@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts'
 import { actions, bottleMessages, campaigns, campaignTexts, targets, type Channel } from '../db/schema.ts'
 import { DOSSIER_CHANNELS, DOSSIER_MESSAGE_CAP, dossierView, pdfText, type DossierData, type DossierView } from '../domain/dossier.ts'
 import { countryName, type I18n, type Translator } from '../i18n.ts'
+import type { NetworkPostRepo } from '../repos/network-post-repo.ts'
 
 const VIEWS = fileURLToPath(new URL('../../views', import.meta.url))
 
@@ -18,7 +19,13 @@ export type DossierService = ReturnType<typeof createDossierService>
  * Builds a target's dossier: the data from PostgreSQL (approved bottle messages, featured first then newest, and
  * the actions addressed to the target per channel), then the same content as a print-ready HTML page and a PDF.
  */
-export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n: I18n, campaignLink: (c: { slug: string }) => string }) {
+export function createDossierService ({ db, i18n, campaignLink, networkPosts }: {
+  db: Db
+  i18n: I18n
+  campaignLink: (c: { slug: string }) => string
+  /** listening: public posts addressed to a target (from the counters) and the selected ones to quote */
+  networkPosts?: Pick<NetworkPostRepo, 'counts' | 'selected'>
+}) {
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true, autoTrim: [false, 'nl'] })
 
   /** The dossier's language: the campaign's default one (the team addresses the targets in it). */
@@ -48,6 +55,14 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
     }).from(bottleMessages).where(approved).orderBy(desc(bottleMessages.featured), desc(bottleMessages.createdAt), desc(bottleMessages.id)).limit(DOSSIER_MESSAGE_CAP)
     const [{ n: approvedTotal } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(bottleMessages).where(approved)
     const locale = c.defaultLocale
+    let publicPosts: DossierData['publicPosts']
+    if (networkPosts) {
+      const [postCounts, selected] = await Promise.all([networkPosts.counts(campaignId), networkPosts.selected(campaignId)])
+      // Quoted: the selected posts that mention this target, or that mention no target (the hashtag alone).
+      const quotes = selected.filter((q) => q.matchedTargets.length === 0 || q.matchedTargets.includes(targetId))
+        .map((q) => ({ network: q.network, text: q.text, authorHandle: q.authorHandle, url: q.url, postedAt: new Date(q.postedAt) }))
+      publicPosts = { count: postCounts.get(`target|${targetId}`) ?? 0, quotes }
+    }
     return {
       locale,
       data: {
@@ -56,7 +71,8 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
         counts,
         messages: rows,
         approvedTotal: Number(approvedTotal),
-        at
+        at,
+        publicPosts
       }
     }
   }
@@ -130,6 +146,7 @@ export async function renderPdf (view: DossierView): Promise<Buffer> {
   if (view.pitch) doc.moveDown(1).font('Helvetica').fontSize(11.5).fillColor(INK).text(p(view.pitch), { width, lineGap: 2 })
   doc.moveDown(1.4)
   doc.font('Helvetica-Bold').fontSize(17).fillColor(INK).text(p(view.totalText), { width })
+  if (view.publicPostsText) doc.moveDown(0.3).font('Helvetica-Bold').fontSize(12.5).fillColor(ACCENT).text(p(view.publicPostsText), { width })
   doc.moveDown(0.6)
   doc.font('Helvetica').fontSize(10).fillColor(MUTED).text(p(view.t.countsHeading), { width })
   doc.moveDown(0.4)
@@ -171,6 +188,19 @@ export async function renderPdf (view: DossierView): Promise<Buffer> {
     doc.moveDown(1)
   }
   if (view.moreText) doc.font('Helvetica').fontSize(10.5).fillColor(MUTED).text(p(view.moreText), left, doc.y, { width })
+  if (view.quotes.length) {
+    doc.moveDown(1).font('Helvetica-Bold').fontSize(15).fillColor(INK).text(p(view.t.quotesHeading), left, doc.y, { width })
+    doc.moveDown(0.5)
+    for (const q of view.quotes) {
+      const body = pdfText(q.text)
+      anyLossy ||= body.lossy
+      if (doc.y + 60 > bottom()) doc.addPage()
+      doc.font('Helvetica').fontSize(11.5).fillColor(INK).text(body.text, left + 14, doc.y, { width: width - 14, lineGap: 1.5 })
+      doc.font('Helvetica-Oblique').fontSize(9.5).fillColor(MUTED).text(`${p(q.source)} · ${p(q.url)}`, left + 14, doc.y + 2, { width: width - 14 })
+      doc.x = left
+      doc.moveDown(1)
+    }
+  }
   if (anyLossy) doc.moveDown(0.5).font('Helvetica').fontSize(9.5).fillColor(MUTED).text(p(view.t.lossy), left, doc.y, { width })
 
   // Page numbers and the footer on every page, written once the page count is known.

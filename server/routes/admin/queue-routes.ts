@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { JOB_ID_RE, QUEUE_STATES, QueuesUnavailable, createQueueHealth } from '../../services/queue-health-service.ts'
 import { formatDateTime, labelOr } from './format.ts'
+import { sourceHealth } from '../../domain/listening.ts'
+import type { Translator } from '../../i18n.ts'
 
 type QueueRequest = FastifyRequest<{ Params: { queue: string } }>
 type JobRequest = FastifyRequest<{ Params: { queue: string, jobId: string } }>
@@ -13,10 +15,31 @@ const PAGE = '/admin/queues'
 export async function queueRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const health = createQueueHealth({ queues: deps.queues as unknown as Record<string, Queue> })
 
-  function unavailable (reply: FastifyReply) {
+  // Listening's sources live in PostgreSQL: shown whether Redis answers or not.
+  async function listening (tr: Translator) {
+    const now = Date.now()
+    const rows = await deps.networkPostRepo.cursors().catch(() => [])
+    return {
+      enabled: deps.config.listening,
+      sources: rows.map((r) => {
+        const h = sourceHealth(r, now)
+        const [kind, instance, tag] = r.source.split(':')
+        return {
+          label: kind === 'mastodon' ? tr.t('admin.listening.queues.mastodon', { instance: instance ?? '', tag: tag ?? '' }) : tr.t('admin.listening.queues.jetstream'),
+          status: labelOr(tr, `admin.listening.queues.status.${r.status}`, r.status),
+          stalled: h.stalled,
+          lag: h.lagSeconds,
+          lastError: r.lastError,
+          next: r.nextPollAt ? { text: formatDateTime(tr.locale, r.nextPollAt), iso: r.nextPollAt.toISOString() } : null
+        }
+      })
+    }
+  }
+
+  async function unavailable (reply: FastifyReply) {
     const tr = reply.adminTranslator()
     reply.code(503).header('retry-after', '30')
-    return reply.adminView('admin/queues.eta', { title: tr.t('admin.queues.title'), unavailable: true, queues: [] })
+    return reply.adminView('admin/queues.eta', { title: tr.t('admin.queues.title'), unavailable: true, queues: [], listening: await listening(tr) })
   }
 
   const notFound = (reply: FastifyReply) => reply.sendError(404, 'errors.notFound.message', { back: { href: PAGE, labelKey: 'admin.queues.title' } })
@@ -38,6 +61,7 @@ export async function queueRoutes (app: FastifyInstance, { deps }: { deps: Deps 
       title: tr.t('admin.queues.title'),
       unavailable: false,
       readAt: formatDateTime(tr.locale, new Date()),
+      listening: await listening(tr),
       queues: queues.map((q) => ({
         name: q.name,
         // A queue added to the registry without a label here shows its name.
