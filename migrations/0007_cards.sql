@@ -1,0 +1,1 @@
+ALTER TABLE "campaign_texts" ADD COLUMN "summary" text DEFAULT '' NOT NULL;
