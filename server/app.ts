@@ -63,7 +63,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(security)
   await app.register(formbody, { bodyLimit: 32 * 1024 })
   await app.register(views)
-  await app.register(pages, { i18n: deps.i18n })
+  await app.register(pages, { i18n: deps.i18n, publicUrl: deps.config.publicUrl })
   await app.register(errors)
   await app.register(adminRoot, { i18n: deps.i18n })
   await app.register(fastifyStatic, { root: PUBLIC, prefix: '/assets/', maxAge: '7d', immutable: false, index: false })

@@ -14,11 +14,14 @@ declare module 'fastify' {
   }
   interface FastifyReply {
     /** Fields every page template needs, in the given language. */
-    pageBase: (tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string }) => PageBase
+    pageBase: (tr: Translator, meta: PageMeta) => PageBase
     /** Sends an error as a page or as {"error"} JSON, as the client prefers. */
     sendError: (status: number, key: string, opts?: { vars?: Record<string, string | number>, back?: { href: string, labelKey: string }, fallbackLocale?: string }) => FastifyReply
   }
 }
+
+/** A page's own head fields; alternates default to one per installed language of the page's path, when it has a canonical URL. */
+type PageMeta = { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string } & Pick<PageBase, 'alternates' | 'image'>
 
 const HEADINGS: Record<number, string> = {
   400: 'errors.badRequest.heading',
@@ -28,7 +31,7 @@ const HEADINGS: Record<number, string> = {
 }
 
 /** Language negotiation, the common page fields and error pages. */
-export default fp(async (app, { i18n }: { i18n: I18n }) => {
+export default fp(async (app, { i18n, publicUrl }: { i18n: I18n, publicUrl: string }) => {
   app.decorateRequest('locale', function (this: FastifyRequest, fallback = 'fr') {
     const q = this.query as Record<string, unknown> | undefined
     const lang = typeof q?.lang === 'string' ? q.lang : undefined
@@ -43,9 +46,20 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
     return html < 0 || json < html
   })
 
-  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string }): PageBase {
+  app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: PageMeta): PageBase {
     // A page shown in answer to a POST links its languages to the page itself, not to the form's target.
     const url = new URL(meta.path ?? this.request.url, 'http://x')
+    let alternates = meta.alternates
+    if (!alternates && meta.canonicalUrl) {
+      // Absolute, one per language (the page itself included), and x-default: the page without a language.
+      const alt = new URL(url.pathname + url.search, publicUrl)
+      alt.searchParams.delete('lang')
+      const xDefault = alt.href
+      alternates = [...i18n.locales.map((code) => {
+        alt.searchParams.set('lang', code)
+        return { hreflang: code, href: alt.href }
+      }), { hreflang: 'x-default', href: xDefault }]
+    }
     return {
       t: tr.t,
       n: tr.n,
@@ -57,7 +71,9 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
       nonce: meta.nonce ?? this.pageNonce(),
       title: meta.title,
       description: meta.description,
-      canonicalUrl: meta.canonicalUrl
+      canonicalUrl: meta.canonicalUrl,
+      alternates,
+      image: meta.image
     }
   })
 

@@ -15,6 +15,9 @@ import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
+import { previewMeta } from './previews.ts'
+import { campaignUrl } from '../../domain/reach-links.ts'
+import { withHashtags } from '../../domain/share-text.ts'
 import { openEventStream } from '../event-stream.ts'
 import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/security.ts'
 import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
@@ -104,8 +107,10 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     // The page's own links (language switch) carry only what the page reads, whatever else the URL held.
     const search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined)).toString()
     const path = `/c/${c.slug}${search ? `?${search}` : ''}`
+    // The live card's version follows `progress`, one of the cached page's deps: a page outlives no card.
+    const preview = previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr })
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
-      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
+      base: reply.pageBase(tr, { title: texts.title, ...preview, nonce, path: echo ? `/c/${c.slug}` : path }),
       tr,
       campaign: c,
       progress,
@@ -220,16 +225,18 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     if (!c) return reply
     const tr = i18n.translator(request.locale(c.defaultLocale))
     const texts = textsFor(c, tr.locale)
-    const link = actionService.campaignLink(c)
-    const shareText = `${texts.shareText || texts.title} ${texts.hashtags.map((h) => '#' + h).join(' ')} ${link}`.replace(/\s+/g, ' ').trim()
+    // Shared in the page's language: the preview a friend sees is in the language the supporter read.
+    const link = campaignUrl(deps.config.publicUrl, c.slug, { lang: tr.locale })
+    const shareText = `${withHashtags(texts.shareText || texts.title, texts.hashtags)} ${link}`.replace(/\s+/g, ' ').trim()
+    const progress = (await progressHub.get(c.id))?.progress
     const share: ThanksPageView['share'] = (['x', 'bluesky', 'threads', 'facebook', 'whatsapp', 'email'] as const).map((channel) => ({
       channel, label: tr.t(`share.${channel}`), href: SHARE_BASES[channel](shareText, link, texts.title)
     }))
     const via = typeof request.query.via === 'string' && c.channels.includes(request.query.via as never) ? request.query.via : ''
     const view: ThanksPageView = {
-      ...reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link }),
+      ...reply.pageBase(tr, { title: texts.title, ...previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr }) }),
       campaign: campaignView(c, tr.locale, link),
-      progress: progressView((await progressHub.get(c.id))?.progress, c),
+      progress: progressView(progress, c),
       share,
       via,
       ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null
