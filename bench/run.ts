@@ -8,6 +8,7 @@ import { stopAll } from './procs.ts'
 import { noiseGuard } from './quiet.ts'
 import { allPassed, table, writeJson, type Results } from './report.ts'
 import { actionScenario, pageScenario, sseScenario, streamsScenario } from './scenarios.ts'
+import { cardScenario } from './cards.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
@@ -43,7 +44,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
-  const needBaseline = opts.only.has('page') || opts.only.has('action')
+  const needBaseline = opts.only.has('page') || opts.only.has('action') || opts.only.has('card')
   const needApp = needBaseline || opts.only.has('sse') || opts.only.has('streams')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
@@ -63,6 +64,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     results.action = throughput
     results.actionLatency = fixedRate
   }
+  if (opts.only.has('card')) results.card = await cardScenario(opts, noise, baseline!.origin, app!.origin)
   if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app!.origin, appDb, pairs)
   if (opts.only.has('streams')) results.streams = await streamsScenario(opts, noise, app!.origin, app!.child.proc.pid, appDb, pairs)
   if (opts.only.has('dashboard')) {

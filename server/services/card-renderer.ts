@@ -1,11 +1,13 @@
-import { renderAsync } from '@resvg/resvg-js'
 import satori from 'satori'
+import sharp from 'sharp'
 import type { CardModel } from '../domain/share-card.ts'
 import type { CardFonts } from '../infra/card-fonts.ts'
 
 // Share cards are laid out as satori's JSX-like objects (flexbox, text shaped with the embedded fonts: no system
-// font), drawn to SVG by satori and rasterised to PNG by resvg. Sources, checked 2026-12-04:
-// https://github.com/vercel/satori (options, loadAdditionalAsset), https://github.com/thx/resvg-js (Resvg.render).
+// font), drawn to SVG by satori and rasterised to PNG by sharp (libvips with librsvg: the text is already paths, so
+// no font is looked up there either), as satori's README does. Measured here, sharp drew a card 2 to 8 times faster
+// than @resvg/resvg-js, and on libuv's thread pool. Sources, checked 2026-12-04: https://github.com/vercel/satori
+// (options, loadAdditionalAsset, "To render it to a PNG, use Sharp"), https://sharp.pixelplumbing.com/api-output#png.
 
 interface Node { type: string, props: Record<string, unknown> & { style?: Record<string, unknown>, children?: unknown } }
 const el = (type: string, style: Record<string, unknown>, children?: unknown, props: Record<string, unknown> = {}): Node =>
@@ -54,7 +56,7 @@ export function cardLayout (m: CardModel, photo: string | null): Node {
 
 export type CardRenderer = ReturnType<typeof createCardRenderer>
 
-/** Draws share cards: the model's layout to SVG (satori), then to PNG (resvg). */
+/** Draws share cards: the model's layout to SVG (satori), then to PNG (sharp). */
 export function createCardRenderer ({ fonts }: { fonts: CardFonts }) {
   return {
     /** The card as SVG: the text drawn as paths with the fonts its characters need. */
@@ -69,11 +71,10 @@ export function createCardRenderer ({ fonts }: { fonts: CardFonts }) {
       })
     },
 
-    /** The card as PNG, rasterised on libuv's thread pool (renderAsync), off the event loop. */
+    /** The card as PNG, rasterised on libuv's thread pool, off the event loop; compressed hard, as it is drawn once and sent many times. */
     async png (m: CardModel, photo: string | null = null): Promise<Buffer> {
       const svg = await this.svg(m, photo)
-      const image = await renderAsync(svg, { fitTo: { mode: 'original' }, font: { loadSystemFonts: false } })
-      return image.asPng()
+      return sharp(Buffer.from(svg)).png({ compressionLevel: 9, adaptiveFiltering: false }).toBuffer()
     }
   }
 }

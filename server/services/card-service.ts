@@ -130,17 +130,24 @@ export function createCardService ({ i18n, redis, prefix, renderer, photo, maxBy
       return drawnOf(c, progress, req).model
     },
 
-    /** The card's PNG: from memory, else from Redis, else drawn (once for views arriving together). */
-    async card (c: CampaignData, progress: Progress | undefined, req: CardRequest): Promise<Card> {
-      const d = drawnOf(c, progress, req)
-      const key = `${c.id}:${d.version}`
+    /** The card's PNG if it is in memory now, without waiting (a view's hot path). */
+    peek (c: CampaignData, progress: Progress | undefined, req: CardRequest): Card | undefined {
+      const key = `${c.id}:${drawnOf(c, progress, req).version}`
       const hit = memory.get(key)
       if (hit) {
         counts.memoryHits++
         // Move it last (most recently used) only now and then: a hot card needs no reordering on every view.
         if (counts.memoryHits % 64 === 0) remember(key, hit)
-        return hit
       }
+      return hit
+    },
+
+    /** The card's PNG: from memory, else from Redis, else drawn (once for views arriving together). */
+    async card (c: CampaignData, progress: Progress | undefined, req: CardRequest): Promise<Card> {
+      const hit = this.peek(c, progress, req)
+      if (hit) return hit
+      const d = drawnOf(c, progress, req)
+      const key = `${c.id}:${d.version}`
       let pending = rendering.get(key)
       if (!pending) {
         pending = produce(c, d, key, req.target).finally(() => rendering.delete(key))

@@ -5,6 +5,8 @@ import type { Deps } from '../../deps.ts'
 import { campaignUrl, isAttributionCode } from '../../domain/reach-links.ts'
 import { cardFormatOf } from '../../domain/share-card.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
+import type { Card } from '../../services/card-service.ts'
+import { securityHeaderList } from '../../plugins/security.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | string[] | undefined> }>
 
@@ -38,7 +40,44 @@ export async function cardRoutes (app: FastifyInstance, { deps }: { deps: Deps }
 
   const one = (v: string | string[] | undefined): string | undefined => Array.isArray(v) ? undefined : v
 
-  app.get('/c/:slug/card.png', async (request: SlugRequest, reply) => {
+  /**
+   * Sends a card straight to Node with its headers as a flat list (the security plugin's, then the image's), as the
+   * campaign page does: a cached card costs about a static file.
+   */
+  function sendCard (request: SlugRequest, reply: FastifyReply, card: Card): FastifyReply {
+    const headers = securityHeaderList()
+    // Long-lived only under the URL of this very version; any other (none, an old one) is today's card, short-lived.
+    headers.push('etag', card.etag, 'cache-control', one(request.query.v) === card.version ? IMMUTABLE : SHORT, 'vary', 'accept-language')
+    reply.hijack()
+    if (matches(request.headers['if-none-match'], card.etag)) {
+      reply.raw.writeHead(304, headers)
+      reply.raw.end()
+    } else {
+      headers.push('content-type', 'image/png', 'content-length', String(card.png.length))
+      reply.raw.writeHead(200, headers)
+      reply.raw.end(card.png)
+    }
+    return reply
+  }
+
+  // The hot path: a card in memory is sent with no await; no hook runs before it, so it makes the stopping and URL checks itself.
+  app.get('/c/:slug/card.png', { config: { guardsItself: true } }, (request: SlugRequest, reply) => {
+    if (app.refused(request, reply)) return reply
+    const slug = request.params.slug
+    const c = SLUG_RE.test(slug) ? catalog.peek(slug) : undefined
+    const progress = c && c.status !== 'draft' ? progressHub.peek(c.id)?.progress : undefined
+    if (c && progress) {
+      const format = cardFormatOf(request.query.format)
+      const targetId = one(request.query.target)
+      const target = targetId === undefined ? undefined : c.targetsById.get(targetId)
+      const card = format && (targetId === undefined || target) ? cards.peek(c, progress, { locale: request.locale(c.defaultLocale), format, target }) : undefined
+      if (card) return sendCard(request, reply, card)
+    }
+    return cardSlowly(request, reply)
+  })
+
+  /** A card not in memory yet (or a request to refuse): the campaign and progress read if need be, the card drawn or taken from Redis. */
+  async function cardSlowly (request: SlugRequest, reply: FastifyReply): Promise<FastifyReply> {
     const c = await campaignOf(request, reply)
     if (!c) return reply
     const q = request.query
@@ -48,15 +87,8 @@ export async function cardRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const target = targetId !== undefined ? c.targetsById.get(targetId) : undefined
     if (targetId !== undefined && !target) return reply.sendError(404, 'errors.notFound.message', { fallbackLocale: c.defaultLocale })
     const progress = (progressHub.peek(c.id) ?? await progressHub.get(c.id))?.progress
-    const card = await cards.card(c, progress, { locale: request.locale(c.defaultLocale), format, target })
-    // Long-lived only under the URL of this very version; any other (none, an old one) is today's card, short-lived.
-    reply.header('etag', card.etag)
-      .header('cache-control', one(q.v) === card.version ? IMMUTABLE : SHORT)
-      .header('content-type', 'image/png')
-      .header('vary', 'accept-language')
-    if (matches(request.headers['if-none-match'], card.etag)) return reply.code(304).send()
-    return reply.send(card.png)
-  })
+    return sendCard(request, reply, await cards.card(c, progress, { locale: request.locale(c.defaultLocale), format, target }))
+  }
 
   // QR codes are drawn once per link and type; the links are few (a campaign, its languages, its flyers' codes).
   const qrCache = new Map<string, { body: Buffer, etag: string }>()
