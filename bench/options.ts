@@ -1,5 +1,5 @@
-/** The measurements the bench can run (--only=page,page-langs,embed,action,sse,streams,dashboard,listening). */
-export const SCENARIOS = ['page', 'page-langs', 'embed', 'action', 'sse', 'streams', 'dashboard', 'listening'] as const
+/** The measurements the bench can run (--only=page,page-langs,embed,action,sse,streams,dashboard,listening,card). */
+export const SCENARIOS = ['page', 'page-langs', 'embed', 'action', 'sse', 'streams', 'dashboard', 'listening', 'card'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 /** Everything a bench run is configured with. */
@@ -27,9 +27,9 @@ export interface BenchOptions {
   profile: boolean
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=page,page-langs,embed,action,sse,streams,dashboard,listening] [--runs=N] [--profile]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=page,page-langs,embed,action,sse,streams,dashboard,listening,card] [--runs=N] [--profile]
   --quick      one run, short durations (smoke check, under 1.5 minutes)
-  --only=...   measure only these (page, page-langs: the page in French, Spanish and Arabic, embed: the widget, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept, listening: a generated Bluesky firehose)
+  --only=...   measure only these (page, page-langs: the page in French, Spanish and Arabic, embed: the widget, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept, listening: a generated Bluesky firehose, card: share cards)
   --runs=N     baseline/app pairs per throughput measurement (default 7; the median ratio is reported)
   --profile    run the app with --cpu-prof; profiles go to /tmp/bouteille-bench-prof`
 

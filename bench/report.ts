@@ -6,6 +6,7 @@ import type { Comparison } from './compare.ts'
 import type { ClickToEvent, FixedRate, OpenStreams, PageComparison } from './scenarios.ts'
 import type { DashboardResult } from './dashboard.ts'
 import type { ListeningResult } from './listening.ts'
+import type { CardResult } from './cards.ts'
 
 /** Everything one bench run measured (also written as JSON). */
 export interface Results {
@@ -23,6 +24,7 @@ export interface Results {
   streams?: OpenStreams
   dashboard?: DashboardResult
   listening?: ListeningResult
+  card?: CardResult | { skipped: string }
   /** measurements that another workload disturbed */
   warnings: string[]
   error?: string
@@ -83,6 +85,13 @@ function rows (r: Results): Row[] {
       out.push(['  web process memory, idle → streams open', `${st.rssBeforeMiB.toFixed(0)} → ${st.rssOpenMiB.toFixed(0)} MiB (${(((st.rssOpenMiB - st.rssBeforeMiB) * 1024) / st.clients).toFixed(1)} KiB a stream)`, '', ''])
     }
   }
+  if (r.card && 'skipped' in r.card) out.push(['Cached card.png / hello GET', 'skipped', '≥ 60 %', 'SKIP'])
+  else if (r.card) {
+    out.push([`Cached card.png / hello GET (${r.card.cached.client})`, pct(r.card.cached.ratio), '≥ 60 %', verdict(r.card.cached.pass)])
+    out.push(['  card, hello (median req/s)', `${rps(r.card.cached.appRps)}, ${rps(r.card.cached.baselineRps)} ${pairs(r.card.cached)}`, '', ''])
+    out.push([`Card render p95 (${r.card.renders.count} new cards)`, ms(r.card.renders.p95), '< 300 ms', verdict(r.card.renders.pass)])
+    out.push(['  render p50 / max', `${ms(r.card.renders.p50)} / ${ms(r.card.renders.max)}`, '', ''])
+  }
   if (r.dashboard) {
     const d = r.dashboard
     const ok = (f: DashboardResult['page']) => f.p95 < d.targetP95Ms
@@ -128,7 +137,7 @@ export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
   const embed = !r.embed || 'skipped' in r.embed || r.embed.pass
   const langs = Object.values(r.pageLangs ?? {}).every((c) => c.pass)
-  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true) && (r.listening?.pass ?? true)
+  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true) && (r.listening?.pass ?? true) && (!r.card || 'skipped' in r.card || r.card.pass)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

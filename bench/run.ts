@@ -9,6 +9,7 @@ import { noiseGuard } from './quiet.ts'
 import { allPassed, table, writeJson, type Results } from './report.ts'
 import { actionScenario, pageScenario, sseScenario, streamsScenario } from './scenarios.ts'
 import { embedScenario } from './embed.ts'
+import { cardScenario } from './cards.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
 import { pageLangsScenario } from './page-langs.ts'
 import { listeningScenario } from './listening.ts'
@@ -46,7 +47,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
-  const needBaseline = opts.only.has('page') || opts.only.has('page-langs') || opts.only.has('embed') || opts.only.has('action')
+  const needBaseline = opts.only.has('page') || opts.only.has('page-langs') || opts.only.has('embed') || opts.only.has('action') || opts.only.has('card')
   const needApp = needBaseline || opts.only.has('sse') || opts.only.has('streams')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
@@ -68,6 +69,7 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     results.action = throughput
     results.actionLatency = fixedRate
   }
+  if (opts.only.has('card')) results.card = await cardScenario(opts, noise, baseline!.origin, app!.origin)
   if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app!.origin, appDb, pairs)
   if (opts.only.has('streams')) results.streams = await streamsScenario(opts, noise, app!.origin, app!.child.proc.pid, appDb, pairs)
   if (opts.only.has('dashboard')) {

@@ -29,6 +29,7 @@ import { assetRoutes } from './routes/asset-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 import { mediaRoutes } from './routes/public/media-routes.ts'
 import { wallRoutes } from './routes/public/wall-routes.ts'
+import { cardRoutes } from './routes/public/card-routes.ts'
 import { bottleRoutes } from './routes/admin/bottle-routes.ts'
 import { listeningRoutes } from './routes/admin/listening-routes.ts'
 
@@ -70,7 +71,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(compression)
   await app.register(formbody, { bodyLimit: 32 * 1024 })
   await app.register(views, { assets })
-  await app.register(pages, { i18n: deps.i18n })
+  await app.register(pages, { i18n: deps.i18n, publicUrl: deps.config.publicUrl })
   await app.register(errors)
   await app.register(adminRoot, { i18n: deps.i18n })
   await app.register(assetRoutes, { assets })
@@ -101,6 +102,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(campaignRoutes, { deps })
   await app.register(mediaRoutes, { deps })
   await app.register(wallRoutes, { deps })
+  await app.register(cardRoutes, { deps })
 
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {

@@ -21,6 +21,10 @@ import { createAuthService, sessionsChannel } from './services/auth-service.ts'
 import { createTeamService } from './services/team-service.ts'
 import { createAccessService } from './services/access-service.ts'
 import { channels as busChannels, createBus } from './services/bus.ts'
+import { createCardFonts } from './infra/card-fonts.ts'
+import { createCardRenderer } from './services/card-renderer.ts'
+import { createCardService } from './services/card-service.ts'
+import { createTargetRepo } from './repos/target-repo.ts'
 import { createCampaignCatalog } from './services/campaign-catalog.ts'
 import { createDeliveryService } from './services/delivery-service.ts'
 import { createDossierService } from './services/dossier-service.ts'
@@ -111,6 +115,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const bottle = createBottleService({
     db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign, recounted: (id) => progressService.publish(id)
   })
+  // Share cards: fonts read on the first card drawn, once per process.
+  const targetRepo = createTargetRepo(db)
+  const cards = createCardService({ i18n, redis, prefix: config.redisPrefix, renderer: createCardRenderer({ fonts: createCardFonts() }), photo: (id) => targetRepo.photo(id) })
 
   return {
     config,
@@ -152,6 +159,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     bottle,
     postAnswers,
     listening,
+    cards,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

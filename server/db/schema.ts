@@ -47,7 +47,9 @@ export const campaignTexts = pgTable('campaign_texts', {
   shareText: text('share_text').notNull().default(''),
   // The thank-you page's call to share, in the campaign's words ("#RTPlease: pass the bottle on"); '' for the neutral one.
   shareCall: text('share_call').notNull().default(''),
-  hashtags: text('hashtags').array().notNull().default(sql`'{}'`)
+  hashtags: text('hashtags').array().notNull().default(sql`'{}'`),
+  // The previews' description (meta description, og:description); '' for the pitch cut at a word (domain/summary.ts).
+  summary: text('summary').notNull().default('')
 }, (t) => [primaryKey({ columns: [t.campaignId, t.locale] })])
 
 export interface Handles { x?: string, bluesky?: string, mastodon?: string, threads?: string }

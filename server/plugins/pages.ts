@@ -23,8 +23,11 @@ declare module 'fastify' {
   }
 }
 
-/** What a page says about itself; `languages` (a campaign's) replaces the catalogs' in the switch and the alternates. */
-export interface PageMeta { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string, languages?: readonly string[] }
+/**
+ * What a page says about itself: `languages` (a campaign's) replaces the catalogs' in the switch and the alternates;
+ * alternates default to one per language of the page's path, when it has a canonical URL.
+ */
+export type PageMeta = { title: string, description?: string, canonicalUrl?: string, nonce?: string, path?: string, languages?: readonly string[] } & Pick<PageBase, 'alternates' | 'image'>
 
 const HEADINGS: Record<number, string> = {
   400: 'errors.badRequest.heading',
@@ -34,7 +37,7 @@ const HEADINGS: Record<number, string> = {
 }
 
 /** Language negotiation, the common page fields and error pages. */
-export default fp(async (app, { i18n }: { i18n: I18n }) => {
+export default fp(async (app, { i18n, publicUrl }: { i18n: I18n, publicUrl: string }) => {
   app.decorateRequest('locale', function (this: FastifyRequest, fallback = 'fr') {
     const q = this.query as Record<string, unknown> | undefined
     const lang = typeof q?.lang === 'string' ? q.lang : undefined
@@ -57,6 +60,17 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
   app.decorateReply('pageBase', function (this: FastifyReply, tr: Translator, meta: PageMeta): PageBase {
     // A page shown in answer to a POST links its languages to the page itself, not to the form's target.
     const url = new URL(meta.path ?? this.request.url, 'http://x')
+    let alternates = meta.alternates
+    if (!alternates && meta.canonicalUrl) {
+      // Absolute, one per language (the page itself included), and x-default: the page without a language.
+      const alt = new URL(url.pathname + url.search, publicUrl)
+      alt.searchParams.delete('lang')
+      const xDefault = alt.href
+      alternates = [...(meta.languages ?? i18n.locales).map((code) => {
+        alt.searchParams.set('lang', code)
+        return { hreflang: code, href: alt.href }
+      }), { hreflang: 'x-default', href: xDefault }]
+    }
     return {
       t: tr.t,
       n: tr.n,
@@ -70,7 +84,9 @@ export default fp(async (app, { i18n }: { i18n: I18n }) => {
       nonce: meta.nonce ?? this.pageNonce(),
       title: meta.title,
       description: meta.description,
-      canonicalUrl: meta.canonicalUrl
+      canonicalUrl: meta.canonicalUrl,
+      alternates,
+      image: meta.image
     }
   })
 

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts'
 import { campaignLanguages, missingByLanguage } from '../domain/languages.ts'
 import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
 
-export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }
+export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[], summary?: string }
 
 export interface TargetData {
   id: string
@@ -96,7 +96,7 @@ export function createCampaignRepo (db: Db) {
         closesAt: c.closesAt,
         timeZone: c.timeZone,
         texts: Object.fromEntries(texts.filter((t) => t.campaignId === c.id).map((t) => [t.locale, {
-          title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, shareCall: t.shareCall, hashtags: t.hashtags
+          title: t.title, pitch: t.pitch, callToAction: t.callToAction, shareText: t.shareText, shareCall: t.shareCall, hashtags: t.hashtags, summary: t.summary
         }])),
         targets: ts,
         targetsById: new Map(ts.map((t) => [t.id, t])),

@@ -11,8 +11,8 @@ import { scheduleTransition, unscheduleTransition, type Queues } from '../queues
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
 
-export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, shareCall: 200, hashtags: 400 } as const
-export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'shareCall', 'hashtags'] as const
+export const TEXT_LIMITS = { title: 140, pitch: 1000, callToAction: 200, shareText: 280, shareCall: 200, hashtags: 400, summary: 300 } as const
+export const TEXT_FIELDS = ['title', 'pitch', 'callToAction', 'shareText', 'shareCall', 'hashtags', 'summary'] as const
 type TextField = (typeof TEXT_FIELDS)[number]
 
 /** A campaign as the editor shows it: the raw values of the form (times on the clocks of its zone). */
@@ -44,7 +44,7 @@ export interface CampaignInput {
   defaultLocale: string
   languages: string[]
   channels: Channel[]
-  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }>
+  texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[], summary: string }>
   embedOrigins: string[]
 }
 
@@ -106,7 +106,7 @@ export function formFromRecord (c: CampaignRecord | null, newLanguages: readonly
   const texts: CampaignForm['texts'] = {}
   for (const locale of languages) {
     const t = c?.texts[locale]
-    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', shareCall: t?.shareCall ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' ') }
+    texts[locale] = { title: t?.title ?? '', pitch: t?.pitch ?? '', callToAction: t?.callToAction ?? '', shareText: t?.shareText ?? '', shareCall: t?.shareCall ?? '', hashtags: (t?.hashtags ?? []).map((h) => `#${h}`).join(' '), summary: t?.summary ?? '' }
   }
   return {
     slug: c?.slug ?? '',
@@ -187,7 +187,8 @@ export function checkForm (form: CampaignForm, status: CampaignStatus, now: Date
       callToAction: t.callToAction.trim(),
       shareText: t.shareText.trim(),
       shareCall: t.shareCall.trim(),
-      hashtags: tags.ok ? tags.tags : []
+      hashtags: tags.ok ? tags.tags : [],
+      summary: t.summary.replace(/\s+/g, ' ').trim()
     }
   }
 

@@ -1,3 +1,4 @@
+import { defaultSummary, SUMMARY_MAX } from '../../domain/summary.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { endonym, languageName, textDirection, type MissingByLanguage } from '../../domain/languages.ts'
 import type { CampaignStatus } from '../../db/schema.ts'
@@ -96,6 +97,9 @@ export async function adminCampaignRoutes (app: FastifyInstance, { deps }: { dep
       channels: CHANNEL_ORDER.map((value) => ({ value, label: tr.t(`admin.campaigns.channels.${value}`) })),
       timeZones: zones.includes(opts.form.timeZone) ? zones : [opts.form.timeZone, ...zones],
       defaultSendLimit: deps.config.actionRateLimit,
+      // The editor shows each language's default preview text as the summary field's placeholder.
+      summaryDefaults: Object.fromEntries(Object.entries(opts.form.texts).map(([code, t]) => [code, defaultSummary(t.pitch)])),
+      summaryMax: SUMMARY_MAX,
       limits: { ...TEXT_LIMITS, slugMin: SLUG_MIN, slugMax: SLUG_MAX, hashtagCount: HASHTAGS_MAX }
     })
   }

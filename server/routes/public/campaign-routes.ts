@@ -15,6 +15,9 @@ import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, EmbedThanksView, HomePageView, ThanksPageView } from './view-models.ts'
+import { previewMeta } from './previews.ts'
+import { campaignUrl } from '../../domain/reach-links.ts'
+import { withHashtags } from '../../domain/share-text.ts'
 import { openEventStream } from '../event-stream.ts'
 import { cspWithNonce, embedCsp, embedHeaderList, nextNonce, securityHeaderList } from '../../plugins/security.ts'
 import { frameAncestors } from '../../domain/embed-rules.ts'
@@ -109,8 +112,10 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const ref = sanitizeRef(echo?.ref ?? query.ref)
     // In the widget a send moves the frame to its own short thanks (the thank-you page itself may not be framed).
     const embedThanks = embed ? `${embedPath(c.slug, { lang: tr.locale, ref: ref || undefined })}&sent=` : undefined
+    // The live card's version follows `progress`, one of the cached page's deps: a page outlives no card.
+    const preview = previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr })
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
-      base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path, languages: c.languages }),
+      base: reply.pageBase(tr, { title: texts.title, ...preview, nonce, path: echo ? `/c/${c.slug}` : path, languages: c.languages }),
       tr,
       campaign: c,
       progress,
@@ -267,16 +272,18 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     if (!c) return reply
     const tr = i18n.translator(request.campaignLocale(c))
     const texts = textsFor(c, tr.locale)
-    const link = actionService.campaignLink(c)
-    const shareText = `${texts.shareText || texts.title} ${texts.hashtags.map((h) => '#' + h).join(' ')} ${link}`.replace(/\s+/g, ' ').trim()
+    // Shared in the page's language: the preview a friend sees is in the language the supporter read.
+    const link = campaignUrl(deps.config.publicUrl, c.slug, { lang: tr.locale })
+    const shareText = `${withHashtags(texts.shareText || texts.title, texts.hashtags)} ${link}`.replace(/\s+/g, ' ').trim()
+    const progress = (await progressHub.get(c.id))?.progress
     const share: ThanksPageView['share'] = (['x', 'bluesky', 'threads', 'facebook', 'whatsapp', 'email'] as const).map((channel) => ({
       channel, label: tr.t(`share.${channel}`), href: SHARE_BASES[channel](shareText, link, texts.title)
     }))
     const via = typeof request.query.via === 'string' && c.channels.includes(request.query.via as never) ? request.query.via : ''
     const view: ThanksPageView = {
-      ...reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, languages: c.languages }),
+      ...reply.pageBase(tr, { title: texts.title, ...previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr }), languages: c.languages }),
       campaign: campaignView(c, tr.locale, link),
-      progress: progressView((await progressHub.get(c.id))?.progress, c),
+      progress: progressView(progress, c),
       share,
       via,
       ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null

@@ -20,6 +20,10 @@ export interface PageBase {
   description?: string
   /** absolute URL of the page, for og:url / canonical */
   canonicalUrl?: string
+  /** absolute hreflang alternates (the page itself included, and x-default) */
+  alternates?: Array<{ hreflang: string, href: string }>
+  /** the preview image (og:image, twitter:image); absent: the site's static one */
+  image?: { url: string, width: number, height: number, type: string, alt: string }
 }
 
 export interface TargetView {

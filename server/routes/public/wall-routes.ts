@@ -1,3 +1,4 @@
+import { previewMeta } from './previews.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { languageName } from '../../domain/languages.ts'
 import type { Deps } from '../../deps.ts'
@@ -115,7 +116,6 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     const tr = i18n.translator(request.campaignLocale(c))
     const texts = textsFor(c, tr.locale)
     const when = new Intl.DateTimeFormat(tr.locale, { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone: c.timeZone })
-    const link = `${deps.config.publicUrl}/c/${c.slug}/wall`
     const strings = {
       to: tr.t('bottle.wall.to'),
       anonymous: tr.t('bottle.wall.anonymous'),
@@ -127,7 +127,12 @@ export async function wallRoutes (app: FastifyInstance, { deps }: { deps: Deps }
     }
     const locales = [...new Set([...Object.keys(c.texts), ...(f.locale ? [f.locale] : [])])].sort()
     const view: WallPageView = {
-      ...reply.pageBase(tr, { title: tr.t('bottle.wall.title', { campaign: texts.title }), description: tr.t('bottle.wall.description'), canonicalUrl: link, languages: c.languages }),
+      ...reply.pageBase(tr, {
+        title: tr.t('bottle.wall.title', { campaign: texts.title }),
+        ...previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress: (await deps.progressHub.get(c.id))?.progress, tr, page: '/wall' }),
+        description: tr.t('bottle.wall.description'),
+        languages: c.languages
+      }),
       campaign: { slug: c.slug, title: texts.title, channels: c.channels, open: deps.actionService.closedReason(c) === null },
       items: items.map((m) => ({ ...m, when: when.format(m.createdAt), iso: m.createdAt.toISOString() })),
       pinned: pinned.map((m) => ({ ...m, when: when.format(m.createdAt), iso: m.createdAt.toISOString() })),
