@@ -31,6 +31,9 @@ import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
 import { createThrottledLog } from './infra/throttled-log.ts'
 import { createStreamLimiter } from './services/stream-limiter.ts'
+import { createPartnerRepo } from './repos/partner-repo.ts'
+import { createPartnerService } from './services/partner-service.ts'
+import { createReachService } from './services/reach-service.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -108,6 +111,15 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign, recounted: (id) => progressService.publish(id)
   })
 
+  // Reach: partners, supporter links and share clicks (issue 14).
+  const partners = createPartnerService({
+    repo: createPartnerRepo(db),
+    audit,
+    // After the commit: a lost announcement heals by itself (the catalog's TTL).
+    announce: (slug) => announceCampaign(slug).catch((err: Error) => log.warn(`partner change not announced: ${err.message}`))
+  })
+  const reach = createReachService({ db, redis, channels, onPublishError: (err) => outageLog('share-publish', `share counted, dashboards not told: ${err.message}`) })
+
   return {
     config,
     log,
@@ -146,6 +158,8 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     bottleHub,
     bottle,
     postAnswers,
+    partners,
+    reach,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

@@ -6,8 +6,6 @@ import { withoutControlChars } from '../../domain/input-rules.ts'
 import { isDatabaseUnavailable } from '../../db/client.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import { originAllowed } from '../../domain/network-address.ts'
-import { buildIntentUrl } from '../../domain/intents.ts'
-import { mailtoUrl } from '../../domain/networks/email.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
@@ -16,21 +14,13 @@ import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, se
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
 import { openEventStream } from '../event-stream.ts'
+import { thanksReach } from './reach-routes.ts'
 import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/security.ts'
 import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
 const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
-// The networks' documented intents (server/domain/intents.ts), plus two share pages that are not sends.
-const SHARE_BASES = {
-  x: (text: string) => buildIntentUrl('x', text)!,
-  bluesky: (text: string) => buildIntentUrl('bluesky', text)!,
-  threads: (text: string, link: string) => buildIntentUrl('threads', text, { link })!,
-  facebook: (_text: string, link: string) => `https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(link)}`,
-  whatsapp: (text: string) => `https://wa.me/?text=${encodeURIComponent(text)}`,
-  email: (text: string, _link: string, subject: string) => mailtoUrl('', subject, text)
-} as const
 
 /** The supporter's side: home, campaign page, the send, thanks, live progress. */
 export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
@@ -71,12 +61,13 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     target: typeof query.target === 'string' ? query.target : undefined,
     message: typeof query.message === 'string' ? query.message : undefined,
     ref: sanitizeRef(query.ref) || undefined,
+    from: sanitizeRef(query.from) || undefined,
     preview: phase === 'preview' && typeof query.preview === 'string' ? query.preview : undefined
   })
 
   // One cache slot per campaign, phase, language and page query (the phase can change with the clock alone).
   const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: PageQuery): string =>
-    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}`
+    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}|${q.from ?? ''}`
 
   /**
    * Sends a cached page with a fresh nonce and idempotency key. The response is written straight to Node with its
@@ -104,6 +95,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     // The page's own links (language switch) carry only what the page reads, whatever else the URL held.
     const search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined)).toString()
     const path = `/c/${c.slug}${search ? `?${search}` : ''}`
+    const ref = sanitizeRef(echo?.ref ?? query.ref)
+    // Read once per campaign object (a partner change is announced, which gives the campaign a new one): no query per view.
+    const partner = await deps.partners.lineFor(c, ref, tr.locale)
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
       tr,
@@ -112,7 +106,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       link,
       selection: { ...selection, messageId },
       key,
-      ref: sanitizeRef(echo?.ref ?? query.ref),
+      ref,
+      from: sanitizeRef(echo?.from ?? query.from),
+      partner,
       echo,
       error,
       phase
@@ -221,18 +217,15 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const tr = i18n.translator(request.locale(c.defaultLocale))
     const texts = textsFor(c, tr.locale)
     const link = actionService.campaignLink(c)
-    const shareText = `${texts.shareText || texts.title} ${texts.hashtags.map((h) => '#' + h).join(' ')} ${link}`.replace(/\s+/g, ' ').trim()
-    const share: ThanksPageView['share'] = (['x', 'bluesky', 'threads', 'facebook', 'whatsapp', 'email'] as const).map((channel) => ({
-      channel, label: tr.t(`share.${channel}`), href: SHARE_BASES[channel](shareText, link, texts.title)
-    }))
     const via = typeof request.query.via === 'string' && c.channels.includes(request.query.via as never) ? request.query.via : ''
     const view: ThanksPageView = {
       ...reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link }),
       campaign: campaignView(c, tr.locale, link),
       progress: progressView((await progressHub.get(c.id))?.progress, c),
-      share,
       via,
-      ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null
+      ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null,
+      // The share buttons (through the counting redirect, each tag once, in the page's language) and the supporter's own link.
+      ...await thanksReach(deps, c, tr, request.query)
     }
     return reply.type('text/html; charset=utf-8').view('public/thanks.eta', view)
   })
@@ -312,6 +305,7 @@ function echoOf (body: ActInput): FormEcho {
     instance: s(body.instance),
     channel: s(body.channel),
     ref: s(body.ref),
+    from: s(body.from),
     key: s(body.key),
     signatureName: s(body.signature_name)?.slice(0, 200),
     signatureTown: s(body.signature_town)?.slice(0, 200),
