@@ -34,6 +34,7 @@ import { createStreamLimiter } from './services/stream-limiter.ts'
 import { createPartnerRepo } from './repos/partner-repo.ts'
 import { createPartnerService } from './services/partner-service.ts'
 import { createReachService } from './services/reach-service.ts'
+import { createShareKitService } from './services/share-kit-service.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -118,6 +119,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     // After the commit: a lost announcement heals by itself (the catalog's TTL).
     announce: (slug) => announceCampaign(slug).catch((err: Error) => log.warn(`partner change not announced: ${err.message}`))
   })
+  const shareKit = createShareKitService({ db, campaignRepo, queues, mailer, audit, i18n, publicUrl: config.publicUrl })
   const reach = createReachService({ db, redis, channels, onPublishError: (err) => outageLog('share-publish', `share counted, dashboards not told: ${err.message}`) })
 
   return {
@@ -160,6 +162,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     postAnswers,
     partners,
     reach,
+    shareKit,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

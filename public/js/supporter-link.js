@@ -74,7 +74,7 @@
   document.querySelectorAll('.share-list a.share-btn').forEach(function (a) { a.setAttribute('href', withReach(a.getAttribute('href'))) })
   const mastodon = box.querySelector('form.reach-mastodon')
   if (mastodon) {
-    const fields = { from: code, ref: ref, m: variant }
+    const fields = { from: code, ref, m: variant }
     Object.keys(fields).forEach(function (name) {
       if (!fields[name]) return
       let f = mastodon.querySelector('input[name="' + name + '"]')

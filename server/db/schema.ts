@@ -367,3 +367,18 @@ export const shareClicks = pgTable('share_clicks', {
   variant: text('variant').notNull().default(''),
   count: bigint('count', { mode: 'number' }).notNull().default(0)
 }, (t) => [primaryKey({ columns: [t.campaignId, t.network, t.variant] })])
+
+// "Call to share": the share kit e-mailed to the team (one mail, their kit) and to each partner with an address (their
+// own kit, with their code). One row per mail, claimed for a while by one worker and marked sent once accepted.
+export const shareCallMails = pgTable('share_call_mails', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  partnerId: uuid('partner_id').references(() => partners.id, { onDelete: 'cascade' }),
+  toAddresses: text('to_addresses').array().notNull(),
+  requestedBy: uuid('requested_by').references(() => users.id, { onDelete: 'set null' }),
+  status: milestoneMailStatus('status').notNull().default('pending'),
+  claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+  attempts: smallint('attempts').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamp('sent_at', { withTimezone: true })
+}, (t) => [index('share_call_mails_pending_idx').on(t.id).where(sql`${t.status} = 'pending'`)])

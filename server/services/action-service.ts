@@ -55,15 +55,15 @@ const MAX_TEXT_INPUT = 5000
 
 /**
  * The send's reach fields, or null when one is malformed: `from` and `link` are attribution codes, `source` is
- * 'embed' or the page. A bottle send without a link code (no JavaScript: the thank-you page follows) gets one made
- * here, kept only on this action and handed to the thank-you page.
+ * 'embed' or the page. With makeLink (a form posted without JavaScript), a bottle send without a link code gets one
+ * made here, kept only on this action and handed to the thank-you page that follows.
  */
-export function readReach (input: Pick<ActInput, 'from' | 'link' | 'source'>, channel: string): Pick<NewAction, 'fromCode' | 'linkCode' | 'source'> | null {
+export function readReach (input: Pick<ActInput, 'from' | 'link' | 'source'>, channel: string, makeLink = false): Pick<NewAction, 'fromCode' | 'linkCode' | 'source'> | null {
   const code = (v: unknown): string | null | undefined => v === undefined || v === null || v === '' ? null : isAttributionCode(v) ? v : undefined
   const fromCode = code(input.from)
   let linkCode = code(input.link)
   if (fromCode === undefined || linkCode === undefined) return null
-  if (!linkCode && channel === 'bottle') linkCode = newLinkCode()
+  if (!linkCode && makeLink && channel === 'bottle') linkCode = newLinkCode()
   // A supporter sending again through their own link brings nobody new.
   return { fromCode: fromCode === linkCode ? null : fromCode, linkCode, source: input.source === 'embed' ? 'embed' : 'page' }
 }
@@ -101,7 +101,8 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
     closedReason,
     campaignLink,
 
-    async act (c: CampaignData, input: ActInput): Promise<ActSuccess | ActRefusal> {
+    /** opts.makeLink: a form posted without JavaScript (see readReach). */
+    async act (c: CampaignData, input: ActInput, opts: { makeLink?: boolean } = {}): Promise<ActSuccess | ActRefusal> {
       const closed = closedReason(c)
       if (closed) return { ok: false, status: 409, error: `errors.notLive.${closed}.message` }
 
@@ -124,7 +125,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
         ref = input.ref
       }
 
-      const reach = readReach(input, channel)
+      const reach = readReach(input, channel, opts.makeLink)
       if (!reach) return { ok: false, status: 400, error: 'errors.ref' }
 
       let instance: string | null = null

@@ -16,8 +16,8 @@ export interface PartnerLine { name: string, line: string }
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/
 
-/** What the audit log keeps of a partner (never its token's hash). */
-const audited = (p: PartnerRow) => ({ name: p.name, code: p.code, email: p.email, lines: p.lines, onLeaderboard: p.onLeaderboard, link: p.tokenHash ? 'issued' : 'none' })
+/** What the audit log keeps of a partner (never its token's hash); its e-mail as contact, so entries are named by the partner's name. */
+const audited = (p: PartnerRow) => ({ name: p.name, code: p.code, contact: p.email, lines: p.lines, onLeaderboard: p.onLeaderboard, link: p.tokenHash ? 'issued' : 'none' })
 
 export type PartnerService = ReturnType<typeof createPartnerService>
 

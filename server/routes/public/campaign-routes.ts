@@ -166,7 +166,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
     let result: Awaited<ReturnType<typeof actionService.act>>
     try {
-      result = await actionService.act(c, body)
+      result = await actionService.act(c, body, { makeLink: !request.wantsJson() })
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err
       // Not recorded: 503 with Retry-After, and the supporter's form with their text to send again.
