@@ -80,10 +80,15 @@ export async function reachRoutes (app: FastifyInstance, { deps }: { deps: Deps 
 
   // A partner's private stats: reached only by its random link (revoked or guessed: 404), never indexed, never
   // passing its address on to another site, no cookie.
-  app.get('/p/:token', async (request: FastifyRequest<{ Params: { token: string } }>, reply) => {
+  // Its referrer policy is set after the security plugin's (route hooks run after the app's): the token never leaves.
+  const noReferrer = (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+    reply.header('referrer-policy', 'no-referrer')
+    done(null, payload)
+  }
+  app.get<{ Params: { token: string } }>('/p/:token', { onSend: noReferrer }, async (request, reply) => {
     const partner = await partners.byToken(request.params.token)
     const c = partner ? await deps.campaignRepo.findById(partner.campaignId) : null
-    reply.header('x-robots-tag', 'noindex, nofollow').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
+    reply.header('x-robots-tag', 'noindex, nofollow').header('cache-control', 'no-store')
     if (!partner || !c) return reply.sendError(404, 'errors.notFound.message', { back: { href: '/', labelKey: 'errors.home' } })
     const tr = i18n.translator(request.locale(c.defaultLocale))
     const texts = textsFor(c, tr.locale)
