@@ -3,6 +3,7 @@ import { currentGoal, percentOf } from '../domain/goals.ts'
 import { nextMilestone, type MilestoneKind, type MilestonePlan, type Threshold } from '../domain/milestones.ts'
 import type { MilestoneRepo } from '../repos/milestone-repo.ts'
 import type { CampaignStatus } from '../db/schema.ts'
+import type { Recruitment } from './reach-service.ts'
 
 export const MINUTES = 60
 export const HOURS = 48
@@ -44,8 +45,13 @@ export interface Dashboard {
   milestones: Array<{ threshold: number, kind: MilestoneKind, percent: number | null, goal: number, reachedAt: string, mailStatus: string }>
   next: Threshold | null
   plan: MilestonePlan
+  /** reach: how sends arrived, supporter links, share clicks and the partners' leaderboard (empty when not wired) */
+  recruitment?: RecruitmentView
   updatedAt: string
 }
+
+/** The dashboard's Recruitment section (its own partial, views/admin/dashboard-recruitment.eta). */
+export type RecruitmentView = Recruitment & { partners: Array<{ name: string, code: string, count: number, rank: number }> }
 
 const minuteKey = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z'
 const hourKey = (ms: number): string => new Date(ms).toISOString().slice(0, 13) + ':00Z'
@@ -92,11 +98,11 @@ export function verdictOf (total: number, baseGoal: number, goal: number, lastHo
 export type DashboardService = ReturnType<typeof createDashboardService>
 
 /** Reads a campaign's dashboard from the aggregate tables only (counters, milestones), never from the action rows. */
-export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool, milestoneRepo: Pick<MilestoneRepo, 'list' | 'plan'> }) {
+export function createDashboardService ({ pool, milestoneRepo, recruitment }: { pool: pg.Pool, milestoneRepo: Pick<MilestoneRepo, 'list' | 'plan'>, recruitment?: (campaignId: string) => Promise<RecruitmentView> }) {
   async function read (campaignId: string, now = Date.now()): Promise<Dashboard | null> {
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
-    const [campaign, counts, targets, variants, milestones, plan, answers] = await Promise.all([
+    const [campaign, counts, targets, variants, milestones, plan, answers, reach] = await Promise.all([
       pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null }>({
         name: 'dashboard-campaign',
         text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title
@@ -128,7 +134,8 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
         name: 'dashboard-post-answers',
         text: 'SELECT channel, posted, count FROM post_answers WHERE campaign_id = $1',
         values: [campaignId]
-      })
+      }),
+      recruitment?.(campaignId)
     ])
     const c = campaign.rows[0]
     if (!c) return null
@@ -170,6 +177,7 @@ export function createDashboardService ({ pool, milestoneRepo }: { pool: pg.Pool
       milestones: milestones.map((m) => ({ threshold: m.threshold, kind: m.kind, percent: m.percent, goal: m.goal, reachedAt: m.reachedAt.toISOString(), mailStatus: m.mailStatus })),
       next: nextMilestone(total, c.goal, plan),
       plan,
+      ...(reach ? { recruitment: reach } : {}),
       updatedAt: new Date(now).toISOString()
     }
   }
