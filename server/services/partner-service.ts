@@ -103,6 +103,17 @@ export function createPartnerService ({ repo, audit, announce }: {
       return { name: p.name, line: p.lines[locale] ?? '' }
     },
 
+    /**
+     * The public leaderboard: the partners who opted in, ranked by actions through their code. No query when none
+     * did (the partners are cached per campaign object); otherwise one read of the counters, per page render.
+     */
+    async board (c: CampaignData): Promise<Array<{ name: string, count: number, rank: number }>> {
+      const shown = [...(await byCode(c)).values()].filter((p) => p.onLeaderboard)
+      if (shown.length === 0) return []
+      const counts = await repo.refCounts(c.id)
+      return rankPartners(shown.map((p) => ({ name: p.name, count: counts.get(p.code) ?? 0 })))
+    },
+
     /** Partners ranked by actions through their code (every partner, or only those on the public leaderboard). */
     async ranking (c: Pick<CampaignData, 'id'>, publicOnly = false) {
       const [list, counts] = await Promise.all([repo.list(c.id), repo.refCounts(c.id)])

@@ -135,6 +135,22 @@ describe('partners', () => {
     expect(res.body).toContain(`/c/${c.slug}/card.png?lang=fr&amp;format=square`)
   })
 
+  it('shows the partners who opted in, and only them, on the public leaderboard', async () => {
+    await post(editor, base(), { name: 'Gamma Collectif', code: 'gamma', on_leaderboard: 'on' })
+    await send(actBody(c, { ref: 'gamma' }), true)
+    await t.deps.actionRepo.tally(c.id, 1000)
+    await t.deps.progressService.publish(c.id)
+    const board = await eventually(async () => {
+      const page = await t.app.inject({ url: `/c/${c.slug}?lang=en` })
+      const m = /<section class="wrap partner-board"[\s\S]*?<\/section>/.exec(page.body)
+      return m && m[0].includes('1 action') ? pageText(m[0]) : null
+    }, 10_000, 'the leaderboard')
+    expect(board).toContain('Partners relaying the campaign')
+    expect(board).toMatch(/1\s+Gamma Collectif\s+1 action/)
+    expect(board).not.toContain('RAC')
+    expect(board).not.toContain('Zeta')
+  })
+
   it('answers 404 for a revoked, replaced or guessed link', async () => {
     const first = await issueLink('rac')
     expect((await t.app.inject({ url: first })).statusCode).toBe(200)

@@ -134,6 +134,7 @@ export function buildCampaignPage (args: {
   ref: string
   from?: string
   partner?: { name: string, line: string } | null
+  board?: Array<{ name: string, count: number, rank: number }>
   echo?: FormEcho
   error?: string | null
   phase?: CampaignPhase
@@ -212,6 +213,7 @@ export function buildCampaignPage (args: {
     ref: args.ref,
     from: args.from ?? '',
     partner: args.partner ?? null,
+    board: args.board ?? [],
     form: {
       text: echo?.text ?? '',
       instance: echo?.instance ?? '',

@@ -97,7 +97,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const path = `/c/${c.slug}${search ? `?${search}` : ''}`
     const ref = sanitizeRef(echo?.ref ?? query.ref)
     // Read once per campaign object (a partner change is announced, which gives the campaign a new one): no query per view.
-    const partner = await deps.partners.lineFor(c, ref, tr.locale)
+    const [partner, board] = await Promise.all([deps.partners.lineFor(c, ref, tr.locale), deps.partners.board(c)])
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
       tr,
@@ -109,6 +109,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       ref,
       from: sanitizeRef(echo?.from ?? query.from),
       partner,
+      board,
       echo,
       error,
       phase

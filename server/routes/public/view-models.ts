@@ -82,6 +82,8 @@ export interface CampaignPageView extends PageBase {
   /** reach: the supporter link the page was opened from (carried by the no-JS form), and the partner who brought them */
   from?: string
   partner?: { name: string, line: string } | null
+  /** the partners who chose to appear, ranked by the actions through their code */
+  board?: Array<{ name: string, count: number, rank: number }>
   phase: CampaignPhase
   /** when the campaign opens (scheduled): ISO for the countdown script, and as words in the page's language */
   opens: { iso: string, text: string } | null
