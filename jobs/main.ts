@@ -58,8 +58,9 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   lifecycle.on('error', (err) => outageLog('worker', `lifecycle worker: ${err.message}`))
   lifecycle.on('failed', (job, err) => log.warn(`lifecycle job ${job?.id ?? '?'} failed: ${err.message}`))
   // Milestone e-mails to the team: apart from the counts, so a slow mail server never delays a tally.
-  const notify = new Worker('notify', async (job: Job<JobPayloads['notify']['milestone']>) => {
-    if (job.name === 'milestone') return { result: await notifyMilestone(deps, job.data.milestoneId) }
+  const notify = new Worker('notify', async (job: Job<JobPayloads['notify'][keyof JobPayloads['notify']]>) => {
+    if (job.name === 'milestone') return { result: await notifyMilestone(deps, (job.data as JobPayloads['notify']['milestone']).milestoneId) }
+    if (job.name === 'shareKit') return { result: await deps.shareKit.sendMail((job.data as JobPayloads['notify']['shareKit']).mailId) }
     throw new Error(`unknown job ${job.name}`)
   }, {
     connection,
@@ -67,7 +68,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
     concurrency: 2
   })
   notify.on('error', (err) => outageLog('worker', `notify worker: ${err.message}`))
-  notify.on('failed', (job, err) => log.warn(`milestone notice ${job?.data.milestoneId ?? '?'} failed: ${err.message}`))
+  notify.on('failed', (job, err) => log.warn(`${job?.name ?? 'notify'} job ${job?.id ?? '?'} failed: ${err.message}`))
 
   const reconcileSchedules = async (): Promise<void> => {
     try {
@@ -121,6 +122,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   const sweepNotices = async (): Promise<void> => {
     try {
       for (const id of await deps.milestoneRepo.pendingMail()) await enqueueMilestoneNotice(deps.queues, id)
+      for (const id of await deps.shareKit.pendingMail()) await deps.queues.notify.add('shareKit', { mailId: id }, { deduplication: { id: `share-kit:${id}` } })
     } catch (err) {
       outageLog('notice sweep', `notice sweep: ${(err as Error).message}`)
     }

@@ -7,7 +7,7 @@ const LEASE_MS = 5 * 60_000
 
 export type NoticeResult = 'sent' | 'skipped' | 'done'
 
-type NoticeDeps = Pick<Deps, 'milestoneRepo' | 'mailer' | 'pool' | 'i18n' | 'config'>
+type NoticeDeps = Pick<Deps, 'milestoneRepo' | 'mailer' | 'pool' | 'i18n' | 'config' | 'campaignRepo' | 'shareKit'>
 
 /**
  * E-mails the team that a campaign reached a milestone. Safe to run twice and concurrently: the row is claimed
@@ -49,11 +49,14 @@ export async function notifyMilestone (deps: NoticeDeps, milestoneId: number): P
     }
   })
   const host = new URL(deps.config.publicUrl).hostname || 'bouteille.local'
+  // A milestone is a moment to spread the campaign: the notice carries the share kit's links.
+  const data = await deps.campaignRepo.findById(m.campaignId)
+  const kit = data ? `${deps.i18n.translator(locales[0]!).t('admin.shareKit.mail.milestone', { url: `${url}/share-kit` })}\n\n${deps.shareKit.mailText(data, deps.shareKit.kitOf(data))}` : ''
   try {
     await deps.mailer.send({
       to: team.rows.map((r) => r.email),
       subject: parts[0]!.subject,
-      text: parts.map((p) => p.text).join('\n\n——\n\n'),
+      text: [...parts.map((p) => p.text), kit].filter(Boolean).join('\n\n——\n\n'),
       messageId: `<milestone-${m.id}.${m.campaignId}@${host}>`
     })
   } catch (err) {

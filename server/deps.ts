@@ -37,6 +37,11 @@ import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
 import { createThrottledLog } from './infra/throttled-log.ts'
 import { createStreamLimiter } from './services/stream-limiter.ts'
+import { createPartnerRepo } from './repos/partner-repo.ts'
+import { rankPartners } from './domain/partner-rules.ts'
+import { createPartnerService } from './services/partner-service.ts'
+import { createReachService } from './services/reach-service.ts'
+import { createShareKitService } from './services/share-kit-service.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -82,8 +87,19 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const progressService = createProgressService({ db, actionRepo, redis, channels })
   const progressHub = createProgressHub({ bus, channels, read: progressService.read })
   const milestoneRepo = createMilestoneRepo(pool)
+  // Reach (issue 14): share clicks, supporter links and the partners' leaderboard, read by the dashboard's Recruitment.
+  const reach = createReachService({ db, redis, channels, onPublishError: (err) => outageLog('share-publish', `share counted, dashboards not told: ${err.message}`) })
+  const partnerRepo = createPartnerRepo(db)
   const networkPostRepo = createNetworkPostRepo(pool)
-  const dashboardService = createDashboardService({ pool, milestoneRepo, networkPostRepo })
+  const dashboardService = createDashboardService({
+    pool,
+    milestoneRepo,
+    networkPostRepo,
+    recruitment: async (campaignId) => {
+      const [figures, list, counts] = await Promise.all([reach.recruitment(campaignId), partnerRepo.list(campaignId), partnerRepo.refCounts(campaignId)])
+      return { ...figures, partners: rankPartners(list.map((p) => ({ name: p.name, code: p.code, count: counts.get(p.code) ?? 0 }))) }
+    }
+  })
   const postAnswers = createPostAnswerService({ db, redis, channels, onPublishError: (err) => outageLog('post-answer-publish', `answer counted, dashboards not told: ${err.message}`) })
   const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
@@ -118,6 +134,15 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   // Share cards: fonts read on the first card drawn, once per process.
   const targetRepo = createTargetRepo(db)
   const cards = createCardService({ i18n, redis, prefix: config.redisPrefix, renderer: createCardRenderer({ fonts: createCardFonts() }), photo: (id) => targetRepo.photo(id) })
+
+  // Reach: partners, supporter links and share clicks (issue 14).
+  const partners = createPartnerService({
+    repo: partnerRepo,
+    audit,
+    // After the commit: a lost announcement heals by itself (the catalog's TTL).
+    announce: (slug) => announceCampaign(slug).catch((err: Error) => log.warn(`partner change not announced: ${err.message}`))
+  })
+  const shareKit = createShareKitService({ db, campaignRepo, queues, mailer, audit, i18n, publicUrl: config.publicUrl })
 
   return {
     config,
@@ -160,6 +185,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     postAnswers,
     listening,
     cards,
+    partners,
+    reach,
+    shareKit,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

@@ -21,6 +21,8 @@ export interface JobPayloads {
   notify: {
     /** e-mail the team that a campaign reached a milestone; the milestone row says whether it was sent */
     milestone: { milestoneId: number }
+    /** send one "Call to share" mail (the share_call_mails row says whether it was sent) */
+    shareKit: { mailId: number }
   }
 }
 
@@ -30,7 +32,7 @@ export type LifecycleQueue = Queue<JobPayloads['lifecycle']['transition'], unkno
 
 export type DeliveryQueue = Queue<JobPayloads['delivery'][keyof JobPayloads['delivery']], unknown, keyof JobPayloads['delivery'] & string>
 
-export type NotifyQueue = Queue<JobPayloads['notify']['milestone'], unknown, 'milestone'>
+export type NotifyQueue = Queue<JobPayloads['notify'][keyof JobPayloads['notify']], unknown, keyof JobPayloads['notify'] & string>
 
 export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delivery: DeliveryQueue, notify: NotifyQueue }
 

@@ -98,7 +98,12 @@ export const actions = pgTable('actions', {
   tallied: boolean('tallied').notNull().default(false),
   // A bottle message rejected by the team: the action counts nowhere (the tally skips it, moderation takes it back out).
   discounted: boolean('discounted').notNull().default(false),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  // Reach: the supporter link the send came through (?from=), the code of the sender's own link (random, made in their
+  // browser or, without JavaScript, by the server; nothing else ties it to them), and where the form was ('page' | 'embed').
+  fromCode: text('from_code'),
+  linkCode: text('link_code'),
+  source: text('source').notNull().default('page')
 }, (t) => [
   // The idempotency key is scoped to one send: the same page may send to X, then to Bluesky.
   uniqueIndex('actions_idempotency_idx').on(t.campaignId, t.key, t.targetId, t.channel),
@@ -401,3 +406,42 @@ export const listeningCursors = pgTable('listening_cursors', {
   lastEventAt: timestamp('last_event_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 })
+// Partners ("têtes de réseaux"): allied organisations with their own referral code (actions.ref) and a private stats
+// page reached by a random token, of which only a hash is kept (revoked: null).
+export const partners = pgTable('partners', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  code: text('code').notNull(),
+  email: text('email'),
+  // The line shown on the campaign page to supporters arriving with ?ref=CODE, per campaign language ('' or absent: none).
+  lines: jsonb('lines').$type<Record<string, string>>().notNull().default({}),
+  onLeaderboard: boolean('on_leaderboard').notNull().default(false),
+  tokenHash: text('token_hash').unique(),
+  tokenIssuedAt: timestamp('token_issued_at', { withTimezone: true }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [uniqueIndex('partners_code_idx').on(t.campaignId, t.code)])
+
+// Share clicks on the thank-you page, per network and message variant ('' when unknown): counts only, no visitor data.
+export const shareClicks = pgTable('share_clicks', {
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  network: text('network').notNull(),
+  variant: text('variant').notNull().default(''),
+  count: bigint('count', { mode: 'number' }).notNull().default(0)
+}, (t) => [primaryKey({ columns: [t.campaignId, t.network, t.variant] })])
+
+// "Call to share": the share kit e-mailed to the team (one mail, their kit) and to each partner with an address (their
+// own kit, with their code). One row per mail, claimed for a while by one worker and marked sent once accepted.
+export const shareCallMails = pgTable('share_call_mails', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  partnerId: uuid('partner_id').references(() => partners.id, { onDelete: 'cascade' }),
+  toAddresses: text('to_addresses').array().notNull(),
+  requestedBy: uuid('requested_by').references(() => users.id, { onDelete: 'set null' }),
+  status: milestoneMailStatus('status').notNull().default('pending'),
+  claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+  attempts: smallint('attempts').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  sentAt: timestamp('sent_at', { withTimezone: true })
+}, (t) => [index('share_call_mails_pending_idx').on(t.id).where(sql`${t.status} = 'pending'`)])

@@ -11,6 +11,10 @@ export interface NewAction {
   text: string
   ref: string | null
   key: string
+  /** reach: the supporter link it came through, the sender's own link code, the form it came from */
+  fromCode?: string | null
+  linkCode?: string | null
+  source?: 'page' | 'embed'
 }
 
 export interface RecordedAction { id: number, text: string, created: boolean }
@@ -19,8 +23,8 @@ export interface CountRow { dimension: string, key: string, count: number }
 
 export type ActionRepo = ReturnType<typeof createActionRepo>
 
-const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key, from_code, link_code, source)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                ON CONFLICT (campaign_id, key, target_id, channel) DO NOTHING
                RETURNING id, text`
 const FIND_ACTION_SQL = 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4'
@@ -33,7 +37,7 @@ export async function insertAction (db: pg.Pool | pg.PoolClient, a: NewAction): 
   const inserted = await db.query<{ id: string, text: string }>({
     name: 'action-insert',
     text: INSERT_ACTION_SQL,
-    values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key]
+    values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key, a.fromCode ?? null, a.linkCode ?? null, a.source ?? 'page']
   })
   const row = inserted.rows[0]
   if (row) return { id: Number(row.id), text: row.text, created: true }
@@ -51,6 +55,23 @@ export async function insertAction (db: pg.Pool | pg.PoolClient, a: NewAction): 
 // Both the tally and the rebuild take this per-campaign transaction lock, so they never interleave.
 export const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' || $1::text, 0))"
 
+// The batch's columns every dimension reads (the tally, the rebuild and the bottle's recount select these).
+export const BATCH_COLUMNS = 'target_id, channel, locale, ref, message_id, created_at, from_code, link_code, source'
+
+// Reach: how sends arrived (a partner's code, a supporter's link, the widget, or none: direct), each supporter link's
+// actions (from) and each sender's own link (link: one key per supporter who was given a link), and per partner
+// code its actions per target, channel, day and hour (the partner's private page reads only these).
+const REACH_SQL = `
+    UNION ALL SELECT 'reach', 'ref', count(*) FROM batch WHERE ref IS NOT NULL
+    UNION ALL SELECT 'reach', 'from', count(*) FROM batch WHERE from_code IS NOT NULL
+    UNION ALL SELECT 'reach', 'embed', count(*) FROM batch WHERE source = 'embed'
+    UNION ALL SELECT 'reach', 'direct', count(*) FROM batch WHERE ref IS NULL AND from_code IS NULL AND source <> 'embed'
+    UNION ALL SELECT 'from', from_code, count(*) FROM batch WHERE from_code IS NOT NULL GROUP BY from_code
+    UNION ALL SELECT 'link', link_code, count(*) FROM batch WHERE link_code IS NOT NULL GROUP BY link_code
+    UNION ALL SELECT 'ref_target', ref || '|' || target_id::text, count(*) FROM batch WHERE ref IS NOT NULL GROUP BY 2
+    UNION ALL SELECT 'ref_channel', ref || '|' || channel::text, count(*) FROM batch WHERE ref IS NOT NULL GROUP BY 2
+    UNION ALL SELECT 'ref_hour', ref || '|' || to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*) FROM batch WHERE ref IS NOT NULL GROUP BY 2`
+
 // Counts a set of action rows (the CTE "batch") into every dimension at once.
 export const AGGREGATE_SQL = `
   agg AS (
@@ -62,6 +83,7 @@ export const AGGREGATE_SQL = `
     UNION ALL SELECT 'message', message_id::text, count(*) FROM batch WHERE message_id IS NOT NULL GROUP BY message_id
     UNION ALL SELECT 'hour', to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*) FROM batch GROUP BY 2
     UNION ALL SELECT 'minute', to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*) FROM batch GROUP BY 2
+    ${REACH_SQL}
   )`
 
 /** Called inside a tally batch's transaction, after the counters moved from before to after (the total). */
@@ -86,7 +108,7 @@ export function createActionRepo (pool: pg.Pool) {
             WITH marked AS (
               UPDATE actions SET tallied = true
               WHERE id IN (SELECT id FROM actions WHERE campaign_id = $1 AND NOT tallied ORDER BY id LIMIT $2)
-              RETURNING target_id, channel, locale, ref, message_id, created_at, discounted
+              RETURNING ${BATCH_COLUMNS}, discounted
             ),
             batch AS (SELECT * FROM marked WHERE NOT discounted),
             ${AGGREGATE_SQL},
@@ -119,7 +141,7 @@ export function createActionRepo (pool: pg.Pool) {
         await client.query('DELETE FROM campaign_counts WHERE campaign_id = $1', [campaignId])
         await client.query(`
           WITH marked AS (UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied),
-          batch AS (SELECT target_id, channel, locale, ref, message_id, created_at FROM actions WHERE campaign_id = $1 AND NOT discounted),
+          batch AS (SELECT ${BATCH_COLUMNS} FROM actions WHERE campaign_id = $1 AND NOT discounted),
           ${AGGREGATE_SQL}
           INSERT INTO campaign_counts (campaign_id, dimension, key, count)
           SELECT $1, dimension, key, n FROM agg WHERE n > 0`, [campaignId])

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import type { Channel } from '../db/schema.ts'
+import { isAttributionCode } from '../domain/reach-links.ts'
 import { buildIntentUrl, parseInstance } from '../domain/intents.ts'
 import { CHANNELS, LIMITS, finalizeText, measureLength, renderMessage } from '../domain/messages.ts'
 import { variantAllows } from '../domain/variant-channels.ts'
@@ -23,6 +25,10 @@ export interface ActInput {
   publish_consent?: unknown
   /** a network send: also put a copy in the bottle (a second action, channel bottle) */
   bottle_copy?: unknown
+  /** reach: the supporter link the page was opened from (?from=), the sender's own link code, and 'embed' from the widget */
+  from?: unknown
+  link?: unknown
+  source?: unknown
 }
 
 /** A refusal: the HTTP status and the i18n key (with its variables) that tells the supporter what to do. */
@@ -46,6 +52,26 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 const REF_RE = /^[A-Za-z0-9_-]{1,64}$/
 /** Hard cap before any parsing, whatever the channel. */
 const MAX_TEXT_INPUT = 5000
+
+/**
+ * The send's reach fields, or null when one is malformed: `from` and `link` are attribution codes, `source` is
+ * 'embed' or the page. With makeLink (a form posted without JavaScript), a bottle send without a link code gets one
+ * made here, kept only on this action and handed to the thank-you page that follows.
+ */
+export function readReach (input: Pick<ActInput, 'from' | 'link' | 'source'>, channel: string, makeLink = false): Pick<NewAction, 'fromCode' | 'linkCode' | 'source'> | null {
+  const code = (v: unknown): string | null | undefined => v === undefined || v === null || v === '' ? null : isAttributionCode(v) ? v : undefined
+  const fromCode = code(input.from)
+  let linkCode = code(input.link)
+  if (fromCode === undefined || linkCode === undefined) return null
+  if (!linkCode && makeLink && channel === 'bottle') linkCode = newLinkCode()
+  // A supporter sending again through their own link brings nobody new.
+  return { fromCode: fromCode === linkCode ? null : fromCode, linkCode, source: input.source === 'embed' ? 'embed' : 'page' }
+}
+
+/** A supporter link code made by the server (72 random bits, base64url): for a browser without JavaScript. */
+export function newLinkCode (): string {
+  return randomBytes(9).toString('base64url')
+}
 
 export type ActionService = ReturnType<typeof createActionService>
 
@@ -75,7 +101,8 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
     closedReason,
     campaignLink,
 
-    async act (c: CampaignData, input: ActInput): Promise<ActSuccess | ActRefusal> {
+    /** opts.makeLink: a form posted without JavaScript (see readReach). */
+    async act (c: CampaignData, input: ActInput, opts: { makeLink?: boolean } = {}): Promise<ActSuccess | ActRefusal> {
       const closed = closedReason(c)
       if (closed) return { ok: false, status: 409, error: `errors.notLive.${closed}.message` }
 
@@ -97,6 +124,9 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
         if (typeof input.ref !== 'string' || !REF_RE.test(input.ref)) return { ok: false, status: 400, error: 'errors.ref' }
         ref = input.ref
       }
+
+      const reach = readReach(input, channel, opts.makeLink)
+      if (!reach) return { ok: false, status: 400, error: 'errors.ref' }
 
       let instance: string | null = null
       if (channel === 'mastodon') {
@@ -143,7 +173,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
         signature = { name: name.value, town: town.value, consent }
       }
 
-      const action: NewAction = { campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key }
+      const action: NewAction = { campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key, ...reach }
       let recorded: { id: number, text: string, created: boolean }
       let counted: number
       let bottle: ActSuccess['bottle'] = null
@@ -165,7 +195,9 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
       // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
       requestTally(c.id)
 
-      const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
+      let thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
+      // The thank-you page gives the sender their own link: the code recorded with this send, and the wording sent.
+      if (reach.linkCode) thanksUrl += `&link=${reach.linkCode}&m=${message.id}`
       const intentUrl = buildIntentUrl(channel, recorded.text, {
         instance, email: target.email, subject: message.subject || (texts?.title ?? c.slug), thanksUrl, link
       })

@@ -4,6 +4,7 @@ import { nextMilestone, type MilestoneKind, type MilestonePlan, type Threshold }
 import type { MilestoneRepo } from '../repos/milestone-repo.ts'
 import type { CampaignStatus } from '../db/schema.ts'
 import type { NetworkPostRepo } from '../repos/network-post-repo.ts'
+import type { Recruitment } from './reach-service.ts'
 
 export const MINUTES = 60
 export const HOURS = 48
@@ -47,8 +48,13 @@ export interface Dashboard {
   plan: MilestonePlan
   /** Listening: public posts seen on the networks, against the intents opened (X: intents only, it cannot be read) */
   networks: NetworksPart
+  /** reach: how sends arrived, supporter links, share clicks and the partners' leaderboard (empty when not wired) */
+  recruitment?: RecruitmentView
   updatedAt: string
 }
+
+/** The dashboard's Recruitment section (its own partial, views/admin/dashboard-recruitment.eta). */
+export type RecruitmentView = Recruitment & { partners: Array<{ name: string, code: string, count: number, rank: number }> }
 
 /** The dashboard's "On the networks" section. */
 export interface NetworksPart {
@@ -108,11 +114,11 @@ export function verdictOf (total: number, baseGoal: number, goal: number, lastHo
 export type DashboardService = ReturnType<typeof createDashboardService>
 
 /** Reads a campaign's dashboard from the aggregate tables only (counters, milestones), never from the action rows. */
-export function createDashboardService ({ pool, milestoneRepo, networkPostRepo }: { pool: pg.Pool, milestoneRepo: Pick<MilestoneRepo, 'list' | 'plan'>, networkPostRepo: Pick<NetworkPostRepo, 'counts' | 'feed'> }) {
+export function createDashboardService ({ pool, milestoneRepo, networkPostRepo, recruitment }: { pool: pg.Pool, milestoneRepo: Pick<MilestoneRepo, 'list' | 'plan'>, networkPostRepo: Pick<NetworkPostRepo, 'counts' | 'feed'>, recruitment?: (campaignId: string) => Promise<RecruitmentView> }) {
   async function read (campaignId: string, now = Date.now()): Promise<Dashboard | null> {
     const sinceMinute = minuteKey(now - (2 * MINUTES - 1) * MINUTE)
     const sinceHour = hourKey(now - (HOURS - 1) * HOUR)
-    const [campaign, counts, targets, variants, milestones, plan, answers, postCounts, feed] = await Promise.all([
+    const [campaign, counts, targets, variants, milestones, plan, answers, postCounts, feed, reach] = await Promise.all([
       pool.query<{ id: string, slug: string, status: CampaignStatus, goal: number, time_zone: string, closes_at: Date | null, title: string | null, listening_instances: string[] }>({
         name: 'dashboard-campaign',
         text: `SELECT c.id, c.slug, c.status, c.goal, c.time_zone, c.closes_at, t.title, c.listening_instances
@@ -146,7 +152,8 @@ export function createDashboardService ({ pool, milestoneRepo, networkPostRepo }
         values: [campaignId]
       }),
       networkPostRepo.counts(campaignId),
-      networkPostRepo.feed(campaignId, FEED_SIZE)
+      networkPostRepo.feed(campaignId, FEED_SIZE),
+      recruitment?.(campaignId)
     ])
     const c = campaign.rows[0]
     if (!c) return null
@@ -199,6 +206,7 @@ export function createDashboardService ({ pool, milestoneRepo, networkPostRepo }
         feed: feed.map((p) => ({ id: p.id, network: p.network, url: p.url, authorHandle: p.authorHandle, authorName: p.authorName, text: p.text, postedAt: p.postedAt, selected: p.selected })),
         settings: { instances: c.listening_instances }
       },
+      ...(reach ? { recruitment: reach } : {}),
       updatedAt: new Date(now).toISOString()
     }
   }

@@ -26,16 +26,24 @@ async function sqlCounts (t: TestApp, campaignId: string) {
     UNION ALL SELECT 'ref:' || ref, count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY ref
     UNION ALL SELECT 'message:' || message_id, count(*)::int FROM actions WHERE campaign_id = $1 AND message_id IS NOT NULL GROUP BY message_id
     UNION ALL SELECT 'hour:' || to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1
-    UNION ALL SELECT 'minute:' || to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1`)).map((r) => [r.k, r.n]))
+    UNION ALL SELECT 'minute:' || to_char(date_trunc('minute', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI"Z"'), count(*)::int FROM actions WHERE campaign_id = $1 GROUP BY 1
+    UNION ALL SELECT 'reach:' || CASE WHEN r = 1 THEN 'ref' WHEN r = 2 THEN 'from' WHEN r = 3 THEN 'embed' ELSE 'direct' END, count(*)::int
+      FROM actions, generate_series(1, 4) AS r WHERE campaign_id = $1 AND CASE r WHEN 1 THEN ref IS NOT NULL WHEN 2 THEN from_code IS NOT NULL WHEN 3 THEN source = 'embed' ELSE ref IS NULL AND from_code IS NULL AND source <> 'embed' END GROUP BY 1
+    UNION ALL SELECT 'from:' || from_code, count(*)::int FROM actions WHERE campaign_id = $1 AND from_code IS NOT NULL GROUP BY 1
+    UNION ALL SELECT 'link:' || link_code, count(*)::int FROM actions WHERE campaign_id = $1 AND link_code IS NOT NULL GROUP BY 1
+    UNION ALL SELECT 'ref_target:' || ref || '|' || target_id, count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY 1
+    UNION ALL SELECT 'ref_channel:' || ref || '|' || channel, count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY 1
+    UNION ALL SELECT 'ref_hour:' || ref || '|' || to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24":00Z"'), count(*)::int FROM actions WHERE campaign_id = $1 AND ref IS NOT NULL GROUP BY 1`)).map((r) => [r.k, r.n]))
   return { rows: rows.n as number, keys: rows.keys as number, counters, expected }
 }
 
 /** Inserts n actions straight into the database (untallied), as if many web instances had taken them. */
 async function insertActions (t: TestApp, c: SeededCampaign, n: number): Promise<void> {
   await t.deps.pool.query(`
-    INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key)
+    INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key, from_code, link_code, source)
     SELECT $1, ($2::uuid[])[1 + i % 3], $3, (ARRAY['x','bluesky','mastodon','email','bottle'])[1 + i % 5]::channel,
-           CASE WHEN i % 4 = 0 THEN 'en' ELSE 'fr' END, 'text', CASE WHEN i % 7 = 0 THEN 'partner' END, gen_random_uuid()
+           CASE WHEN i % 4 = 0 THEN 'en' ELSE 'fr' END, 'text', CASE WHEN i % 7 = 0 THEN 'partner' END, gen_random_uuid(),
+           CASE WHEN i % 6 = 0 THEN 'friend' || (i % 5) END, 'sender' || (i % 11), CASE WHEN i % 9 = 0 THEN 'embed' ELSE 'page' END
     FROM generate_series(1, $4) AS i`, [c.id, c.targets.map((x) => x.id), c.messages[0]!.id, n])
 }
 

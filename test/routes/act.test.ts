@@ -39,7 +39,8 @@ describe('POST /c/:slug/act', () => {
 
   it('stores no personal data with an action', async () => {
     const cols = (await t.deps.pool.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'actions'")).rows.map((r) => r.column_name)
-    expect(cols.sort()).toEqual(['campaign_id', 'channel', 'created_at', 'discounted', 'id', 'key', 'locale', 'message_id', 'ref', 'tallied', 'target_id', 'text'])
+    // from_code, link_code: random codes of supporter links (no account, nothing else ties them to a person).
+    expect(cols.sort()).toEqual(['campaign_id', 'channel', 'created_at', 'discounted', 'from_code', 'id', 'key', 'link_code', 'locale', 'message_id', 'ref', 'source', 'tallied', 'target_id', 'text'])
   })
 
   it('redirects the no-JS form with 303 to the intent', async () => {
@@ -60,7 +61,8 @@ describe('POST /c/:slug/act', () => {
     expect(th.json().intentUrl).toMatch(/^https:\/\/www\.threads\.com\/intent\/post\?text=%40alice\.martin%20/)
     const b = await act(actBody(c, { channel: 'bottle' }), {})
     expect(b.statusCode).toBe(303)
-    expect(b.headers.location).toBe(`/c/${c.slug}/thanks?lang=fr&via=bottle`)
+    // Without JavaScript the thank-you page gets the sender's own link code (made for this send) and the wording sent.
+    expect(b.headers.location).toMatch(new RegExp(`^/c/${c.slug}/thanks\\?lang=fr&via=bottle&link=[A-Za-z0-9_-]{12}&m=${c.messages[0]!.id}$`))
   })
 
   it('uses the supporter’s own text, keeping the hashtag and link', async () => {

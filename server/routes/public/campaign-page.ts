@@ -8,7 +8,7 @@ import { countryName, type Translator } from '../../i18n.ts'
 import type { CampaignData, CampaignTextData, MessageData, TargetData } from '../../repos/campaign-repo.ts'
 import type { CampaignPageView, CampaignPhase, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
 
-export interface PageQuery { country?: string, target?: string, message?: string, ref?: string }
+export interface PageQuery { country?: string, target?: string, message?: string, ref?: string, from?: string }
 export interface FormEcho {
   target?: string
   message?: string
@@ -16,6 +16,7 @@ export interface FormEcho {
   instance?: string
   channel?: string
   ref?: string
+  from?: string
   key?: string
   signatureName?: string
   signatureTown?: string
@@ -131,6 +132,9 @@ export function buildCampaignPage (args: {
   selection: PageSelection
   key: string
   ref: string
+  from?: string
+  partner?: { name: string, line: string } | null
+  board?: Array<{ name: string, count: number, rank: number }>
   echo?: FormEcho
   error?: string | null
   phase?: CampaignPhase
@@ -210,6 +214,9 @@ export function buildCampaignPage (args: {
     selectedMessageId: selection.messageId,
     key: args.key,
     ref: args.ref,
+    from: args.from ?? '',
+    partner: args.partner ?? null,
+    board: args.board ?? [],
     form: {
       text: echo?.text ?? '',
       instance: echo?.instance ?? '',

@@ -6,8 +6,6 @@ import { withoutControlChars } from '../../domain/input-rules.ts'
 import { isDatabaseUnavailable } from '../../db/client.ts'
 import { previewTokenValid } from '../../domain/campaign-rules.ts'
 import { originAllowed } from '../../domain/network-address.ts'
-import { buildIntentUrl } from '../../domain/intents.ts'
-import { mailtoUrl } from '../../domain/networks/email.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { ActInput } from '../../services/action-service.ts'
 import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
@@ -16,26 +14,16 @@ import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, se
 import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, EmbedThanksView, HomePageView, ThanksPageView } from './view-models.ts'
 import { previewMeta } from './previews.ts'
-import { campaignUrl } from '../../domain/reach-links.ts'
-import { withHashtags } from '../../domain/share-text.ts'
+import { campaignUrl, embedPath } from '../../domain/reach-links.ts'
 import { openEventStream } from '../event-stream.ts'
+import { thanksReach } from './reach-routes.ts'
 import { cspWithNonce, embedCsp, embedHeaderList, nextNonce, securityHeaderList } from '../../plugins/security.ts'
 import { frameAncestors } from '../../domain/embed-rules.ts'
-import { embedPath } from '../../domain/reach-links.ts'
 import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
 const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
-// The networks' documented intents (server/domain/intents.ts), plus two share pages that are not sends.
-const SHARE_BASES = {
-  x: (text: string) => buildIntentUrl('x', text)!,
-  bluesky: (text: string) => buildIntentUrl('bluesky', text)!,
-  threads: (text: string, link: string) => buildIntentUrl('threads', text, { link })!,
-  facebook: (_text: string, link: string) => `https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(link)}`,
-  whatsapp: (text: string) => `https://wa.me/?text=${encodeURIComponent(text)}`,
-  email: (text: string, _link: string, subject: string) => mailtoUrl('', subject, text)
-} as const
 
 /** The supporter's side: home, campaign page, the send, thanks, live progress. */
 export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
@@ -76,12 +64,13 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     target: typeof query.target === 'string' ? query.target : undefined,
     message: typeof query.message === 'string' ? query.message : undefined,
     ref: sanitizeRef(query.ref) || undefined,
+    from: sanitizeRef(query.from) || undefined,
     preview: phase === 'preview' && typeof query.preview === 'string' ? query.preview : undefined
   })
 
   // One cache slot per campaign, phase, language and page query (the phase can change with the clock alone).
   const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: PageQuery): string =>
-    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}`
+    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}|${q.from ?? ''}`
 
   /**
    * Sends a cached page with a fresh nonce and idempotency key. The response is written straight to Node with its
@@ -114,6 +103,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const embedThanks = embed ? `${embedPath(c.slug, { lang: tr.locale, ref: ref || undefined })}&sent=` : undefined
     // The live card's version follows `progress`, one of the cached page's deps: a page outlives no card.
     const preview = previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr })
+    // Read once per campaign object (a partner change is announced, which gives the campaign a new one): no query per view.
+    const [partner, board] = await Promise.all([deps.partners.lineFor(c, ref, tr.locale), deps.partners.board(c)])
     const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, ...preview, nonce, path: echo ? `/c/${c.slug}` : path, languages: c.languages }),
       tr,
@@ -123,6 +114,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       selection: { ...selection, messageId },
       key,
       ref,
+      from: sanitizeRef(echo?.from ?? query.from),
+      partner,
+      board,
       echo,
       error,
       phase,
@@ -219,7 +213,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const body = (request.body && typeof request.body === 'object' ? request.body : {}) as ActInput
     let result: Awaited<ReturnType<typeof actionService.act>>
     try {
-      result = await actionService.act(c, body)
+      result = await actionService.act(c, body, { makeLink: !request.wantsJson() })
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err
       // Not recorded: 503 with Retry-After, and the supporter's form with their text to send again.
@@ -274,19 +268,16 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const texts = textsFor(c, tr.locale)
     // Shared in the page's language: the preview a friend sees is in the language the supporter read.
     const link = campaignUrl(deps.config.publicUrl, c.slug, { lang: tr.locale })
-    const shareText = `${withHashtags(texts.shareText || texts.title, texts.hashtags)} ${link}`.replace(/\s+/g, ' ').trim()
     const progress = (await progressHub.get(c.id))?.progress
-    const share: ThanksPageView['share'] = (['x', 'bluesky', 'threads', 'facebook', 'whatsapp', 'email'] as const).map((channel) => ({
-      channel, label: tr.t(`share.${channel}`), href: SHARE_BASES[channel](shareText, link, texts.title)
-    }))
     const via = typeof request.query.via === 'string' && c.channels.includes(request.query.via as never) ? request.query.via : ''
     const view: ThanksPageView = {
       ...reply.pageBase(tr, { title: texts.title, ...previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr }), languages: c.languages }),
       campaign: campaignView(c, tr.locale, link),
       progress: progressView(progress, c),
-      share,
       via,
-      ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null
+      ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null,
+      // The share buttons (through the counting redirect, each tag once, in the page's language) and the supporter's own link.
+      ...await thanksReach(deps, c, tr, request.query)
     }
     return reply.type('text/html; charset=utf-8').view('public/thanks.eta', view)
   })
@@ -382,6 +373,7 @@ function echoOf (body: ActInput): FormEcho {
     instance: s(body.instance),
     channel: s(body.channel),
     ref: s(body.ref),
+    from: s(body.from),
     key: s(body.key),
     signatureName: s(body.signature_name)?.slice(0, 200),
     signatureTown: s(body.signature_town)?.slice(0, 200),

@@ -1,3 +1,4 @@
+import type { ShareKit } from '../../domain/share-kit.ts'
 import type { Channel, CampaignStatus, Handles } from '../../db/schema.ts'
 import type { Translator } from '../../i18n.ts'
 
@@ -86,6 +87,11 @@ export type CampaignPhase = 'open' | 'preview' | 'scheduled' | 'paused' | 'close
 
 /** GET /c/:slug and the form shown again after a 400 */
 export interface CampaignPageView extends PageBase {
+  /** reach: the supporter link the page was opened from (carried by the no-JS form), and the partner who brought them */
+  from?: string
+  partner?: { name: string, line: string } | null
+  /** the partners who chose to appear, ranked by the actions through their code */
+  board?: Array<{ name: string, count: number, rank: number }>
   phase: CampaignPhase
   /** when the campaign opens (scheduled): ISO for the countdown script, and as words in the page's language */
   opens: { iso: string, text: string } | null
@@ -121,11 +127,39 @@ export interface ThanksPageView extends PageBase {
   campaign: CampaignView
   progress: ProgressView
   /** share links (fixed bases), already built */
-  share: Array<{ channel: 'x' | 'bluesky' | 'mastodon' | 'threads' | 'email' | 'facebook' | 'whatsapp', label: string, href: string }>
+  share: Array<{ channel: 'x' | 'bluesky' | 'mastodon' | 'threads' | 'email' | 'facebook' | 'whatsapp' | 'telegram', label: string, href: string }>
   /** the channel just used, if known (?via=x) */
   via: string
   /** "Did you post it?" after a network send: the channel asked about, and the answer once given */
   ask: { channel: string, answered: '' | 'yes' | 'no' } | null
+  /** the supporter's own link (?from=code, with the partner code they came with) and how many joined through it */
+  reach?: ReachView
+}
+
+/** The thank-you page's personal link: made by the server without JavaScript, replaced by the browser's own code with it. */
+export interface ReachView {
+  code: string
+  ref: string
+  variant: string
+  link: string
+  count: number
+  mastodonAction: string
+}
+
+/** GET /p/:token: a partner's private stats and share kit. */
+export interface PartnerPageView extends PageBase {
+  campaign: CampaignView
+  partner: { name: string, code: string }
+  stats: {
+    total: number
+    rank: number
+    partners: number
+    days: { max: number, list: Array<{ key: string, label: string, count: number }> }
+    hours: { max: number, list: Array<{ key: string, label: string, count: number }> }
+    targets: Array<{ label: string, count: number }>
+    channels: Array<{ label: string, count: number }>
+  }
+  kit: ShareKit
 }
 
 /** GET /c/:slug/embed?sent=… : the widget's short thanks, inside the partner's frame */

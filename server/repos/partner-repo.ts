@@ -1,0 +1,67 @@
+import { and, asc, eq, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { campaignCounts, partners } from '../db/schema.ts'
+import type { PartnerValues } from '../domain/partner-rules.ts'
+
+export type PartnerRow = typeof partners.$inferSelect
+export type PartnerRepo = ReturnType<typeof createPartnerRepo>
+
+/** A campaign's partners, and the counters the tally keeps per partner code (dimensions ref, ref_target, ref_channel, ref_hour). */
+export function createPartnerRepo (db: Db) {
+  return {
+    /** Every partner of a campaign, by name. */
+    async list (campaignId: string): Promise<PartnerRow[]> {
+      return db.select().from(partners).where(eq(partners.campaignId, campaignId)).orderBy(asc(partners.name), asc(partners.code))
+    },
+
+    /** A partner, only if it belongs to the campaign. */
+    async find (campaignId: string, id: string): Promise<PartnerRow | null> {
+      const [row] = await db.select().from(partners).where(and(eq(partners.campaignId, campaignId), eq(partners.id, id)))
+      return row ?? null
+    },
+
+    /** The partner whose stats link has this token hash (a revoked link has none). */
+    async findByTokenHash (hash: string): Promise<PartnerRow | null> {
+      const [row] = await db.select().from(partners).where(eq(partners.tokenHash, hash))
+      return row ?? null
+    },
+
+    /** Adds a partner; null when the code is already another partner's in this campaign. */
+    async insert (campaignId: string, v: PartnerValues): Promise<PartnerRow | null> {
+      const [row] = await db.insert(partners).values({ campaignId, ...v }).onConflictDoNothing({ target: [partners.campaignId, partners.code] }).returning()
+      return row ?? null
+    },
+
+    /** Changes a partner; 'taken' when the new code is another partner's. */
+    async update (campaignId: string, id: string, v: Partial<PartnerValues> & { tokenHash?: string | null, tokenIssuedAt?: Date | null }): Promise<PartnerRow | null | 'taken'> {
+      try {
+        const [row] = await db.update(partners).set({ ...v, updatedAt: new Date() }).where(and(eq(partners.campaignId, campaignId), eq(partners.id, id))).returning()
+        return row ?? null
+      } catch (err) {
+        if ((err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') return 'taken'
+        throw err
+      }
+    },
+
+    /** Removes a partner (its actions keep their code). */
+    async remove (campaignId: string, id: string): Promise<PartnerRow | null> {
+      const [row] = await db.delete(partners).where(and(eq(partners.campaignId, campaignId), eq(partners.id, id))).returning()
+      return row ?? null
+    },
+
+    /** Actions per partner code (the counters' ref dimension). */
+    async refCounts (campaignId: string): Promise<Map<string, number>> {
+      const rows = await db.select({ key: campaignCounts.key, count: campaignCounts.count }).from(campaignCounts)
+        .where(and(eq(campaignCounts.campaignId, campaignId), eq(campaignCounts.dimension, 'ref')))
+      return new Map(rows.map((r) => [r.key, Number(r.count)]))
+    },
+
+    /** One partner code's counters: per target, channel and hour (keys without the code). */
+    async codeCounts (campaignId: string, code: string): Promise<Array<{ dimension: string, key: string, count: number }>> {
+      const rows = await db.select({ dimension: campaignCounts.dimension, key: campaignCounts.key, count: campaignCounts.count }).from(campaignCounts)
+        .where(and(eq(campaignCounts.campaignId, campaignId), sql`${campaignCounts.dimension} IN ('ref_target', 'ref_channel', 'ref_hour')`,
+          sql`starts_with(${campaignCounts.key}, ${code + '|'})`))
+      return rows.map((r) => ({ dimension: r.dimension, key: r.key.slice(code.length + 1), count: Number(r.count) }))
+    }
+  }
+}
