@@ -8,6 +8,9 @@ const bytea = customType<{ data: Buffer, driverData: Buffer }>({ dataType: () =>
 export const campaignStatus = pgEnum('campaign_status', ['draft', 'scheduled', 'live', 'paused', 'closed'])
 export const channel = pgEnum('channel', ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'])
 
+export const CHALLENGE_MODES = ['off', 'on', 'auto'] as const
+export type ChallengeMode = (typeof CHALLENGE_MODES)[number]
+
 export type CampaignStatus = (typeof campaignStatus.enumValues)[number]
 export type Channel = (typeof channel.enumValues)[number]
 
@@ -27,7 +30,10 @@ export const campaigns = pgTable('campaigns', {
   // Words that hold a bottle message for review (compared without case or accents).
   blockedWords: text('blocked_words').array().notNull().default(sql`'{}'`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  // Bot defence: the proof-of-work challenge off, on, or switched on by the signals (until challenge_auto_until).
+  challengeMode: text('challenge_mode').$type<ChallengeMode>().notNull().default('off'),
+  challengeAutoUntil: timestamp('challenge_auto_until', { withTimezone: true })
 })
 
 // One row per campaign and locale: everything a supporter reads.
@@ -89,7 +95,10 @@ export const actions = pgTable('actions', {
   tallied: boolean('tallied').notNull().default(false),
   // A bottle message rejected by the team: the action counts nowhere (the tally skips it, moderation takes it back out).
   discounted: boolean('discounted').notNull().default(false),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  // In a window the team marked suspicious: counts nowhere public, kept (flagged) in exports. Apart from discounted,
+  // so un-marking a window never brings back a rejected bottle message.
+  suspect: boolean('suspect').notNull().default(false)
 }, (t) => [
   // The idempotency key is scoped to one send: the same page may send to X, then to Bluesky.
   uniqueIndex('actions_idempotency_idx').on(t.campaignId, t.key, t.targetId, t.channel),
@@ -337,3 +346,20 @@ export const milestones = pgTable('milestones', {
   uniqueIndex('milestones_threshold_idx').on(t.campaignId, t.threshold),
   index('milestones_mail_pending_idx').on(t.id).where(sql`${t.mailStatus} = 'pending'`)
 ])
+
+// --- Bot defence (challenge) ---
+
+// A window of sends the team marked suspicious (optionally one target and/or channel). An action is suspect while
+// any window covers it, so overlapping windows can be un-marked one at a time.
+export const suspectWindows = pgTable('suspect_windows', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+  endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+  targetId: uuid('target_id').references(() => targets.id, { onDelete: 'cascade' }),
+  channel: channel('channel'),
+  // How many actions the window covered when it was marked (shown to the team; the rows carry the flag).
+  actions: integer('actions').notNull().default(0),
+  markedBy: text('marked_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('suspect_windows_campaign_idx').on(t.campaignId)])

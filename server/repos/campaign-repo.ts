@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
+import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type ChallengeMode, type Channel, type Handles } from '../db/schema.ts'
 
 export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[] }
 
@@ -43,6 +43,9 @@ export interface CampaignData {
   delivered?: { at: Date, targets: number } | null
   /** words that hold a bottle message for review */
   blockedWords: string[]
+  /** bot defence: the campaigner's choice, and until when the signals switched it on (automatic mode) */
+  challengeMode: ChallengeMode
+  challengeAutoUntil: Date | null
 }
 
 export type CampaignRepo = ReturnType<typeof createCampaignRepo>
@@ -83,7 +86,9 @@ export function createCampaignRepo (db: Db) {
         messages: ms,
         messagesById: new Map(ms.map((m) => [m.id, m])),
         delivered: ((d) => d ? { at: d.at, targets: Number(d.n) } : null)(delivered.find((d) => d.campaignId === c.id)),
-        blockedWords: c.blockedWords
+        blockedWords: c.blockedWords,
+        challengeMode: c.challengeMode,
+        challengeAutoUntil: c.challengeAutoUntil
       }
     })
   }

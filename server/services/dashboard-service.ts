@@ -3,6 +3,8 @@ import { currentGoal, percentOf } from '../domain/goals.ts'
 import { nextMilestone, type MilestoneKind, type MilestonePlan, type Threshold } from '../domain/milestones.ts'
 import type { MilestoneRepo } from '../repos/milestone-repo.ts'
 import type { CampaignStatus } from '../db/schema.ts'
+import type { SuspectWindow } from '../repos/suspect-repo.ts'
+import type { SignalCounts } from './signal-service.ts'
 
 export const MINUTES = 60
 export const HOURS = 48
@@ -45,6 +47,14 @@ export interface Dashboard {
   next: Threshold | null
   plan: MilestonePlan
   updatedAt: string
+  /** bot defence (added by the hub's reader, see deps.ts): the challenge's mode and state, its signals, the marked windows */
+  defence?: {
+    mode: 'off' | 'on' | 'auto'
+    active: boolean
+    autoUntil: string | null
+    signals: SignalCounts | null
+    windows: SuspectWindow[]
+  }
 }
 
 const minuteKey = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z'
