@@ -212,6 +212,8 @@
     const updated = field('updated')
     if (updated) { updated.setAttribute('datetime', d.updatedAt); updated.textContent = times.format(new Date(d.updatedAt)) }
     root.setAttribute('data-total', String(d.total))
+    // Sections with their own script (dashboard-<area>.js) hear every document too.
+    root.dispatchEvent(new window.CustomEvent('dashboard:data', { detail: d }))
   }
 
   function connect () {

@@ -87,6 +87,11 @@ export function createSuspectRepo (pool: pg.Pool) {
       })
     },
 
+    /** Whether a target (active or not) is the campaign's. */
+    async hasTarget (campaignId: string, targetId: string): Promise<boolean> {
+      return (await pool.query('SELECT 1 FROM targets WHERE id = $1 AND campaign_id = $2', [targetId, campaignId])).rows.length > 0
+    },
+
     /** A campaign's marked windows, newest first. */
     async list (campaignId: string): Promise<SuspectWindow[]> {
       const res = await pool.query('SELECT * FROM suspect_windows WHERE campaign_id = $1 ORDER BY starts_at DESC, id DESC LIMIT 100', [campaignId])

@@ -13,8 +13,9 @@ export function createSuspectService ({ repo, audit, recounted }: {
   recounted: (campaignId: string) => Promise<unknown>
 }) {
   return {
-    /** Marks a window (already checked, see checkWindow); returns how many actions left the public count. */
-    async mark (user: Pick<SessionUser, 'id' | 'email'>, campaignId: string, w: WindowInput): Promise<{ id: number, actions: number, flagged: number }> {
+    /** Marks a window (already checked, see checkWindow); returns how many actions it covers, or null for another campaign's target. */
+    async mark (user: Pick<SessionUser, 'id' | 'email'>, campaignId: string, w: WindowInput): Promise<{ id: number, actions: number, flagged: number } | null> {
+      if (w.targetId && !await repo.hasTarget(campaignId, w.targetId)) return null
       const { window, flagged } = await repo.mark(campaignId, w, user.email)
       await audit.record(user, { action: 'suspect.mark', entity: 'suspect_window', entityId: String(window.id), campaignId, before: null, after: { ...w, actions: window.actions, flagged } })
       await recounted(campaignId).catch(() => {})

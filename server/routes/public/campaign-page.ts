@@ -134,6 +134,8 @@ export function buildCampaignPage (args: {
   echo?: FormEcho
   error?: string | null
   phase?: CampaignPhase
+  /** the no-JS question of a campaign whose challenge is on (or the cache's marks for it) */
+  challenge?: { text: string, token: string } | null
 }): CampaignPageView {
   const { base, tr, campaign: c, progress, link, selection, echo } = args
   const phase = args.phase ?? 'open'
@@ -218,7 +220,8 @@ export function buildCampaignPage (args: {
     },
     error: args.error ?? null,
     limits: LIMITS,
-    clientData: JSON.stringify(clientData)
+    clientData: JSON.stringify(clientData),
+    challenge: args.challenge ? { question: args.challenge.text, token: args.challenge.token } : null
   }
 }
 

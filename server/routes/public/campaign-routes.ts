@@ -13,7 +13,7 @@ import type { ActInput } from '../../services/action-service.ts'
 import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
 import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
-import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
+import { KEY_MARK, NONCE_MARK, QUESTION_MARK, TOKEN_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, HomePageView, ThanksPageView } from './view-models.ts'
 import { openEventStream } from '../event-stream.ts'
 import { cspWithNonce, nextNonce, securityHeaderList } from '../../plugins/security.ts'
@@ -34,7 +34,7 @@ const SHARE_BASES = {
 
 /** The supporter's side: home, campaign page, the send, thanks, live progress. */
 export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const { catalog, progressHub, actionService, rateLimiter, i18n } = deps
+  const { catalog, progressHub, actionService, rateLimiter, i18n, challenge } = deps
 
   /**
    * The campaign of :slug if the public may see it (a draft only with its preview token, where the caller allows
@@ -74,9 +74,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     preview: phase === 'preview' && typeof query.preview === 'string' ? query.preview : undefined
   })
 
-  // One cache slot per campaign, phase, language and page query (the phase can change with the clock alone).
+  // One cache slot per campaign, phase, language, page query and challenge (phase and challenge can change with the clock alone).
   const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: PageQuery): string =>
-    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}`
+    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}|${challenge.active(c) ? 'challenge' : ''}`
 
   /**
    * Sends a cached page with a fresh nonce and idempotency key. The response is written straight to Node with its
@@ -85,7 +85,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
    */
   function sendPage (request: SlugRequest, reply: FastifyReply, page: CachedPage, phase: CampaignPhase): void {
     const nonce = nextNonce()
-    const view = pages.serve(page, nonce, acceptsDeflate(request.headers['accept-encoding']))
+    const view = pages.serve(page, nonce, acceptsDeflate(request.headers['accept-encoding']), challenge.question)
     const headers = pageHeaders(nonce, view.body.length, view.deflated, phase === 'preview')
     reply.hijack()
     reply.raw.writeHead(200, headers)
@@ -104,7 +104,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     // The page's own links (language switch) carry only what the page reads, whatever else the URL held.
     const search = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined)).toString()
     const path = `/c/${c.slug}${search ? `?${search}` : ''}`
-    const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
+    // With the challenge on, the form asks a question too (for supporters without JavaScript), fresh in every view.
+    const asks = phase === 'open' && challenge.active(c)
+    const view = (nonce: string, key: string, messageId: string, question: { text: string, token: string } | null) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, description: texts.pitch, canonicalUrl: link, nonce, path: echo ? `/c/${c.slug}` : path }),
       tr,
       campaign: c,
@@ -115,18 +117,19 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       ref: sanitizeRef(echo?.ref ?? query.ref),
       echo,
       error,
-      phase
+      phase,
+      challenge: question
     })
     if (echo) {
       // A form shown again after an error is the supporter's own: rendered for them alone, with their key.
       const key = echo.key && /^[0-9a-f-]{36}$/i.test(echo.key) ? echo.key : randomUUID()
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
       if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
-      return reply.view('public/campaign.eta', view(reply.pageNonce(), key, selection.messageId))
+      return reply.view('public/campaign.eta', view(reply.pageNonce(), key, selection.messageId, asks ? challenge.question() : null))
     }
     // An announced change gives the campaign a new object (deps): its slots are rendered again.
     const page = await pages.take(slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
-      (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId)))
+      (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId, asks ? { text: QUESTION_MARK, token: TOKEN_MARK } : null)))
     sendPage(request, reply, page, phase)
     return reply
   }
@@ -163,6 +166,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     // Per campaign: an event in a hall may raise its own limit (one shared address, many supporters).
     const limit = await rateLimiter.hit('act', request.ip, c.actionRateLimit)
     if (!limit.allowed) {
+      deps.signalService.rateLimited(c.id, limit.firstRefusal === true)
       reply.header('retry-after', String(limit.retryAfterSeconds))
       if (request.wantsJson()) return reply.sendError(429, 'errors.rateLimited.message', { fallbackLocale: c.defaultLocale, back: { href: `/c/${c.slug}`, labelKey: 'errors.back' } })
       return showFormAgain(request, reply, c, 429, 'errors.rateLimited.wait', { count: limit.retryAfterSeconds })
@@ -255,6 +259,13 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     await deps.postAnswers.record(c.id, channel, body.answer === 'yes')
     return reply.code(303).header('location', `/c/${c.slug}/thanks?lang=${locale}&via=${channel}&answered=${body.answer}`).header('cache-control', 'no-store').send()
+  })
+
+  // Bot defence: a fresh proof-of-work challenge, fetched by the page's script while the supporter reads (no cookie, no state).
+  app.get('/c/:slug/challenge.json', async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(await challenge.issue())
   })
 
   app.get('/c/:slug/progress.json', async (request: SlugRequest, reply) => {

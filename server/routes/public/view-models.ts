@@ -104,6 +104,8 @@ export interface CampaignPageView extends PageBase {
   limits: Record<Channel, number>
   /** JSON for public/js/campaign.js, in the escaped data-campaign attribute of #campaign */
   clientData: string
+  /** bot defence on: the question for supporters without JavaScript ("3 + 4") and its signed token; else null */
+  challenge: { question: string, token: string } | null
 }
 
 /** GET /c/:slug/thanks */
