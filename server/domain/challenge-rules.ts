@@ -59,6 +59,14 @@ export function saltExpiry (salt: string): number | null {
   return s && /^\d{1,12}$/.test(s) ? Number(s) * 1000 : null
 }
 
+/**
+ * A free text without what changes from one target or page to another (mentions such as .@handle or
+ * @user@instance, links), so a copy-paste sent to every target still looks like one text.
+ */
+export function textShape (text: string): string {
+  return text.replace(/https?:\/\/\S+/gi, ' ').replace(/(^|\s)\.?@[\w.@-]+/g, ' ')
+}
+
 // --- the question for supporters without JavaScript ---
 
 /** A question's token: its expiry (seconds), a random part, and an HMAC of both. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { fingerprint } from '../domain/bottle-rules.ts'
-import { BASELINE_MINUTES, burstDetected, duplicatesDetected, type BurstThresholds } from '../domain/challenge-rules.ts'
+import { BASELINE_MINUTES, burstDetected, duplicatesDetected, textShape, type BurstThresholds } from '../domain/challenge-rules.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
 
 /** The bot-defence counters of a campaign, as the dashboard shows them. */
@@ -74,7 +74,7 @@ export function createSignalService ({ redis, prefix, thresholds, onBurst, onCha
       const window = Math.floor(t / TEXT_WINDOW)
       if (freeText !== null) {
         const texts = k(c.id, `texts:${window}`)
-        m.hincrby(texts, fingerprint(freeText).slice(0, 16), 1).hincrby(texts, '', 1).pexpire(texts, TEXT_WINDOW + MINUTE)
+        m.hincrby(texts, fingerprint(textShape(freeText)).slice(0, 16), 1).hincrby(texts, '', 1).pexpire(texts, TEXT_WINDOW + MINUTE)
       }
       m.exec().then(async (res) => {
         const n = (i: number): number => Number(res?.[i]?.[1] ?? 0)
