@@ -26,6 +26,7 @@ const COVERS = `a.created_at >= w.starts_at AND a.created_at < w.ends_at
 /**
  * Moves the rows a statement flagged or un-flagged ("changed") out of or back into the counters. Rows the tally has
  * not reached are left to it (it skips suspect rows); a discounted row (a rejected bottle message) is out already.
+ * Returns how many rows left (or joined) the public count.
  */
 const recountSql = (changed: string, sign: 1 | -1): string => `
   WITH changed AS (${changed} RETURNING a.target_id, a.channel, a.locale, a.ref, a.message_id, a.created_at, a.tallied, a.discounted),
@@ -36,7 +37,7 @@ const recountSql = (changed: string, sign: 1 | -1): string => `
     SELECT $1, dimension, key, n * ${sign} FROM agg WHERE n > 0
     ON CONFLICT (campaign_id, dimension, key) DO UPDATE SET count = campaign_counts.count + EXCLUDED.count
   )
-  SELECT count(*) AS n FROM changed`
+  SELECT count(*) FILTER (WHERE NOT discounted) AS n FROM changed`
 
 const row = (r: Record<string, unknown>): SuspectWindow => ({
   id: Number(r.id),
