@@ -1,5 +1,5 @@
-/** The measurements the bench can run (--only=page,action,sse,streams,dashboard). */
-export const SCENARIOS = ['page', 'action', 'sse', 'streams', 'dashboard'] as const
+/** The measurements the bench can run (--only=page,action,sse,streams,dashboard,action-challenge). */
+export const SCENARIOS = ['page', 'action', 'sse', 'streams', 'dashboard', 'action-challenge'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 /** Everything a bench run is configured with. */
@@ -27,9 +27,10 @@ export interface BenchOptions {
   profile: boolean
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse,streams,dashboard] [--runs=N] [--profile]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=page,action,sse,streams,dashboard,action-challenge] [--runs=N] [--profile]
   --quick      one run, short durations (smoke check, under 1.5 minutes)
-  --only=...   measure only these (page, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept)
+  --only=...   measure only these (page, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept,
+               action-challenge: action POST with the bot-defence challenge on, and its solving time in Chromium at CPU ×4)
   --runs=N     baseline/app pairs per throughput measurement (default 7; the median ratio is reported)
   --profile    run the app with --cpu-prof; profiles go to /tmp/bouteille-bench-prof`
 

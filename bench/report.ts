@@ -4,6 +4,7 @@ import type { BenchOptions } from './options.ts'
 import type { Comparison } from './compare.ts'
 import type { ClickToEvent, FixedRate, OpenStreams, PageComparison } from './scenarios.ts'
 import type { DashboardResult } from './dashboard.ts'
+import type { ChallengeResult } from './challenge.ts'
 
 /** Everything one bench run measured (also written as JSON). */
 export interface Results {
@@ -14,6 +15,7 @@ export interface Results {
   page?: PageComparison | { skipped: string }
   action?: Comparison
   actionLatency?: FixedRate
+  actionChallenge?: ChallengeResult
   sse?: ClickToEvent
   streams?: OpenStreams
   dashboard?: DashboardResult
@@ -56,6 +58,12 @@ function rows (r: Results): Row[] {
     out.push(['  every response 201', r.actionLatency.all201 ? 'yes' : `no: ${JSON.stringify(p.statuses)}, ${p.errors} errors`, 'yes', ''])
     out.push(['  autocannon overallRate p50/p90/p99', `${ms(a.latency.p50)} / ${ms(a.latency.p90)} / ${ms(a.latency.p99)}`, '(reference)', ''])
   }
+  if (r.actionChallenge) {
+    const c = r.actionChallenge
+    out.push(['Action POST, challenge on / bare INSERT', pct(c.throughput.ratio), '≥ 40 %', verdict(c.throughput.pass)])
+    out.push(['  action, INSERT (median req/s)', `${rps(c.throughput.appRps)}, ${rps(c.throughput.baselineRps)} ${pairs(c.throughput)}`, '', ''])
+    out.push([`  solving in Chromium, CPU ×4 (maxnumber ${c.maxNumber.toLocaleString('en-US')})`, `${c.phoneMs.average === null ? 'n/a' : ms(c.phoneMs.average)} average, ${c.phoneMs.worst === null ? 'n/a' : ms(c.phoneMs.worst)} worst`, '(phone-class)', ''])
+  }
   if (r.sse) {
     out.push([`Click → event p99 (all ${r.sse.clients} clients)`, ms(r.sse.all.p99), '< 1 s', verdict(r.sse.pass)])
     out.push(['  p50 all clients; first client p50/p99', `${ms(r.sse.all.p50)}; ${ms(r.sse.first.p50)} / ${ms(r.sse.first.p99)}`, '', ''])
@@ -95,6 +103,7 @@ export function table (r: Results): string {
     rule('┌', '┬', '┐'), line(header), rule('├', '┼', '┤'), ...rows(r).map(line), rule('└', '┴', '┘'),
     ...(r.page && !('skipped' in r.page) ? r.page.problems : []).map((p) => `page: ${p}`),
     ...(r.action?.problems ?? []).map((p) => `action: ${p}`),
+    ...(r.actionChallenge?.throughput.problems ?? []).map((p) => `action-challenge: ${p}`),
     ...(r.page && 'skipped' in r.page ? [`page skipped: ${r.page.skipped}`] : []),
     ...(r.page && !('skipped' in r.page) && r.page.note ? [`page: ${r.page.note}`] : []),
     ...(r.warnings.length ? ['warning: other processes were using the CPUs, so these figures are unreliable:', ...r.warnings.map((w) => `  ${w}`)] : []),
@@ -105,7 +114,7 @@ export function table (r: Results): string {
 /** True when every measured target passed (a skipped measure does not count). */
 export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
-  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
+  return !r.error && page && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.actionChallenge?.throughput.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

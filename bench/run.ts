@@ -9,6 +9,7 @@ import { noiseGuard } from './quiet.ts'
 import { allPassed, table, writeJson, type Results } from './report.ts'
 import { actionScenario, pageScenario, sseScenario, streamsScenario } from './scenarios.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
+import { CHALLENGE_DIFFICULTY, challengeScenario } from './challenge.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
 
@@ -43,7 +44,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
-  const needBaseline = opts.only.has('page') || opts.only.has('action')
+  const needBaseline = opts.only.has('page') || opts.only.has('action') || opts.only.has('action-challenge')
   const needApp = needBaseline || opts.only.has('sse') || opts.only.has('streams')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
@@ -51,9 +52,9 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     await createBaselineSchema(baseDb)
   }
   log('starting the servers…')
-  const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, needApp ? startApp(appDb, opts.profile) : null])
+  const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, needApp ? startApp(appDb, opts.profile, { CHALLENGE_MAX_NUMBER: String(CHALLENGE_DIFFICULTY.bench) }) : null])
   redisPrefix = app?.redisPrefix ?? null
-  const pairs = app && (opts.only.has('action') || opts.only.has('sse') || opts.only.has('streams')) ? await findPairs(app.origin, appDb) : []
+  const pairs = app && (opts.only.has('action') || opts.only.has('action-challenge') || opts.only.has('sse') || opts.only.has('streams')) ? await findPairs(app.origin, appDb) : []
   const noise = noiseGuard(opts.quietBudgetS * 1000)
   results.warnings = noise.warnings
 
@@ -63,6 +64,8 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     results.action = throughput
     results.actionLatency = fixedRate
   }
+  // After the action scenario: it switches the campaign's challenge on.
+  if (opts.only.has('action-challenge')) results.actionChallenge = await challengeScenario(opts, noise, baseline!.origin, app!, appDb, pairs)
   if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app!.origin, appDb, pairs)
   if (opts.only.has('streams')) results.streams = await streamsScenario(opts, noise, app!.origin, app!.child.proc.pid, appDb, pairs)
   if (opts.only.has('dashboard')) {
