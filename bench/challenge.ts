@@ -93,7 +93,7 @@ export async function challengeScenario (opts: BenchOptions, noise: NoiseGuard, 
   log('action POST with the challenge on vs bare INSERT:')
   await switchOn(appDb, app.redisPrefix)
   // Enough solutions for every request of every run (each works once); a run that lacks some shows 403s.
-  const needed = Math.min(250_000, (opts.warmupS + opts.durationS) * opts.runs * 5000)
+  const needed = Math.min(250_000, (opts.warmupS + opts.durationS) * opts.runs * 2500)
   log(`  pre-solving ${needed.toLocaleString('en-US')} challenges (difficulty ${difficulty.bench})…`)
   const solutions = await presolve(app.origin, needed)
   const plain = actionBody(pairs)

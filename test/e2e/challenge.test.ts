@@ -45,7 +45,7 @@ describe('a supporter on a campaign whose challenge is on', () => {
     await axePage.waitForSelector('#challenge[data-state="ready"]', { timeout: 30_000 })
     expect(await seriousViolations(axePage)).toEqual([])
     await axeContext.close()
-  })
+  }, 120_000)
 
   it('sends a click made before the solution is ready once it is', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
@@ -58,7 +58,7 @@ describe('a supporter on a campaign whose challenge is on', () => {
     await Promise.all([page.waitForURL(/\/thanks\?/, { timeout: 60_000 }), page.click('button[name="channel"][value="bottle"]')])
     expect(await rows()).toBe(before + 1)
     await page.close()
-  })
+  }, 120_000)
 
   it('without JavaScript, answers the question in the form, and passes axe', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } })
@@ -80,5 +80,5 @@ describe('a supporter on a campaign whose challenge is on', () => {
     expect(await axePage.locator('#challenge_answer').isVisible()).toBe(true)
     expect(await seriousViolations(axePage)).toEqual([])
     await axeContext.close()
-  })
+  }, 120_000)
 })
