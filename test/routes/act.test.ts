@@ -39,7 +39,7 @@ describe('POST /c/:slug/act', () => {
 
   it('stores no personal data with an action', async () => {
     const cols = (await t.deps.pool.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'actions'")).rows.map((r) => r.column_name)
-    expect(cols.sort()).toEqual(['campaign_id', 'channel', 'created_at', 'discounted', 'id', 'key', 'locale', 'message_id', 'ref', 'tallied', 'target_id', 'text'])
+    expect(cols.sort()).toEqual(['campaign_id', 'channel', 'created_at', 'discounted', 'id', 'key', 'locale', 'message_id', 'ref', 'suspect', 'tallied', 'target_id', 'text'])
   })
 
   it('redirects the no-JS form with 303 to the intent', async () => {
