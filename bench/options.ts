@@ -1,5 +1,5 @@
-/** The measurements the bench can run (--only=page,page-langs,embed,action,sse,streams,dashboard,listening,card). */
-export const SCENARIOS = ['page', 'page-langs', 'embed', 'action', 'sse', 'streams', 'dashboard', 'listening', 'card'] as const
+/** The measurements the bench can run (--only=page,page-langs,embed,action,sse,streams,dashboard,listening,card,action-challenge). */
+export const SCENARIOS = ['page', 'page-langs', 'embed', 'action', 'sse', 'streams', 'dashboard', 'listening', 'card', 'action-challenge'] as const
 export type Scenario = typeof SCENARIOS[number]
 
 /** Everything a bench run is configured with. */
@@ -27,9 +27,9 @@ export interface BenchOptions {
   profile: boolean
 }
 
-const USAGE = `Usage: npm run bench -- [--quick] [--only=page,page-langs,embed,action,sse,streams,dashboard,listening,card] [--runs=N] [--profile]
+const USAGE = `Usage: npm run bench -- [--quick] [--only=page,page-langs,embed,action,sse,streams,dashboard,listening,card,action-challenge] [--runs=N] [--profile]
   --quick      one run, short durations (smoke check, under 1.5 minutes)
-  --only=...   measure only these (page, page-langs: the page in French, Spanish and Arabic, embed: the widget, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept, listening: a generated Bluesky firehose, card: share cards)
+  --only=...   measure only these (page, page-langs: the page in French, Spanish and Arabic, embed: the widget, action, sse, streams: 10,000 open event streams, dashboard: 10 million actions, built once and kept, listening: a generated Bluesky firehose, card: share cards, action-challenge: action POST with the bot-defence challenge on, and its solving time in Chromium at CPU ×4)
   --runs=N     baseline/app pairs per throughput measurement (default 7; the median ratio is reported)
   --profile    run the app with --cpu-prof; profiles go to /tmp/bouteille-bench-prof`
 

@@ -7,6 +7,7 @@ import type { ClickToEvent, FixedRate, OpenStreams, PageComparison } from './sce
 import type { DashboardResult } from './dashboard.ts'
 import type { ListeningResult } from './listening.ts'
 import type { CardResult } from './cards.ts'
+import type { ChallengeResult } from './challenge.ts'
 
 /** Everything one bench run measured (also written as JSON). */
 export interface Results {
@@ -20,6 +21,7 @@ export interface Results {
   pageLangs?: PageLangs
   action?: Comparison
   actionLatency?: FixedRate
+  actionChallenge?: ChallengeResult
   sse?: ClickToEvent
   streams?: OpenStreams
   dashboard?: DashboardResult
@@ -71,6 +73,12 @@ function rows (r: Results): Row[] {
     out.push(['  p50 / p90', `${ms(p.latency.p50)} / ${ms(p.latency.p90)}`, '', ''])
     out.push(['  every response 201', r.actionLatency.all201 ? 'yes' : `no: ${JSON.stringify(p.statuses)}, ${p.errors} errors`, 'yes', ''])
     out.push(['  autocannon overallRate p50/p90/p99', `${ms(a.latency.p50)} / ${ms(a.latency.p90)} / ${ms(a.latency.p99)}`, '(reference)', ''])
+  }
+  if (r.actionChallenge) {
+    const c = r.actionChallenge
+    out.push(['Action POST, challenge on / bare INSERT', pct(c.throughput.ratio), '≥ 40 %', verdict(c.throughput.pass)])
+    out.push(['  action, INSERT (median req/s)', `${rps(c.throughput.appRps)}, ${rps(c.throughput.baselineRps)} ${pairs(c.throughput)}`, '', ''])
+    out.push([`  solving in Chromium, CPU ×4 (maxnumber ${c.maxNumber.toLocaleString('en-US')})`, `${c.phoneMs.average === null ? 'n/a' : ms(c.phoneMs.average)} average, ${c.phoneMs.worst === null ? 'n/a' : ms(c.phoneMs.worst)} worst`, '(phone-class)', ''])
   }
   if (r.sse) {
     out.push([`Click → event p99 (all ${r.sse.clients} clients)`, ms(r.sse.all.p99), '< 1 s', verdict(r.sse.pass)])
@@ -125,6 +133,7 @@ export function table (r: Results): string {
     rule('┌', '┬', '┐'), line(header), rule('├', '┼', '┤'), ...rows(r).map(line), rule('└', '┴', '┘'),
     ...(r.page && !('skipped' in r.page) ? r.page.problems : []).map((p) => `page: ${p}`),
     ...(r.action?.problems ?? []).map((p) => `action: ${p}`),
+    ...(r.actionChallenge?.throughput.problems ?? []).map((p) => `action-challenge: ${p}`),
     ...(r.page && 'skipped' in r.page ? [`page skipped: ${r.page.skipped}`] : []),
     ...(r.page && !('skipped' in r.page) && r.page.note ? [`page: ${r.page.note}`] : []),
     ...(r.warnings.length ? ['warning: other processes were using the CPUs, so these figures are unreliable:', ...r.warnings.map((w) => `  ${w}`)] : []),
@@ -137,7 +146,7 @@ export function allPassed (r: Results): boolean {
   const page = !r.page || 'skipped' in r.page || r.page.pass
   const embed = !r.embed || 'skipped' in r.embed || r.embed.pass
   const langs = Object.values(r.pageLangs ?? {}).every((c) => c.pass)
-  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true) && (r.listening?.pass ?? true) && (!r.card || 'skipped' in r.card || r.card.pass)
+  return !r.error && page && embed && langs && (r.action?.pass ?? true) && (r.actionLatency?.pass ?? true) && (r.actionChallenge?.throughput.pass ?? true) && (r.sse?.pass ?? true) && (r.streams?.pass ?? true) && (r.dashboard?.pass ?? true) && (r.listening?.pass ?? true) && (!r.card || 'skipped' in r.card || r.card.pass)
 }
 
 /** Writes the results as JSON (NaN becomes null). */

@@ -13,6 +13,7 @@ import { cardScenario } from './cards.ts'
 import { dashboardScenario, prepareDashboardDatabase } from './dashboard.ts'
 import { pageLangsScenario } from './page-langs.ts'
 import { listeningScenario } from './listening.ts'
+import { CHALLENGE_DIFFICULTY, challengeScenario } from './challenge.ts'
 import { cleanRedisPrefix, createBaselineSchema, databaseUrl, dropDatabase, recreateDatabase } from './scratch.ts'
 import { findPairs, PROFILE_DIR, startApp, startBaseline } from './servers.ts'
 
@@ -47,7 +48,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 async function measure (opts: BenchOptions, results: Results): Promise<void> {
   const appDb = databaseUrl(APP_DB)
   const baseDb = databaseUrl(BASE_DB)
-  const needBaseline = opts.only.has('page') || opts.only.has('page-langs') || opts.only.has('embed') || opts.only.has('action') || opts.only.has('card')
+  const needBaseline = opts.only.has('page') || opts.only.has('page-langs') || opts.only.has('embed') || opts.only.has('action') || opts.only.has('card') || opts.only.has('action-challenge')
   const needApp = needBaseline || opts.only.has('sse') || opts.only.has('streams')
   await recreateDatabase(APP_DB)
   if (needBaseline) {
@@ -55,9 +56,9 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     await createBaselineSchema(baseDb)
   }
   log('starting the servers…')
-  const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, needApp ? startApp(appDb, opts.profile) : null])
+  const [baseline, app] = await Promise.all([needBaseline ? startBaseline(baseDb) : null, needApp ? startApp(appDb, opts.profile, { CHALLENGE_MAX_NUMBER: String(CHALLENGE_DIFFICULTY.bench) }) : null])
   redisPrefix = app?.redisPrefix ?? null
-  const pairs = app && (opts.only.has('action') || opts.only.has('sse') || opts.only.has('streams')) ? await findPairs(app.origin, appDb) : []
+  const pairs = app && (opts.only.has('action') || opts.only.has('action-challenge') || opts.only.has('sse') || opts.only.has('streams')) ? await findPairs(app.origin, appDb) : []
   const noise = noiseGuard(opts.quietBudgetS * 1000)
   results.warnings = noise.warnings
 
@@ -70,6 +71,8 @@ async function measure (opts: BenchOptions, results: Results): Promise<void> {
     results.actionLatency = fixedRate
   }
   if (opts.only.has('card')) results.card = await cardScenario(opts, noise, baseline!.origin, app!.origin)
+  // After the action scenario: it switches the campaign's challenge on.
+  if (opts.only.has('action-challenge')) results.actionChallenge = await challengeScenario(opts, noise, baseline!.origin, app!, appDb, pairs)
   if (opts.only.has('sse')) results.sse = await sseScenario(opts, noise, app!.origin, appDb, pairs)
   if (opts.only.has('streams')) results.streams = await streamsScenario(opts, noise, app!.origin, app!.child.proc.pid, appDb, pairs)
   if (opts.only.has('dashboard')) {

@@ -73,6 +73,8 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   const reconcileSchedules = async (): Promise<void> => {
     try {
       await campaignAdmin.reconcileSchedules()
+      // Automatic challenges whose quiet period has passed: switched off, audited (bot defence).
+      await deps.challenge.sweep()
     } catch (err) {
       outageLog('lifecycle reconcile', `lifecycle reconcile: ${(err as Error).message}`)
     }

@@ -21,6 +21,7 @@ import { teamRoutes } from './routes/admin/team-routes.ts'
 import { adminCampaignRoutes } from './routes/admin/campaign-routes.ts'
 import { deliveryRoutes } from './routes/admin/delivery-routes.ts'
 import { dashboardRoutes } from './routes/admin/dashboard-routes.ts'
+import { defenceRoutes } from './routes/admin/defence-routes.ts'
 import { messageRoutes } from './routes/admin/message-routes.ts'
 import { targetRoutes } from './routes/admin/target-routes.ts'
 import { limitEventStreams } from './routes/event-stream.ts'
@@ -111,7 +112,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {
     await admin.register(adminScope, { auth: deps.auth, access: deps.access, twoFactor: deps.twoFactor, watch: deps.sessionWatch, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
-    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes, listeningRoutes, partnerRoutes, shareKitRoutes]) {
+    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes, listeningRoutes, partnerRoutes, shareKitRoutes, defenceRoutes]) {
       await admin.register(routes, { deps })
     }
   })

@@ -59,6 +59,20 @@ export interface Config {
   outboundAllowHosts: string[]
   /** days after a campaign closes before its listened posts are deleted */
   networkPostsRetentionDays: number
+  /** bot defence: the proof of work's difficulty, its lifetime, and what switches it on by itself (README, "Bot defence") */
+  challenge: {
+    /** the largest number a challenge may hide (ALTCHA's maxnumber): a browser tries half of them on average */
+    maxNumber: number
+    /** seconds a challenge or a no-JS question may be answered in */
+    ttlSeconds: number
+    burstFactor: number
+    burstMin: number
+    /** 0–1 */
+    duplicateShare: number
+    duplicateMin: number
+    /** minutes without a burst before an automatic challenge switches off */
+    quietMinutes: number
+  }
 }
 
 export class ConfigError extends Error {}
@@ -161,7 +175,16 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     jetstreamUrl: outbound('JETSTREAM_URL', 'wss://jetstream2.us-east.bsky.network/subscribe', 'wss:', 'ws:'),
     blueskyAppviewUrl: outbound('BLUESKY_APPVIEW_URL', 'https://public.api.bsky.app', 'https:', 'http:').replace(/\/+$/, ''),
     outboundAllowHosts,
-    networkPostsRetentionDays: int('NETWORK_POSTS_RETENTION_DAYS', 90, 1, 3650)
+    networkPostsRetentionDays: int('NETWORK_POSTS_RETENTION_DAYS', 90, 1, 3650),
+    challenge: {
+      maxNumber: int('CHALLENGE_MAX_NUMBER', 100_000, 1000, 10_000_000),
+      ttlSeconds: int('CHALLENGE_TTL_SECONDS', 1200, 30, 86_400),
+      burstFactor: int('CHALLENGE_BURST_FACTOR', 5, 1, 1000),
+      burstMin: int('CHALLENGE_BURST_MIN', 60, 1, 1_000_000),
+      duplicateShare: int('CHALLENGE_DUPLICATE_PERCENT', 50, 1, 100) / 100,
+      duplicateMin: int('CHALLENGE_DUPLICATE_MIN', 20, 1, 1_000_000),
+      quietMinutes: int('CHALLENGE_QUIET_MINUTES', 30, 1, 10_080)
+    }
   }
   if (problems.length > 0) {
     throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)

@@ -42,6 +42,10 @@ import { rankPartners } from './domain/partner-rules.ts'
 import { createPartnerService } from './services/partner-service.ts'
 import { createReachService } from './services/reach-service.ts'
 import { createShareKitService } from './services/share-kit-service.ts'
+import { createChallengeService } from './services/challenge-service.ts'
+import { createSignalService } from './services/signal-service.ts'
+import { createSuspectRepo } from './repos/suspect-repo.ts'
+import { createSuspectService } from './services/suspect-service.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -101,16 +105,56 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     }
   })
   const postAnswers = createPostAnswerService({ db, redis, channels, onPublishError: (err) => outageLog('post-answer-publish', `answer counted, dashboards not told: ${err.message}`) })
-  const dashboardHub = createDashboardHub({ bus, channels, read: dashboardService.read })
+  // The dashboard carries the bot-defence signals too (Redis counters, the mode, the marked windows).
+  const dashboardHub = createDashboardHub({
+    bus,
+    channels,
+    read: async (id) => {
+      const [d, signals, windows, mode] = await Promise.all([dashboardService.read(id), signalService.read(id).catch(() => null), suspectRepo.list(id), challengeModeOf(id)])
+      return d && mode ? { ...d, defence: { ...mode, signals, windows } } : d
+    }
+  })
   const catalog = createCampaignCatalog({ repo: campaignRepo, bus, channels })
   const rateLimiter = createRateLimiter({ redis, prefix: config.redisPrefix, limitPerMinute: config.actionRateLimit, secret: config.secret })
   const streamLimiter = createStreamLimiter({ perAddress: config.streamsPerAddress, perProcess: config.streamsPerProcess })
   const bottleRepo = createBottleRepo(pool, db)
   const bottleHub = createBottleHub({ bus, channels })
+  const audit = createAuditService({ db })
+  const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
+    await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
+  }
+  const signalService = createSignalService({
+    redis,
+    prefix: config.redisPrefix,
+    thresholds: config.challenge,
+    onBurst: async (c, reason) => { if (await challenge.switchOnAuto(c, reason)) signalService.autoSwitched(c.id) },
+    onChange: (campaignId) => redis.publish(channels.dashboard, JSON.stringify({ campaignId })),
+    onError: (err) => outageLog('signals', `bot-defence signals not counted: ${err.message}`)
+  })
+  const challenge = createChallengeService({
+    pool,
+    redis,
+    prefix: config.redisPrefix,
+    secret: config.secret,
+    settings: config.challenge,
+    audit,
+    announceCampaign,
+    signalRefusal: signalService.refused,
+    log: outageLog
+  })
+  const suspectRepo = createSuspectRepo(pool)
+  const suspects = createSuspectService({ repo: suspectRepo, audit, recounted: (id) => progressService.publish(id) })
+  const challengeModeOf = async (id: string) => {
+    const res = await pool.query<{ mode: 'off' | 'on' | 'auto', until: Date | null }>('SELECT challenge_mode AS mode, challenge_auto_until AS until FROM campaigns WHERE id = $1', [id])
+    const r = res.rows[0]
+    return r ? { mode: r.mode, active: challenge.active({ challengeMode: r.mode, challengeAutoUntil: r.until }), autoUntil: r.until?.toISOString() ?? null } : null
+  }
   const actionService = createActionService({
     actionRepo,
     bottleRepo,
     requestTally: createTallyRequester(queues, config.tallyIntervalMs, (err) => outageLog('tally-enqueue', `tally not queued (the sweep will count it): ${(err as Error).message}`)),
+    challenge,
+    observe: signalService.observe,
     publicUrl: config.publicUrl
   })
 
@@ -118,13 +162,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const twoFactor = createTwoFactorService({ db, secret: config.secret })
   const passwords = createPasswordService({ db, auth })
   const sessionWatch = createSessionWatch({ bus, channel: sessionsChannel(config.redisPrefix), auth })
-  const audit = createAuditService({ db })
   const access = createAccessService({ db, audit, live: { redis, bus, channels } })
   const team = createTeamService({ db, auth, twoFactor, audit })
   const mailer = createMailer({ url: config.smtpUrl, from: config.mailFrom })
-  const announceCampaign = async (slug: string, previousSlug?: string): Promise<void> => {
-    await redis.publish(channels.campaigns, JSON.stringify({ slug, previousSlug }))
-  }
   const dossiers = createDossierService({ db, i18n, campaignLink: (c) => `${config.publicUrl}/c/${c.slug}`, networkPosts: networkPostRepo })
   const delivery = createDeliveryService({ db, queues, mailer, dossiers, audit, announceCampaign, log, retryDelayMs: config.deliveryRetryDelayMs, attempts: config.deliveryAttempts })
   const listening = createListeningService({ repo: networkPostRepo, audit, redis, channels })
@@ -188,6 +228,10 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     partners,
     reach,
     shareKit,
+    /** bot defence: the challenge, its signals, and the windows marked suspicious */
+    challenge,
+    signalService,
+    suspects,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

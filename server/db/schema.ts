@@ -8,6 +8,9 @@ const bytea = customType<{ data: Buffer, driverData: Buffer }>({ dataType: () =>
 export const campaignStatus = pgEnum('campaign_status', ['draft', 'scheduled', 'live', 'paused', 'closed'])
 export const channel = pgEnum('channel', ['x', 'bluesky', 'mastodon', 'threads', 'email', 'bottle'])
 
+export const CHALLENGE_MODES = ['off', 'on', 'auto'] as const
+export type ChallengeMode = (typeof CHALLENGE_MODES)[number]
+
 export type CampaignStatus = (typeof campaignStatus.enumValues)[number]
 export type Channel = (typeof channel.enumValues)[number]
 
@@ -34,7 +37,10 @@ export const campaigns = pgTable('campaigns', {
   // the column: its languages are those of its texts, the default first (domain/languages.ts campaignLanguages).
   languages: text('languages').array().notNull().default(sql`'{}'`),
   // Listening: the Mastodon instances whose tag timelines are polled for the campaign's hashtags (host names).
-  listeningInstances: text('listening_instances').array().notNull().default(sql`'{mastodon.social,mastodon.online,mstdn.social}'`)
+  listeningInstances: text('listening_instances').array().notNull().default(sql`'{mastodon.social,mastodon.online,mstdn.social}'`),
+  // Bot defence: the proof-of-work challenge off, on, or switched on by the signals (until challenge_auto_until).
+  challengeMode: text('challenge_mode').$type<ChallengeMode>().notNull().default('off'),
+  challengeAutoUntil: timestamp('challenge_auto_until', { withTimezone: true })
 })
 
 // One row per campaign and locale: everything a supporter reads.
@@ -103,7 +109,10 @@ export const actions = pgTable('actions', {
   // browser or, without JavaScript, by the server; nothing else ties it to them), and where the form was ('page' | 'embed').
   fromCode: text('from_code'),
   linkCode: text('link_code'),
-  source: text('source').notNull().default('page')
+  source: text('source').notNull().default('page'),
+  // In a window the team marked suspicious: counts nowhere public, kept (flagged) in exports. Apart from discounted,
+  // so un-marking a window never brings back a rejected bottle message.
+  suspect: boolean('suspect').notNull().default(false)
 }, (t) => [
   // The idempotency key is scoped to one send: the same page may send to X, then to Bluesky.
   uniqueIndex('actions_idempotency_idx').on(t.campaignId, t.key, t.targetId, t.channel),
@@ -406,6 +415,7 @@ export const listeningCursors = pgTable('listening_cursors', {
   lastEventAt: timestamp('last_event_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 })
+
 // Partners ("têtes de réseaux"): allied organisations with their own referral code (actions.ref) and a private stats
 // page reached by a random token, of which only a hash is kept (revoked: null).
 export const partners = pgTable('partners', {
@@ -445,3 +455,20 @@ export const shareCallMails = pgTable('share_call_mails', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   sentAt: timestamp('sent_at', { withTimezone: true })
 }, (t) => [index('share_call_mails_pending_idx').on(t.id).where(sql`${t.status} = 'pending'`)])
+
+// --- Bot defence (challenge) ---
+
+// A window of sends the team marked suspicious (optionally one target and/or channel). An action is suspect while
+// any window covers it, so overlapping windows can be un-marked one at a time.
+export const suspectWindows = pgTable('suspect_windows', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
+  startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+  endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+  targetId: uuid('target_id').references(() => targets.id, { onDelete: 'cascade' }),
+  channel: channel('channel'),
+  // How many actions the window covered when it was marked (shown to the team; the rows carry the flag).
+  actions: integer('actions').notNull().default(0),
+  markedBy: text('marked_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+}, (t) => [index('suspect_windows_campaign_idx').on(t.campaignId)])

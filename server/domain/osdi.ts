@@ -91,6 +91,8 @@ export interface OutreachSource {
   locale: string
   text: string
   ref: string | null
+  /** in a window the team marked suspicious */
+  suspect?: boolean
 }
 
 /**
@@ -111,6 +113,8 @@ export function osdiOutreach (a: OutreachSource, targets: ReadonlyMap<string, Re
     message: a.text,
     targets: targets.has(a.targetId) ? [targets.get(a.targetId)] : [],
     ...(a.ref ? { referrer_data: { source: a.ref } } : {}),
+    // OSDI's custom_fields carry what the standard has no field for (https://opensupporter.github.io/osdi-docs/common_fields.html, checked 2026-12-04).
+    ...(a.suspect ? { custom_fields: { bouteille_suspect: true } } : {}),
     _links: { 'osdi:advocacy_campaign': { href: campaignHref } }
   })
 }

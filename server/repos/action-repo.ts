@@ -95,6 +95,12 @@ export function createActionRepo (pool: pg.Pool) {
     /** Inserts an action once per idempotency key; a repeat returns the first row. Committed when it resolves. */
     record: (a: NewAction): Promise<RecordedAction> => insertAction(pool, a),
 
+    /** Whether this send (campaign, idempotency key, target, channel) is recorded already. */
+    async exists (campaignId: string, key: string, targetId: string, channel: Channel): Promise<boolean> {
+      const res = await pool.query({ name: 'action-find-by-key', text: FIND_ACTION_SQL, values: [campaignId, key, targetId, channel] })
+      return res.rows.length > 0
+    },
+
     /**
      * Counts not-yet-tallied actions of a campaign into its counters, batch by batch; each batch is one transaction,
      * which onCounted joins (milestones are recorded with the counts or not at all). Returns how many it counted.
@@ -108,9 +114,9 @@ export function createActionRepo (pool: pg.Pool) {
             WITH marked AS (
               UPDATE actions SET tallied = true
               WHERE id IN (SELECT id FROM actions WHERE campaign_id = $1 AND NOT tallied ORDER BY id LIMIT $2)
-              RETURNING ${BATCH_COLUMNS}, discounted
+              RETURNING ${BATCH_COLUMNS}, discounted, suspect
             ),
-            batch AS (SELECT * FROM marked WHERE NOT discounted),
+            batch AS (SELECT * FROM marked WHERE NOT discounted AND NOT suspect),
             ${AGGREGATE_SQL},
             upsert AS (
               INSERT INTO campaign_counts (campaign_id, dimension, key, count)
@@ -125,7 +131,7 @@ export function createActionRepo (pool: pg.Pool) {
           return { n, marked: Number(res.rows[0]?.marked ?? 0) }
         })
         counted += done.n
-        // A batch of only discounted rows counts nothing but is full: the rows after it still wait.
+        // A batch of only discounted (or suspect) rows counts nothing but is full: the rows after it still wait.
         if (done.marked < batchSize) return counted
       }
     },
@@ -141,7 +147,7 @@ export function createActionRepo (pool: pg.Pool) {
         await client.query('DELETE FROM campaign_counts WHERE campaign_id = $1', [campaignId])
         await client.query(`
           WITH marked AS (UPDATE actions SET tallied = true WHERE campaign_id = $1 AND NOT tallied),
-          batch AS (SELECT ${BATCH_COLUMNS} FROM actions WHERE campaign_id = $1 AND NOT discounted),
+          batch AS (SELECT ${BATCH_COLUMNS} FROM actions WHERE campaign_id = $1 AND NOT discounted AND NOT suspect),
           ${AGGREGATE_SQL}
           INSERT INTO campaign_counts (campaign_id, dimension, key, count)
           SELECT $1, dimension, key, n FROM agg WHERE n > 0`, [campaignId])

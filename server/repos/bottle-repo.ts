@@ -73,7 +73,8 @@ const wallColumns = {
 
 /**
  * A rejected message counts nowhere: its action is marked discounted and, once tallied, taken out of every counter;
- * approving it again puts it back. Rows the tally has not reached yet are left to it (it skips discounted rows).
+ * approving it again puts it back. Rows the tally has not reached yet are left to it (it skips discounted rows), and
+ * a suspect row (a window the team marked) is out of the counters already: its status changes nothing there.
  */
 async function recount (tx: Pick<Db, 'execute'>, campaignId: string, idList: SQL, sign: 1 | -1): Promise<void> {
   await tx.execute(sql`
@@ -81,9 +82,9 @@ async function recount (tx: Pick<Db, 'execute'>, campaignId: string, idList: SQL
       UPDATE actions a SET discounted = (b.status = 'rejected')
       FROM bottle_messages b
       WHERE b.campaign_id = ${campaignId} AND b.id IN (${idList}) AND a.id = b.action_id AND a.discounted <> (b.status = 'rejected')
-      RETURNING ${sql.raw(BATCH_COLUMNS.split(', ').map((col) => 'a.' + col).join(', '))}, a.tallied
+      RETURNING ${sql.raw(BATCH_COLUMNS.split(', ').map((col) => 'a.' + col).join(', '))}, a.tallied, a.suspect
     ),
-    batch AS (SELECT * FROM changed WHERE tallied),
+    batch AS (SELECT * FROM changed WHERE tallied AND NOT suspect),
     ${sql.raw(AGGREGATE_SQL)}
     INSERT INTO campaign_counts (campaign_id, dimension, key, count)
     SELECT ${campaignId}, dimension, key, n * ${sign} FROM agg WHERE n > 0

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { campaignLanguages, missingByLanguage } from '../domain/languages.ts'
-import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type Channel, type Handles } from '../db/schema.ts'
+import { campaigns, campaignTexts, deliveries, messages, targets, type CampaignStatus, type ChallengeMode, type Channel, type Handles } from '../db/schema.ts'
 
 export interface CampaignTextData { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[], summary?: string }
 
@@ -50,6 +50,9 @@ export interface CampaignData {
   blockedWords: string[]
   /** the sites that may frame the widget; empty: any */
   embedOrigins: string[]
+  /** bot defence: the campaigner's choice, and until when the signals switched it on (automatic mode) */
+  challengeMode: ChallengeMode
+  challengeAutoUntil: Date | null
 }
 
 /**
@@ -104,7 +107,9 @@ export function createCampaignRepo (db: Db) {
         messagesById: new Map(ms.map((m) => [m.id, m])),
         delivered: ((d) => d ? { at: d.at, targets: Number(d.n) } : null)(delivered.find((d) => d.campaignId === c.id)),
         blockedWords: c.blockedWords,
-        embedOrigins: c.embedOrigins
+        embedOrigins: c.embedOrigins,
+        challengeMode: c.challengeMode,
+        challengeAutoUntil: c.challengeAutoUntil
       }
     })
   }

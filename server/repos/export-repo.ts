@@ -3,8 +3,8 @@ import QueryStream from 'pg-query-stream'
 import type { Channel } from '../db/schema.ts'
 import type { ExportFilter } from '../domain/export-filter.ts'
 
-/** One exported action, every value as text: id, created_at (ISO UTC), target_id, channel, locale, message_id, text, ref. */
-export type ActionCells = [id: string, createdAt: string, targetId: string, channel: Channel, locale: string, messageId: string | null, text: string, ref: string | null]
+/** One exported action, every value as text: id, created_at (ISO UTC), target_id, channel, locale, message_id, text, ref, suspect ('true' | 'false'). */
+export type ActionCells = [id: string, createdAt: string, targetId: string, channel: Channel, locale: string, messageId: string | null, text: string, ref: string | null, suspect: 'true' | 'false']
 
 export interface ExportTarget { id: string, name: string, role: Record<string, string>, organisation: string, country: string, active: boolean }
 
@@ -63,11 +63,11 @@ export function createExportRepo (pool: pg.Pool) {
       return { count: Number(row?.n ?? 0), first: row?.first ?? null, last: row?.last ?? null }
     },
 
-    /** Actions per target and channel, counted from the rows themselves. */
+    /** Actions per target and channel, counted from the rows themselves (as the public count: suspect rows left out). */
     async countsByTargetChannel (campaignId: string, f: ExportFilter): Promise<Array<{ targetId: string, channel: Channel, count: number }>> {
       const { clause, values } = where(campaignId, f)
       const res = await pool.query<{ target_id: string, channel: Channel, n: string }>(
-        `SELECT target_id, channel, count(*) AS n FROM actions WHERE ${clause} GROUP BY target_id, channel`, values)
+        `SELECT target_id, channel, count(*) AS n FROM actions WHERE ${clause} AND NOT suspect GROUP BY target_id, channel`, values)
       return res.rows.map((r) => ({ targetId: r.target_id, channel: r.channel, count: Number(r.n) }))
     },
 
@@ -91,7 +91,7 @@ export function createExportRepo (pool: pg.Pool) {
             const { clause, values } = where(campaignId, f)
             // Qualified: a bare "id" in ORDER BY would name the id::text output column and sort ids as text.
             const stream = client.query(new QueryStream(
-              `SELECT id::text, ${ISO_UTC}, target_id::text, channel::text, locale, message_id::text, text, ref
+              `SELECT id::text, ${ISO_UTC}, target_id::text, channel::text, locale, message_id::text, text, ref, suspect::text
                FROM actions WHERE ${clause} ORDER BY actions.created_at, actions.id`, values, { batchSize: CURSOR_BATCH, rowMode: 'array' }))
             let batch: ActionCells[] = []
             for await (const row of stream) {

@@ -9,6 +9,7 @@ import { hasControlChars } from '../domain/input-rules.ts'
 import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
 import type { BottleRepo } from '../repos/bottle-repo.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
+import type { ChallengeService } from './challenge-service.ts'
 
 /** What a supporter's form (or JSON client) sends to POST /c/:slug/act. */
 export interface ActInput {
@@ -29,10 +30,14 @@ export interface ActInput {
   from?: unknown
   link?: unknown
   source?: unknown
+  /** bot defence, when the campaign's challenge is on: the solved proof of work, or the no-JS question's token and answer */
+  altcha?: unknown
+  challenge_token?: unknown
+  challenge_answer?: unknown
 }
 
 /** A refusal: the HTTP status and the i18n key (with its variables) that tells the supporter what to do. */
-export interface ActRefusal { ok: false, status: 400 | 409, error: string, vars?: Record<string, string | number> }
+export interface ActRefusal { ok: false, status: 400 | 403 | 409, error: string, vars?: Record<string, string | number> }
 
 export interface ActSuccess {
   ok: true
@@ -76,11 +81,15 @@ export function newLinkCode (): string {
 export type ActionService = ReturnType<typeof createActionService>
 
 /** Validates a send against the campaign, records it exactly once, and returns where the supporter goes next. */
-export function createActionService ({ actionRepo, bottleRepo, requestTally, publicUrl, now = () => new Date() }: {
-  actionRepo: Pick<ActionRepo, 'record'>
+export function createActionService ({ actionRepo, bottleRepo, requestTally, challenge, observe, publicUrl, now = () => new Date() }: {
+  actionRepo: Pick<ActionRepo, 'record' | 'exists'>
   bottleRepo: Pick<BottleRepo, 'record'>
   /** asks for a tally of the campaign soon; never throws, never waits */
   requestTally: (campaignId: string) => void
+  /** the bot defence's check, for campaigns whose challenge is on */
+  challenge?: Pick<ChallengeService, 'active' | 'redeem'>
+  /** counts a recorded send on the campaign's signals (its free text when the supporter wrote one); never throws, never waits */
+  observe?: (c: CampaignData, targetId: string, freeText: string | null) => void
   publicUrl: string
   now?: () => Date
 }) {
@@ -141,13 +150,14 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
       const hashtags = texts?.hashtags ?? []
       const link = campaignLink(c)
       let text: string
+      let own: string | null = null
       if (input.text !== undefined && input.text !== null && input.text !== '') {
         if (typeof input.text !== 'string') return { ok: false, status: 400, error: 'errors.textEmpty' }
         if (hasControlChars(input.text)) return { ok: false, status: 400, error: 'errors.controlChars' }
         if (input.text.length > MAX_TEXT_INPUT) {
           return { ok: false, status: 400, error: 'errors.textTooLong', vars: { network: channel, count: input.text.length, limit: LIMITS[channel], over: input.text.length - LIMITS[channel] } }
         }
-        const own = input.text.replace(/\r\n?/g, '\n').trim()
+        own = input.text.replace(/\r\n?/g, '\n').trim()
         if (!own) return { ok: false, status: 400, error: 'errors.textEmpty' }
         text = finalizeText(channel, own, target, hashtags, link)
       } else {
@@ -173,6 +183,15 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
         signature = { name: name.value, town: town.value, consent }
       }
 
+      // Last, once the send is valid: a refused form keeps its answer for the corrected send. Nothing is recorded
+      // without a good answer, but the same send again (a retry of the same key) answers as the first did.
+      if (challenge?.active(c)) {
+        const verdict = await challenge.redeem(c.id, input, { key, targetId: target.id, channel })
+        if (verdict !== 'ok' && !await actionRepo.exists(c.id, key, target.id, channel)) {
+          return { ok: false, status: verdict === 'wrong' ? 400 : 403, error: `challenge.errors.${verdict}` }
+        }
+      }
+
       const action: NewAction = { campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key, ...reach }
       let recorded: { id: number, text: string, created: boolean }
       let counted: number
@@ -194,6 +213,8 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
       }
       // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
       requestTally(c.id)
+      // A supporter's own words only: the variant as rendered is the same for everyone, by design.
+      if (counted > 0 && observe) observe(c, target.id, own !== null && text !== renderMessage(message.body, channel, target, hashtags, link) ? text : null)
 
       let thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
       // The thank-you page gives the sender their own link: the code recorded with this send, and the wording sent.

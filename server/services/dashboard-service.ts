@@ -5,6 +5,8 @@ import type { MilestoneRepo } from '../repos/milestone-repo.ts'
 import type { CampaignStatus } from '../db/schema.ts'
 import type { NetworkPostRepo } from '../repos/network-post-repo.ts'
 import type { Recruitment } from './reach-service.ts'
+import type { SuspectWindow } from '../repos/suspect-repo.ts'
+import type { SignalCounts } from './signal-service.ts'
 
 export const MINUTES = 60
 export const HOURS = 48
@@ -51,6 +53,14 @@ export interface Dashboard {
   /** reach: how sends arrived, supporter links, share clicks and the partners' leaderboard (empty when not wired) */
   recruitment?: RecruitmentView
   updatedAt: string
+  /** bot defence (added by the hub's reader, see deps.ts): the challenge's mode and state, its signals, the marked windows */
+  defence?: {
+    mode: 'off' | 'on' | 'auto'
+    active: boolean
+    autoUntil: string | null
+    signals: SignalCounts | null
+    windows: SuspectWindow[]
+  }
 }
 
 /** The dashboard's Recruitment section (its own partial, views/admin/dashboard-recruitment.eta). */

@@ -41,7 +41,7 @@ export function createDossierService ({ db, i18n, campaignLink, networkPosts }: 
     // Counted from the rows at delivery time (a rejected bottle message counts nowhere), not from campaign_counts: those keep per-target and per-channel totals
     // apart, never crossed, and a dossier must include the sends the tally has not reached yet. One target's rows only.
     const grouped = await db.select({ channel: actions.channel, n: sql<number>`count(*)::int` }).from(actions)
-      .where(and(eq(actions.campaignId, campaignId), eq(actions.targetId, targetId), eq(actions.discounted, false))).groupBy(actions.channel)
+      .where(and(eq(actions.campaignId, campaignId), eq(actions.targetId, targetId), eq(actions.discounted, false), eq(actions.suspect, false))).groupBy(actions.channel)
     const counts = Object.fromEntries(DOSSIER_CHANNELS.map((ch) => [ch, 0])) as Record<Channel, number>
     for (const g of grouped) counts[g.channel] = Number(g.n)
     const approved = and(eq(bottleMessages.campaignId, campaignId), eq(bottleMessages.targetId, targetId), eq(bottleMessages.status, 'approved'))

@@ -11,7 +11,8 @@ import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
 
 /** The columns of actions.csv, in order. */
-export const ACTION_COLUMNS = ['id', 'created_at', 'target_id', 'target_name', 'channel', 'locale', 'message_id', 'text', 'ref'] as const
+// suspect: true for a send in a window the team marked suspicious (left out of the public count, kept here).
+export const ACTION_COLUMNS = ['id', 'created_at', 'target_id', 'target_name', 'channel', 'locale', 'message_id', 'text', 'ref', 'suspect'] as const
 /** The columns of counts.csv: one per channel, then the row's total. */
 export const COUNT_COLUMNS = ['target_id', 'target_name', ...CHANNEL_ORDER, 'total'] as const
 
@@ -111,8 +112,8 @@ export function createExportService ({ repo, audit, publicUrl, maxConcurrent }: 
       const chunks = repo.session(c.id, async function * (s) {
         yield BOM + csvLine(ACTION_COLUMNS)
         for await (const batch of s.actions(f)) {
-          const records = batch.map(([id, createdAt, targetId, channel, locale, messageId, text, ref]) =>
-            [id, createdAt, targetId, names.get(targetId) ?? '', channel, locale, messageId ?? '', text, ref ?? ''].map(neutraliseFormula))
+          const records = batch.map(([id, createdAt, targetId, channel, locale, messageId, text, ref, suspect]) =>
+            [id, createdAt, targetId, names.get(targetId) ?? '', channel, locale, messageId ?? '', text, ref ?? '', suspect].map(neutraliseFormula))
           yield stringify(records, CSV_OPTIONS)
         }
       })
@@ -182,8 +183,8 @@ export function createExportService ({ repo, audit, publicUrl, maxConcurrent }: 
         let out = ''
         let first = true
         for await (const batch of s.actions(f)) {
-          for (const [id, createdAt, targetId, channel, locale, , text, ref] of batch) {
-            out += (first ? '' : ',') + osdiOutreach({ id, createdAt, targetId, channel, locale, text, ref }, osdiTargets, campaignHref, subjectOf)
+          for (const [id, createdAt, targetId, channel, locale, , text, ref, suspect] of batch) {
+            out += (first ? '' : ',') + osdiOutreach({ id, createdAt, targetId, channel, locale, text, ref, suspect: suspect === 'true' }, osdiTargets, campaignHref, subjectOf)
             first = false
           }
           if (out.length >= CHUNK_CHARS) {

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { addressGroup } from '../domain/network-address.ts'
 
-export interface RateDecision { allowed: boolean, retryAfterSeconds: number }
+/** firstRefusal: this is the address's first refusal in its window (so refused addresses can be counted, not stored). */
+export interface RateDecision { allowed: boolean, retryAfterSeconds: number, firstRefusal?: boolean }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>
 
@@ -31,7 +32,7 @@ export function createRateLimiter ({ redis, prefix, limitPerMinute, secret, now 
       try {
         const res = await redis.multi().incr(key).pexpire(key, 61_000).exec()
         const count = Number(res?.[0]?.[1] ?? 0)
-        if (count > max) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - t) / 1000)) }
+        if (count > max) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - t) / 1000)), firstRefusal: count === max + 1 }
       } catch {
         // Redis down: let the send through rather than lose it; Postgres still records it exactly.
       }

@@ -71,9 +71,9 @@ describe('admin: exports stream a million actions with flat memory', () => {
     }
 
     expect(newlines - 1).toBe(ROWS)
-    expect(head.startsWith('\uFEFFid,created_at,target_id,target_name,channel,locale,message_id,text,ref\r\n')).toBe(true)
-    expect(head).toMatch(/\r\n\d+,2026-03-01T00:00:00\.600Z,[0-9a-f-]{36},Bongani Dube,bluesky,fr,[0-9a-f-]{36},\.@alice_martin financez le fonds pertes et dommages ! n°1 #tweetbouteille,\r\n/)
-    expect(tail.toString('utf8')).toMatch(/n°1000000 #tweetbouteille,partner-1\r\n$/)
+    expect(head.startsWith('\uFEFFid,created_at,target_id,target_name,channel,locale,message_id,text,ref,suspect\r\n')).toBe(true)
+    expect(head).toMatch(/\r\n\d+,2026-03-01T00:00:00\.600Z,[0-9a-f-]{36},Bongani Dube,bluesky,fr,[0-9a-f-]{36},\.@alice_martin financez le fonds pertes et dommages ! n°1 #tweetbouteille,,false\r\n/)
+    expect(tail.toString('utf8')).toMatch(/n°1000000 #tweetbouteille,partner-1,false\r\n$/)
 
     const payloadMiB = bytes / MiB
     const growth = checkpoints.map((h) => (h - baseline) / MiB)

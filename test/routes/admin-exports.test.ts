@@ -57,9 +57,9 @@ describe('admin: exports', () => {
   async function expectedRows (where = '', values: unknown[] = []): Promise<string[][]> {
     const res = await t.deps.pool.query(
       `SELECT a.id::text, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at, a.target_id::text, t.name, a.channel::text, a.locale,
-              coalesce(a.message_id::text, '') AS message_id, a.text, coalesce(a.ref, '') AS ref
+              coalesce(a.message_id::text, '') AS message_id, a.text, coalesce(a.ref, '') AS ref, a.suspect::text AS suspect
        FROM actions a JOIN targets t ON t.id = a.target_id WHERE a.campaign_id = $1 ${where} ORDER BY a.created_at, a.id`, [c.id, ...values])
-    return res.rows.map((r) => [r.id, r.at, r.target_id, r.name, r.channel, r.locale, r.message_id, r.text, r.ref].map((v: string) => /^[=+\-@\t\r]/.test(v) ? `'${v}` : v))
+    return res.rows.map((r) => [r.id, r.at, r.target_id, r.name, r.channel, r.locale, r.message_id, r.text, r.ref, r.suspect].map((v: string) => /^[=+\-@\t\r]/.test(v) ? `'${v}` : v))
   }
 
   describe('actions.csv', () => {

@@ -140,6 +140,8 @@ export function buildCampaignPage (args: {
   phase?: CampaignPhase
   /** the widget's compact form: where a send moves the frame (the channel is appended) */
   embedThanks?: string | undefined
+  /** the no-JS question of a campaign whose challenge is on (or the cache's marks for it) */
+  challenge?: { text: string, token: string } | null
 }): CampaignPageView {
   const { base, tr, campaign: c, progress, link, selection, echo } = args
   const phase = args.phase ?? 'open'
@@ -229,7 +231,8 @@ export function buildCampaignPage (args: {
     error: args.error ?? null,
     limits: LIMITS,
     clientData: JSON.stringify(clientData),
-    embed: Boolean(args.embedThanks)
+    embed: Boolean(args.embedThanks),
+    challenge: args.challenge ? { question: args.challenge.text, token: args.challenge.token } : null
   }
 }
 

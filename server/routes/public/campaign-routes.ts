@@ -11,7 +11,7 @@ import type { ActInput } from '../../services/action-service.ts'
 import { ASKED_CHANNELS } from '../../services/post-answer-service.ts'
 import type { Channel } from '../../db/schema.ts'
 import { buildCampaignPage, campaignView, phaseOf, progressView, sanitizeRef, selectForPage, textsFor, type FormEcho, type PageQuery } from './campaign-page.ts'
-import { KEY_MARK, NONCE_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
+import { KEY_MARK, NONCE_MARK, QUESTION_MARK, TOKEN_MARK, acceptsDeflate, createPageCache, type CachedPage } from './page-cache.ts'
 import type { CampaignPhase, EmbedThanksView, HomePageView, ThanksPageView } from './view-models.ts'
 import { previewMeta } from './previews.ts'
 import { campaignUrl, embedPath } from '../../domain/reach-links.ts'
@@ -27,7 +27,7 @@ const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
 
 /** The supporter's side: home, campaign page, the send, thanks, live progress. */
 export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const { catalog, progressHub, actionService, rateLimiter, i18n } = deps
+  const { catalog, progressHub, actionService, rateLimiter, i18n, challenge } = deps
 
   /**
    * The campaign of :slug if the public may see it (a draft only with its preview token, where the caller allows
@@ -68,9 +68,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     preview: phase === 'preview' && typeof query.preview === 'string' ? query.preview : undefined
   })
 
-  // One cache slot per campaign, phase, language and page query (the phase can change with the clock alone).
+  // One cache slot per campaign, phase, language, page query and challenge (phase and challenge can change with the clock alone).
   const slotKey = (c: CampaignData, phase: CampaignPhase, locale: string, q: PageQuery): string =>
-    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}|${q.from ?? ''}`
+    `${c.id}|${phase}|${locale}|${q.country ?? ''}|${q.target ?? ''}|${q.message ?? ''}|${q.ref ?? ''}|${q.from ?? ''}|${challenge.active(c) ? 'challenge' : ''}`
 
   /**
    * Sends a cached page with a fresh nonce and idempotency key. The response is written straight to Node with its
@@ -79,7 +79,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
    */
   function sendPage (request: SlugRequest, reply: FastifyReply, page: CachedPage, phase: CampaignPhase, ancestors?: string): void {
     const nonce = nextNonce()
-    const view = pages.serve(page, nonce, acceptsDeflate(request.headers['accept-encoding']))
+    const view = pages.serve(page, nonce, acceptsDeflate(request.headers['accept-encoding']), challenge.question)
     const headers = pageHeaders(nonce, view.body.length, view.deflated, phase === 'preview', ancestors)
     reply.hijack()
     reply.raw.writeHead(200, headers)
@@ -105,7 +105,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     const preview = previewMeta({ publicUrl: deps.config.publicUrl, cards: deps.cards, campaign: c, progress, tr })
     // Read once per campaign object (a partner change is announced, which gives the campaign a new one): no query per view.
     const [partner, board] = await Promise.all([deps.partners.lineFor(c, ref, tr.locale), deps.partners.board(c)])
-    const view = (nonce: string, key: string, messageId: string) => buildCampaignPage({
+    // With the challenge on, the form asks a question too (for supporters without JavaScript), fresh in every view.
+    const asks = phase === 'open' && challenge.active(c)
+    const view = (nonce: string, key: string, messageId: string, question: { text: string, token: string } | null) => buildCampaignPage({
       base: reply.pageBase(tr, { title: texts.title, ...preview, nonce, path: echo ? `/c/${c.slug}` : path, languages: c.languages }),
       tr,
       campaign: c,
@@ -120,7 +122,8 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       echo,
       error,
       phase,
-      embedThanks
+      embedThanks,
+      challenge: question
     })
     if (echo) {
       // A form shown again after an error is the supporter's own: rendered for them alone, with their key.
@@ -128,11 +131,11 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8')
       if (phase === 'preview') reply.header('x-robots-tag', 'noindex, nofollow')
       const nonce = embed ? reply.framableNonce(ancestorsOf(c)) : reply.pageNonce()
-      return reply.view('public/campaign.eta', view(nonce, key, selection.messageId))
+      return reply.view('public/campaign.eta', view(nonce, key, selection.messageId, asks ? challenge.question() : null))
     }
     // An announced change gives the campaign a new object (deps): its slots are rendered again.
     const page = await pages.take((embed ? 'embed|' : '') + slotKey(c, phase, tr.locale, query), [c, progress], () => selection.rotation,
-      (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId)))
+      (messageId) => app.view('public/campaign.eta', view(NONCE_MARK, KEY_MARK, messageId, asks ? { text: QUESTION_MARK, token: TOKEN_MARK } : null)))
     sendPage(request, reply, page, phase, embed ? ancestorsOf(c) : undefined)
     return reply
   }
@@ -206,6 +209,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     // Per campaign: an event in a hall may raise its own limit (one shared address, many supporters).
     const limit = await rateLimiter.hit('act', request.ip, c.actionRateLimit)
     if (!limit.allowed) {
+      deps.signalService.rateLimited(c.id, limit.firstRefusal === true)
       reply.header('retry-after', String(limit.retryAfterSeconds))
       if (request.wantsJson()) return reply.sendError(429, 'errors.rateLimited.message', { fallbackLocale: c.defaultLocale, back: { href: `/c/${c.slug}`, labelKey: 'errors.back' } })
       return showFormAgain(request, reply, c, 429, 'errors.rateLimited.wait', { count: limit.retryAfterSeconds })
@@ -300,6 +304,13 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     }
     await deps.postAnswers.record(c.id, channel, body.answer === 'yes')
     return reply.code(303).header('location', `/c/${c.slug}/thanks?lang=${locale}&via=${channel}&answered=${body.answer}`).header('cache-control', 'no-store').send()
+  })
+
+  // Bot defence: a fresh proof-of-work challenge, fetched by the page's script while the supporter reads (no cookie, no state).
+  app.get('/c/:slug/challenge.json', async (request: SlugRequest, reply) => {
+    const c = await publicCampaign(request, reply)
+    if (!c) return reply
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(await challenge.issue())
   })
 
   app.get('/c/:slug/progress.json', async (request: SlugRequest, reply) => {

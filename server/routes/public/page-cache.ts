@@ -4,7 +4,13 @@ import { constants, deflateRawSync } from 'node:zlib'
 // Rendered into cached pages in place of the per-view values, then swapped for fresh ones on every view.
 export const NONCE_MARK = 'n0nceMarkBouteille0000000'
 export const KEY_MARK = '00000000-0000-4000-8000-0000b0u7e111'
-const SPLIT = new RegExp(`(${NONCE_MARK}|${KEY_MARK})`)
+// A page whose campaign asks the no-JS question (bot defence) also holds a fresh question and its signed token.
+export const QUESTION_MARK = 'qu3stionMarkBouteille'
+export const TOKEN_MARK = 't0kenMarkBouteille'
+const SPLIT = new RegExp(`(${NONCE_MARK}|${KEY_MARK}|${QUESTION_MARK}|${TOKEN_MARK})`)
+
+/** The per-view question of a page that asks one: the sum to show and its token (short ASCII both). */
+export interface ViewQuestion { text: string, token: string }
 
 interface DeflatedPart { data: Buffer, adler: number, length: number }
 
@@ -19,7 +25,7 @@ interface Template {
   adlers?: Array<{ adler: number, length: number }>
 }
 
-/** A rendered page whose only per-view values are the CSP nonce and the idempotency key. */
+/** A rendered page whose only per-view values are the CSP nonce and the idempotency key (and a question, see QUESTION_MARK). */
 export interface CachedPage {
   parts: string[]
   /** which value goes between parts i and i+1 */
@@ -130,10 +136,11 @@ export function createPageCache (maxPages = 500) {
       return pending
     },
 
-    /** The page with a fresh idempotency key and the given nonce in, deflated when asked. */
-    serve (page: CachedPage, nonce: string, deflate: boolean): RenderedPage {
+    /** The page with a fresh idempotency key and the given nonce in (and a fresh question, if it asks one), deflated when asked. */
+    serve (page: CachedPage, nonce: string, deflate: boolean, question?: () => ViewQuestion): RenderedPage {
       const formKey = randomUUID()
-      const values = page.slots.map((s) => s === NONCE_MARK ? nonce : formKey)
+      const q = question && page.slots.includes(TOKEN_MARK) ? question() : null
+      const values = page.slots.map((s) => s === NONCE_MARK ? nonce : s === KEY_MARK ? formKey : s === QUESTION_MARK ? q?.text ?? '' : q?.token ?? '')
       if (nonce.length > 1000) throw new Error('a page nonce is a short ASCII value')
       const template = deflate ? deflatedTemplate(page, values) : plainTemplate(page, values)
       const body = carve(template.bytes.length)

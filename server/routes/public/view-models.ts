@@ -120,6 +120,8 @@ export interface CampaignPageView extends PageBase {
   clientData: string
   /** the widget's compact form (GET /c/:slug/embed) */
   embed: boolean
+  /** bot defence on: the question for supporters without JavaScript ("3 + 4") and its signed token; else null */
+  challenge: { question: string, token: string } | null
 }
 
 /** GET /c/:slug/thanks */
