@@ -28,6 +28,7 @@ import { healthRoutes } from './routes/health-routes.ts'
 import { campaignRoutes } from './routes/public/campaign-routes.ts'
 import { mediaRoutes } from './routes/public/media-routes.ts'
 import { wallRoutes } from './routes/public/wall-routes.ts'
+import { privacyRoutes } from './routes/public/privacy-routes.ts'
 import { bottleRoutes } from './routes/admin/bottle-routes.ts'
 
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
@@ -102,6 +103,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(campaignRoutes, { deps })
   await app.register(mediaRoutes, { deps })
   await app.register(wallRoutes, { deps })
+  await app.register(privacyRoutes, { deps })
 
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {

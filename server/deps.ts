@@ -31,6 +31,9 @@ import { createProgressService } from './services/progress-service.ts'
 import { createRateLimiter } from './services/rate-limiter.ts'
 import { createThrottledLog } from './infra/throttled-log.ts'
 import { createStreamLimiter } from './services/stream-limiter.ts'
+import { createWithdrawalService } from './services/withdrawal-service.ts'
+import { createRetentionService } from './services/retention-service.ts'
+import { createLegalTextService } from './services/legal-text-service.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -107,6 +110,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
   const bottle = createBottleService({
     db, repo: bottleRepo, audit, redis, channels, announce: announceCampaign, recounted: (id) => progressService.publish(id)
   })
+  const withdrawals = createWithdrawalService({ pool, redis, channels, recounted: (id) => progressService.publish(id) })
+  const retention = createRetentionService({ pool, audit, settings: config.retention, redis, channels })
+  const legalTexts = createLegalTextService({ db, audit })
 
   return {
     config,
@@ -146,6 +152,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     bottleHub,
     bottle,
     postAnswers,
+    withdrawals,
+    retention,
+    legalTexts,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

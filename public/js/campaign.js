@@ -807,7 +807,9 @@
         .then(function (res) { return res.status === 201 ? res.json() : Promise.reject(new Error(String(res.status))) })
         .then(function (json) {
           tab.location.href = json.intentUrl
-          window.location.assign('/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
+          // A copy put in the bottle: its withdrawal link is shown once, on the thank-you page.
+          const withdraw = typeof json.withdrawUrl === 'string' ? '&withdraw=' + encodeURIComponent(json.withdrawUrl.split('/').pop()) : ''
+          window.location.assign('/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch) + withdraw)
         }, function () {
           tab.close()
           const input = document.createElement('input')

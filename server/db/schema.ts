@@ -27,7 +27,11 @@ export const campaigns = pgTable('campaigns', {
   // Words that hold a bottle message for review (compared without case or accents).
   blockedWords: text('blocked_words').array().notNull().default(sql`'{}'`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  // Retention: the delivered dossiers (and the signatures in them) are kept as proof for RETENTION_PROOF_DAYS instead of RETENTION_SIGNATURE_DAYS.
+  keepDossiersAsProof: boolean('keep_dossiers_as_proof').notNull().default(false),
+  // When an owner purged the campaign's personal data at once (null: never).
+  purgedAt: timestamp('purged_at', { withTimezone: true })
 })
 
 // One row per campaign and locale: everything a supporter reads.
@@ -237,11 +241,14 @@ export const bottleMessages = pgTable('bottle_messages', {
   fingerprint: text('fingerprint').notNull(),
   reviewedBy: uuid('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
   reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  // The SHA-256 of the supporter's private withdrawal link (the token itself is shown once and kept nowhere).
+  withdrawTokenHash: text('withdraw_token_hash')
 }, (t) => [
   index('bottle_messages_queue_idx').on(t.campaignId, t.status, t.id),
   index('bottle_messages_fingerprint_idx').on(t.campaignId, t.fingerprint),
-  index('bottle_messages_target_idx').on(t.campaignId, t.targetId, t.status)
+  index('bottle_messages_target_idx').on(t.campaignId, t.targetId, t.status),
+  uniqueIndex('bottle_messages_withdraw_idx').on(t.withdrawTokenHash)
 ])
 
 // Delivery of the bottle: per target, a dossier (PDF and HTML) e-mailed to its public address.
@@ -337,3 +344,21 @@ export const milestones = pgTable('milestones', {
   uniqueIndex('milestones_threshold_idx').on(t.campaignId, t.threshold),
   index('milestones_mail_pending_idx').on(t.id).where(sql`${t.mailStatus} = 'pending'`)
 ])
+
+// Retention and supporters' rights (issue 17).
+
+// Withdrawals of bottle messages, counted per campaign (the messages themselves are gone; nothing of them is logged).
+export const campaignWithdrawals = pgTable('campaign_withdrawals', {
+  campaignId: uuid('campaign_id').primaryKey().references(() => campaigns.id, { onDelete: 'cascade' }),
+  count: bigint('count', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+// The owners' own words on the /privacy and /legal pages, per supporter language (plain paragraphs, escaped).
+export const legalTexts = pgTable('legal_texts', {
+  locale: text('locale').primaryKey(),
+  privacy: text('privacy').notNull().default(''),
+  legal: text('legal').notNull().default(''),
+  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})

@@ -5,6 +5,7 @@ import { variantAllows } from '../domain/variant-channels.ts'
 import { CONSENT_VERSION, SIGNATURE_MAX, bottleText, readSignatureField, ticked } from '../domain/bottle-rules.ts'
 import { hasControlChars } from '../domain/input-rules.ts'
 import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
+import { newWithdrawToken } from './withdrawal-service.ts'
 import type { BottleRepo } from '../repos/bottle-repo.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
 
@@ -40,6 +41,8 @@ export interface ActSuccess {
   counted: number
   /** the message put in the bottle, if any */
   bottle: { id: number, status: string } | null
+  /** the private token of the withdrawal link of the message put in the bottle now (null for a repeat or no bottle) */
+  withdrawToken: string | null
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
@@ -147,17 +150,20 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
       let recorded: { id: number, text: string, created: boolean }
       let counted: number
       let bottle: ActSuccess['bottle'] = null
+      let withdrawToken: string | null = null
       if (signature) {
         const inBottle = bottleText(text, target, link)
+        const withdraw = newWithdrawToken()
         const result = await bottleRepo.record({
           primary: copy ? action : null,
           action: copy ? { ...action, channel: 'bottle', text: inBottle } : action,
-          message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION },
+          message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION, withdrawTokenHash: withdraw.hash },
           blockedWords: c.blockedWords
         })
         recorded = result.primary ?? result.action
         counted = Number(result.action.created) + Number(result.primary?.created ?? false)
         bottle = { id: result.messageId, status: result.status }
+        if (result.created) withdrawToken = withdraw.token
       } else {
         recorded = await actionRepo.record(action)
         counted = Number(recorded.created)
@@ -165,13 +171,14 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, pub
       // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
       requestTally(c.id)
 
-      const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
+      // The withdrawal link rides on the thank-you page's address (303 Location), shown there once and kept nowhere.
+      const thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}${withdrawToken ? `&withdraw=${withdrawToken}` : ''}`
       const intentUrl = buildIntentUrl(channel, recorded.text, {
         instance, email: target.email, subject: message.subject || (texts?.title ?? c.slug), thanksUrl, link
       })
       // Every input that could make this null was refused above.
       if (!intentUrl) throw new Error(`no intent URL for channel ${channel}`)
-      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale, counted, bottle }
+      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale, counted, bottle, withdrawToken }
     }
   }
 }
