@@ -41,7 +41,7 @@ describe('a supporter withdraws a bottle message with the private link', () => {
     expect(m.token).toMatch(/^[A-Za-z0-9_-]{24}$/)
     expect((await messageRow(m.id)).withdraw_token_hash).toBe(hashWithdrawToken(m.token))
     // The token itself is nowhere in the database.
-    const found = await t.deps.pool.query(`SELECT 1 FROM bottle_messages b, actions a WHERE strpos(b::text, $1) > 0 OR strpos(a::text, $1) > 0 LIMIT 1`, [m.token])
+    const found = await t.deps.pool.query('SELECT 1 FROM bottle_messages b, actions a WHERE strpos(b::text, $1) > 0 OR strpos(a::text, $1) > 0 LIMIT 1', [m.token])
     expect(found.rows).toEqual([])
     expect((await t.deps.pool.query('SELECT 1 FROM audit_log WHERE strpos(audit_log::text, $1) > 0', [m.token])).rows).toEqual([])
     // A repeat of the same send answers without a link: it was shown once.
@@ -87,7 +87,8 @@ describe('a supporter withdraws a bottle message with the private link', () => {
   it('removes an approved message from the live wall, the counts and the row at once; a replay is harmless', async () => {
     const m = await drop()
     const res = await t.app.inject({
-      method: 'POST', url: `/admin/campaigns/${c.id}/bottle/moderate`,
+      method: 'POST',
+      url: `/admin/campaigns/${c.id}/bottle/moderate`,
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: editor.cookie },
       payload: new URLSearchParams({ _csrf: editor.csrf, one: `approve:${m.id}` }).toString()
     })
