@@ -30,6 +30,7 @@ import { mediaRoutes } from './routes/public/media-routes.ts'
 import { wallRoutes } from './routes/public/wall-routes.ts'
 import { privacyRoutes } from './routes/public/privacy-routes.ts'
 import { bottleRoutes } from './routes/admin/bottle-routes.ts'
+import { retentionRoutes } from './routes/admin/retention-routes.ts'
 
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
 
@@ -108,7 +109,7 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {
     await admin.register(adminScope, { auth: deps.auth, access: deps.access, twoFactor: deps.twoFactor, watch: deps.sessionWatch, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
-    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes]) {
+    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes, retentionRoutes]) {
       await admin.register(routes, { deps })
     }
   })

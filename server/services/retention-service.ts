@@ -158,7 +158,7 @@ export function createRetentionService ({ pool, audit, settings, redis, channels
         }
         await client.query('UPDATE campaigns SET purged_at = now(), updated_at = now() WHERE id = $1', [campaignId])
         await client.query(`INSERT INTO audit_log (user_id, user_email, action, entity, entity_id, campaign_id, after)
-          VALUES ($1, $2, 'campaign.purge', 'campaign', $3, $3, $4)`, [user.id, user.email, campaignId, JSON.stringify({ removed: counts })])
+          VALUES ($1, $2, 'campaign.purge', 'campaign', $3::text, $3::uuid, $4)`, [user.id, user.email, campaignId, JSON.stringify({ removed: counts })])
         return { counts, wall }
       })
       if (result === 'notClosed') return result
