@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { actBody, seedCampaign, type SeededCampaign } from '../helper.ts'
+import { actBody, seedCampaign, signIn, type SeededCampaign } from '../helper.ts'
 import { browserStack, seriousViolations } from './browser.ts'
 
 /**
@@ -95,6 +95,25 @@ describe('every public page, crawled', () => {
     const left = await stack.t.deps.pool.query('SELECT 1 FROM bottle_messages WHERE campaign_id = $1 AND text LIKE $2', [c.id, 'A message I will take back.%'])
     expect(left.rows).toEqual([])
     expect((await stack.t.deps.pool.query('SELECT 1 FROM bottle_messages WHERE id = $1', [approvedOnWall])).rows).toHaveLength(1)
+    await context.close()
+  }, 120_000)
+
+  it('gives an owner accessible Data and Legal texts pages, and purges a closed campaign from the browser', async () => {
+    const owner = await signIn(stack.t.deps, 'owner')
+    const closed = await seedCampaign(stack.t.deps, { status: 'closed', closesAt: new Date() })
+    await stack.t.deps.pool.query("INSERT INTO actions (campaign_id, target_id, channel, locale, text, key) VALUES ($1, $2, 'x', 'fr', 'mon texte', gen_random_uuid())", [closed.id, closed.targets[0]!.id])
+    const context = await browser.newContext({ bypassCSP: true })
+    await context.addCookies([{ name: 'bouteille_session', value: owner.cookie.split('=').slice(1).join('='), url: base }])
+    const page = await context.newPage()
+    for (const path of [`/admin/campaigns/${closed.id}/privacy?lang=en`, '/admin/legal?lang=fr']) {
+      await page.goto(`${base}${path}`)
+      expect(await seriousViolations(page), path).toEqual([])
+    }
+    await page.goto(`${base}/admin/campaigns/${closed.id}/privacy?lang=en`)
+    await page.fill('#purge-confirm', closed.slug)
+    await Promise.all([page.waitForURL(/\/privacy$/), page.click('[data-testid="purge-form"] button[type="submit"]')])
+    expect(await page.locator('.flash').textContent()).toContain('texts: 1')
+    expect(await page.locator('[data-testid="purged"]').count()).toBe(1)
     await context.close()
   }, 120_000)
 })

@@ -114,6 +114,29 @@ describe('retention: the daily job and a campaign’s purge', () => {
     await t.deps.queues.retention.removeJobScheduler(RETENTION_SCHEDULE.id)
   })
 
+  it('shows a campaign’s Data tab to its team; only an owner keeps the dossiers as proof, audited', async () => {
+    const viewer = await signIn(t.deps, 'viewer')
+    const owner = await signIn(t.deps, 'owner')
+    const c = await seedCampaign(t.deps)
+    await q('INSERT INTO campaign_withdrawals (campaign_id, count) VALUES ($1, 2)', [c.id])
+    const page = async (who: typeof owner) => t.app.inject({ url: `/admin/campaigns/${c.id}/privacy`, headers: { cookie: who.cookie, 'accept-language': 'en' } })
+    const seen = await page(viewer)
+    expect(seen.statusCode).toBe(200)
+    expect(seen.body).toContain('2 messages withdrawn by their authors.')
+    expect(seen.body).toContain('Bottle messages never approved are deleted 30 days after the campaign closes.')
+    expect(seen.body).toContain('Available once the campaign is closed.')
+    expect(seen.body).not.toContain('data-testid="purge-form"')
+    const toggle = (who: typeof owner, keep: string) => t.app.inject({
+      method: 'POST', url: `/admin/campaigns/${c.id}/privacy/proof`, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: who.cookie }, payload: new URLSearchParams({ _csrf: who.csrf, keep }).toString()
+    })
+    expect((await toggle(viewer, '1')).statusCode).toBe(403)
+    expect((await toggle(owner, '1')).statusCode).toBe(303)
+    expect((await q('SELECT keep_dossiers_as_proof FROM campaigns WHERE id = $1', [c.id]))[0].keep_dossiers_as_proof).toBe(true)
+    expect((await page(owner)).body).toContain('kept as proof and removed 365 days after the delivery')
+    const [entry] = await q("SELECT user_email, before, after FROM audit_log WHERE campaign_id = $1 AND entity = 'campaign' AND action = 'update'", [c.id])
+    expect(entry).toEqual({ user_email: owner.user.email, before: { keepDossiersAsProof: false }, after: { keepDossiersAsProof: true } })
+  })
+
   describe('an owner purges a closed campaign', () => {
     const form = (cookie: string) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, 'accept-language': 'en' })
 
