@@ -135,9 +135,11 @@ export function createRetentionService ({ pool, audit, settings, redis, channels
         if (res.rows.reduce((sum, r) => sum + Number(r.n), 0) < TEXT_BATCH) break
       }
 
+      // The slug names the campaign in the audit log's sentence.
+      const slugs = new Map((await pool.query<{ id: string, slug: string }>('SELECT id, slug FROM campaigns WHERE id = ANY($1)', [[...removed.keys()]])).rows.map((r) => [r.id, r.slug]))
       for (const [campaignId, counts] of removed) {
         if (!removedAnything(counts)) continue
-        await audit.record(null, { action: 'retention', entity: 'campaign', entityId: campaignId, campaignId, after: { removed: counts, settings } })
+        await audit.record(null, { action: 'retention', entity: 'campaign', entityId: campaignId, campaignId, after: { slug: slugs.get(campaignId) ?? null, removed: counts, settings } })
       }
       return removed
     },
@@ -145,8 +147,8 @@ export function createRetentionService ({ pool, audit, settings, redis, channels
     /** Removes a closed campaign's personal data at once; counts stay exact. Audited with what it removed (counts). */
     async purge (user: Pick<SessionUser, 'id' | 'email'>, campaignId: string): Promise<RemovedCounts | 'notClosed'> {
       const result = await inTransaction(pool, async (client) => {
-        const status = (await client.query<{ status: string }>('SELECT status FROM campaigns WHERE id = $1 FOR UPDATE', [campaignId])).rows[0]?.status
-        if (status !== 'closed') return 'notClosed' as const
+        const campaign = (await client.query<{ status: string, slug: string }>('SELECT status, slug FROM campaigns WHERE id = $1 FOR UPDATE', [campaignId])).rows[0]
+        if (campaign?.status !== 'closed') return 'notClosed' as const
         // The tally's lock: nothing is counted while the campaign's rows change.
         await client.query(LOCK_SQL, [campaignId])
         const counts: RemovedCounts = { ...NOTHING_REMOVED }
@@ -158,7 +160,7 @@ export function createRetentionService ({ pool, audit, settings, redis, channels
         }
         await client.query('UPDATE campaigns SET purged_at = now(), updated_at = now() WHERE id = $1', [campaignId])
         await client.query(`INSERT INTO audit_log (user_id, user_email, action, entity, entity_id, campaign_id, after)
-          VALUES ($1, $2, 'campaign.purge', 'campaign', $3::text, $3::uuid, $4)`, [user.id, user.email, campaignId, JSON.stringify({ removed: counts })])
+          VALUES ($1, $2, 'purge', 'campaign', $3::text, $3::uuid, $4)`, [user.id, user.email, campaignId, JSON.stringify({ slug: campaign.slug, removed: counts })])
         return { counts, wall }
       })
       if (result === 'notClosed') return result

@@ -87,7 +87,7 @@ describe('retention: the daily job and a campaign’s purge', () => {
     // One entry per campaign, by the system, with counts only.
     const [entry] = await retentionAudit(old.id)
     expect(entry).toMatchObject({ user_id: null, user_email: 'system', entity: 'campaign' })
-    expect(entry.after).toEqual({ removed: { messages: 2, signatures: 1, texts: 2, dossiers: 1 }, settings: { unselectedDays: 30, signatureDays: 30, freeTextDays: 90, proofDays: 365 } })
+    expect(entry.after).toEqual({ slug: old.slug, removed: { messages: 2, signatures: 1, texts: 2, dossiers: 1 }, settings: { unselectedDays: 30, signatureDays: 30, freeTextDays: 90, proofDays: 365 } })
     expect(JSON.stringify(entry)).not.toMatch(/pas retenu|Léa|Brest/)
     expect((await retentionAudit(proof.id))[0].after.removed).toEqual({ messages: 0, signatures: 1, texts: 0, dossiers: 1 })
     expect((await retentionAudit(recent.id))[0].after.removed).toEqual({ messages: 0, signatures: 0, texts: 1, dossiers: 0 })
@@ -183,8 +183,11 @@ describe('retention: the daily job and a campaign’s purge', () => {
       expect(await q("SELECT id FROM actions WHERE campaign_id = $1 AND text <> ''", [c.id])).toEqual([])
       expect(await files(d)).toEqual({ pdf: false, html: false, mail: false })
       expect((await q('SELECT purged_at FROM campaigns WHERE id = $1', [c.id]))[0].purged_at).toBeInstanceOf(Date)
-      const [audit] = await q("SELECT user_email, after FROM audit_log WHERE action = 'campaign.purge' AND campaign_id = $1", [c.id])
-      expect(audit).toEqual({ user_email: owner.user.email, after: { removed: { messages: 3, signatures: 0, texts: 6, dossiers: 1 } } })
+      const [audit] = await q("SELECT user_email, after FROM audit_log WHERE action = 'purge' AND campaign_id = $1", [c.id])
+      expect(audit).toEqual({ user_email: owner.user.email, after: { slug: c.slug, removed: { messages: 3, signatures: 0, texts: 6, dossiers: 1 } } })
+      // The audit log says it in words.
+      const log = await t.app.inject({ url: `/admin/audit?campaign=${c.id}`, headers: { cookie: owner.cookie, 'accept-language': 'en' } })
+      expect(log.body).toContain(`purged the personal data of the campaign “${c.slug}”`)
 
       // Counts exact, before == after, and after a rebuild from the rows too.
       expect(await snapshot()).toEqual(before)
