@@ -178,6 +178,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       freeTextDays: int('RETENTION_FREE_TEXT_DAYS', 90, 0, 3650),
       proofDays: int('RETENTION_PROOF_DAYS', 365, 0, 3650)
     },
+    // What a French publisher must show (publisher, contact, host's name, address and telephone): LCEN art. 6 III,
+    // https://www.legifrance.gouv.fr/loda/id/JORFTEXT000000801164; the controller and DPO: GDPR Art. 13(1)(a)-(b),
+    // https://eur-lex.europa.eu/eli/reg/2016/679/oj; both checked 2026-12-04.
     legal: {
       controllerName: oneLine('LEGAL_CONTROLLER_NAME', 200),
       controllerAddress: oneLine('LEGAL_CONTROLLER_ADDRESS', 500),

@@ -12,7 +12,10 @@ const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,79}$/
 
 /**
  * A page holding a private link: no Referer leaves it (the link is in its address). Runs after the security
- * plugin's onSend (route hooks come last), which sets the site-wide policy.
+ * plugin's onSend (route hooks come last), which sets the site-wide policy. Under no-referrer a form's POST carries
+ * `Origin: null` (Fetch, "append a request Origin header"), so the withdrawal's origin check relies on
+ * Sec-Fetch-Site there: https://fetch.spec.whatwg.org/#origin-header, https://www.w3.org/TR/referrer-policy/,
+ * checked 2026-12-04.
  */
 export function noReferrer (_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
   reply.header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex, nofollow').header('cache-control', 'no-store')
