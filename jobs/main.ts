@@ -4,7 +4,8 @@ import { campaignAdminFrom } from '../server/services/campaign-admin-service.ts'
 import { runDeliveryJob } from './delivery-job.ts'
 import { runTransitionJob } from './lifecycle-job.ts'
 import { notifyMilestone } from './milestone-job.ts'
-import { enqueueMilestoneNotice, enqueueTally, type JobPayloads } from '../server/queues.ts'
+import { enqueueMilestoneNotice, enqueueTally, scheduleRetention, type JobPayloads } from '../server/queues.ts'
+import { runRetention } from './retention-job.ts'
 import { reconcileCounts } from './reconcile-job.ts'
 import { startListening } from './listening.ts'
 import { tallyCampaign } from './tally-job.ts'
@@ -100,6 +101,15 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   await reconcileDeliveries()
   const deliveryTimer = setInterval(() => { reconcileDeliveries().catch(() => {}) }, lifecycleSweepMs)
 
+  // Retention: a repeatable job (BullMQ job scheduler), daily; the rules read their cutoffs from PostgreSQL rows, so a missed day is caught up by the next.
+  const retention = new Worker('retention', async (job: Job) => {
+    if (job.name === 'apply') return runRetention(deps)
+    throw new Error(`unknown job ${job.name}`)
+  }, { connection, prefix: config.redisPrefix, concurrency: 1 })
+  retention.on('error', (err) => outageLog('worker', `retention worker: ${err.message}`))
+  retention.on('failed', (job, err) => log.warn(`retention job ${job?.id ?? '?'} failed: ${err.message}`))
+  await scheduleRetention(deps.queues).catch((err: Error) => outageLog('retention schedule', `retention not scheduled (next start will): ${err.message}`))
+
   const sweepMs = Math.max(2_000, config.tallyIntervalMs * 10)
   const sweep = async (): Promise<void> => {
     try {
@@ -138,7 +148,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
   // Listening: the Jetstream subscription (one worker holds it) and the Mastodon polls; off with LISTENING=off.
   const listening = config.listening ? await startListening(deps) : null
 
-  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "notify", "lifecycle" and "delivery"${listening ? ', listening on Bluesky and Mastodon' : ''}`)
+  log.info(`Worker consuming queues "counts" (concurrency ${concurrency}), "notify", "lifecycle", "delivery" and "retention"${listening ? ', listening on Bluesky and Mastodon' : ''}`)
   return {
     async close () {
       await listening?.close()
@@ -148,7 +158,7 @@ export async function startWorker (deps: Deps, { concurrency = 4, lifecycleSweep
       clearInterval(lifecycleTimer)
       clearInterval(deliveryTimer)
       // Lets running jobs finish, takes no new ones.
-      await Promise.all([worker.close(), lifecycle.close(), delivery.close(), notify.close()])
+      await Promise.all([worker.close(), lifecycle.close(), delivery.close(), notify.close(), retention.close()])
     }
   }
 }

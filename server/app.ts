@@ -36,6 +36,8 @@ import { listeningRoutes } from './routes/admin/listening-routes.ts'
 import { reachRoutes } from './routes/public/reach-routes.ts'
 import { partnerRoutes } from './routes/admin/partner-routes.ts'
 import { shareKitRoutes } from './routes/admin/share-kit-routes.ts'
+import { privacyRoutes } from './routes/public/privacy-routes.ts'
+import { retentionRoutes } from './routes/admin/retention-routes.ts'
 
 const PUBLIC = fileURLToPath(new URL('../public', import.meta.url))
 
@@ -108,11 +110,12 @@ export async function buildApp (deps: Deps, opts: AppOptions = {}): Promise<Fast
   await app.register(wallRoutes, { deps })
   await app.register(cardRoutes, { deps })
   await app.register(reachRoutes, { deps })
+  await app.register(privacyRoutes, { deps })
 
   // The admin in its own context: its cookies, guard and CSRF hooks run for /admin routes only.
   await app.register(async (admin) => {
     await admin.register(adminScope, { auth: deps.auth, access: deps.access, twoFactor: deps.twoFactor, watch: deps.sessionWatch, i18n: deps.i18n, secure: deps.config.publicUrl.startsWith('https:') })
-    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes, listeningRoutes, partnerRoutes, shareKitRoutes, defenceRoutes]) {
+    for (const routes of [authRoutes, accountRoutes, teamRoutes, auditRoutes, adminCampaignRoutes, dashboardRoutes, targetRoutes, messageRoutes, deliveryRoutes, exportRoutes, queueRoutes, bottleRoutes, listeningRoutes, partnerRoutes, shareKitRoutes, defenceRoutes, retentionRoutes]) {
       await admin.register(routes, { deps })
     }
   })

@@ -73,6 +73,31 @@ export interface Config {
     /** minutes without a burst before an automatic challenge switches off */
     quietMinutes: number
   }
+  /** what is kept and for how long (days); the daily retention job applies them */
+  retention: RetentionSettings
+  /** who runs this installation, shown on /privacy and /legal and in /privacy.json */
+  legal: LegalSettings
+}
+
+export interface RetentionSettings {
+  /** bottle messages not selected for a dossier (not approved): deleted this many days after their campaign closed */
+  unselectedDays: number
+  /** signatures of selected messages, and the dossiers' files: removed this many days after the delivery */
+  signatureDays: number
+  /** supporters' texts on network sends: blanked this many days after the send */
+  freeTextDays: number
+  /** dossiers a campaign keeps as proof (with their signatures): deleted this many days after the delivery */
+  proofDays: number
+}
+
+export interface LegalSettings {
+  controllerName: string
+  controllerAddress: string
+  contactEmail: string
+  /** the data-protection officer: name and how to reach them; '' when none is designated */
+  dpo: string
+  /** the hosting provider: name, address and telephone */
+  host: string
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +125,16 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
     if (['0', 'false', 'no', 'off'].includes(raw)) return false
     problems.push(`${name} must be true or false (got "${env[name]}").`)
     return fallback
+  }
+  // A line shown on the legal pages: trimmed, without control characters (they would not survive the page anyway).
+  const oneLine = (name: string, max: number): string => {
+    const raw = (env[name] ?? '').trim()
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(raw) || raw.length > max) {
+      problems.push(`${name} must be one line of at most ${max} characters (got ${raw.length} characters).`)
+      return ''
+    }
+    return raw
   }
   const url = (name: string, fallback: string | undefined, protocols: string[]): string | undefined => {
     const raw = env[name]
@@ -184,8 +219,27 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd = process.
       duplicateShare: int('CHALLENGE_DUPLICATE_PERCENT', 50, 1, 100) / 100,
       duplicateMin: int('CHALLENGE_DUPLICATE_MIN', 20, 1, 1_000_000),
       quietMinutes: int('CHALLENGE_QUIET_MINUTES', 30, 1, 10_080)
+    },
+    // Defaults justified in the README ("Privacy"): the shortest that still lets a team report and prove a delivery.
+    retention: {
+      unselectedDays: int('RETENTION_UNSELECTED_DAYS', 30, 0, 3650),
+      signatureDays: int('RETENTION_SIGNATURE_DAYS', 30, 0, 3650),
+      freeTextDays: int('RETENTION_FREE_TEXT_DAYS', 90, 0, 3650),
+      proofDays: int('RETENTION_PROOF_DAYS', 365, 0, 3650)
+    },
+    // What a French publisher must show (publisher, contact, host's name, address and telephone): LCEN art. 6 III,
+    // https://www.legifrance.gouv.fr/loda/id/JORFTEXT000000801164; the controller and DPO: GDPR Art. 13(1)(a)-(b),
+    // https://eur-lex.europa.eu/eli/reg/2016/679/oj; both checked 2026-12-04.
+    legal: {
+      controllerName: oneLine('LEGAL_CONTROLLER_NAME', 200),
+      controllerAddress: oneLine('LEGAL_CONTROLLER_ADDRESS', 500),
+      contactEmail: oneLine('LEGAL_CONTACT_EMAIL', 200),
+      dpo: oneLine('LEGAL_DPO', 500),
+      host: oneLine('LEGAL_HOST', 500)
     }
   }
+  if (config.legal.contactEmail && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(config.legal.contactEmail)) problems.push(`LEGAL_CONTACT_EMAIL must be an e-mail address such as privacy@example.org (got "${config.legal.contactEmail}").`)
+  if (config.retention.proofDays < config.retention.signatureDays) problems.push(`RETENTION_PROOF_DAYS (${config.retention.proofDays}) must not be shorter than RETENTION_SIGNATURE_DAYS (${config.retention.signatureDays}): a dossier kept as proof is kept longer, not shorter.`)
   if (problems.length > 0) {
     throw new ConfigError(`Bouteille cannot start, the settings need fixing:\n  - ${problems.join('\n  - ')}\nSee .env.example for every setting.`)
   }

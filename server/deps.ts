@@ -46,6 +46,9 @@ import { createChallengeService } from './services/challenge-service.ts'
 import { createSignalService } from './services/signal-service.ts'
 import { createSuspectRepo } from './repos/suspect-repo.ts'
 import { createSuspectService } from './services/suspect-service.ts'
+import { createWithdrawalService } from './services/withdrawal-service.ts'
+import { createRetentionService } from './services/retention-service.ts'
+import { createLegalTextService } from './services/legal-text-service.ts'
 
 export interface Logger {
   info: (msg: string) => void
@@ -183,6 +186,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     announce: (slug) => announceCampaign(slug).catch((err: Error) => log.warn(`partner change not announced: ${err.message}`))
   })
   const shareKit = createShareKitService({ db, campaignRepo, queues, mailer, audit, i18n, publicUrl: config.publicUrl })
+  const withdrawals = createWithdrawalService({ pool, redis, channels, recounted: (id) => progressService.publish(id) })
+  const retention = createRetentionService({ pool, audit, settings: config.retention, redis, channels })
+  const legalTexts = createLegalTextService({ db, audit })
 
   return {
     config,
@@ -232,6 +238,9 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     challenge,
     signalService,
     suspects,
+    withdrawals,
+    retention,
+    legalTexts,
     /** Announces that a campaign's public content changed, so every web instance drops its copy. */
     announceCampaign,
     async close (): Promise<void> {

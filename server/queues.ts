@@ -24,6 +24,10 @@ export interface JobPayloads {
     /** send one "Call to share" mail (the share_call_mails row says whether it was sent) */
     shareKit: { mailId: number }
   }
+  retention: {
+    /** apply every retention rule as of now (daily; a second run removes nothing more) */
+    apply: Record<string, never>
+  }
 }
 
 export type CountsQueue = Queue<JobPayloads['counts'][keyof JobPayloads['counts']], unknown, keyof JobPayloads['counts'] & string>
@@ -34,7 +38,9 @@ export type DeliveryQueue = Queue<JobPayloads['delivery'][keyof JobPayloads['del
 
 export type NotifyQueue = Queue<JobPayloads['notify'][keyof JobPayloads['notify']], unknown, keyof JobPayloads['notify'] & string>
 
-export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delivery: DeliveryQueue, notify: NotifyQueue }
+export type RetentionQueue = Queue<JobPayloads['retention']['apply'], unknown, 'apply'>
+
+export interface Queues { counts: CountsQueue, lifecycle: LifecycleQueue, delivery: DeliveryQueue, notify: NotifyQueue, retention: RetentionQueue }
 
 /** Producer side of every queue (the web and the worker both produce). */
 export function createQueues (connection: ConnectionOptions, prefix: string): Queues {
@@ -58,8 +64,21 @@ export function createQueues (connection: ConnectionOptions, prefix: string): Qu
     notify: new Queue('notify', {
       ...common,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: 500, attempts: 8, backoff: { type: 'exponential', delay: 2000 } }
-    }) as NotifyQueue
+    }) as NotifyQueue,
+    retention: new Queue('retention', {
+      ...common,
+      defaultJobOptions: { removeOnComplete: 30, removeOnFail: 100, attempts: 3, backoff: { type: 'exponential', delay: 60_000 } }
+    }) as RetentionQueue
   }
+}
+
+/** The retention job's schedule: every day at 03:30 UTC, one scheduler for every worker (upserted under a fixed id). */
+export const RETENTION_SCHEDULE = { id: 'retention-daily', pattern: '30 3 * * *', tz: 'UTC' } as const
+
+/** Plans the daily retention run (re-planning is a no-op: BullMQ keeps one scheduler per id). */
+export async function scheduleRetention (queues: Queues): Promise<void> {
+  // BullMQ types the scheduler's id as a job name: the queue is widened for this one call.
+  await (queues.retention as Queue).upsertJobScheduler(RETENTION_SCHEDULE.id, { pattern: RETENTION_SCHEDULE.pattern, tz: RETENTION_SCHEDULE.tz }, { name: 'apply', data: {} })
 }
 
 /** Asks for a milestone's e-mail to the team; one waiting job per milestone (the row itself guards against a second send). */

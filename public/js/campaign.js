@@ -694,8 +694,10 @@
         .then(function (res) { return res.status === 201 ? res.json() : Promise.reject(new Error(String(res.status))) })
         .then(function (json) {
           tab.location.href = json.intentUrl
+          // A copy put in the bottle: its withdrawal link is shown once, on the thank-you page.
+          const withdraw = typeof json.withdrawUrl === 'string' ? '&withdraw=' + encodeURIComponent(json.withdrawUrl.split('/').pop()) : ''
           // In the widget the frame moves to its own short thanks (the thank-you page may not be framed).
-          window.location.assign(thanks ? thanks + encodeURIComponent(ch) : '/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch))
+          window.location.assign(thanks ? thanks + encodeURIComponent(ch) : '/c/' + encodeURIComponent(slug) + '/thanks?lang=' + encodeURIComponent(locale) + '&via=' + encodeURIComponent(ch) + withdraw)
         }, function () {
           tab.close()
           const input = document.createElement('input')

@@ -40,7 +40,11 @@ export const campaigns = pgTable('campaigns', {
   listeningInstances: text('listening_instances').array().notNull().default(sql`'{mastodon.social,mastodon.online,mstdn.social}'`),
   // Bot defence: the proof-of-work challenge off, on, or switched on by the signals (until challenge_auto_until).
   challengeMode: text('challenge_mode').$type<ChallengeMode>().notNull().default('off'),
-  challengeAutoUntil: timestamp('challenge_auto_until', { withTimezone: true })
+  challengeAutoUntil: timestamp('challenge_auto_until', { withTimezone: true }),
+  // Retention: the delivered dossiers (and the signatures in them) are kept as proof for RETENTION_PROOF_DAYS instead of RETENTION_SIGNATURE_DAYS.
+  keepDossiersAsProof: boolean('keep_dossiers_as_proof').notNull().default(false),
+  // When an owner purged the campaign's personal data at once (null: never).
+  purgedAt: timestamp('purged_at', { withTimezone: true })
 })
 
 // One row per campaign and locale: everything a supporter reads.
@@ -260,11 +264,14 @@ export const bottleMessages = pgTable('bottle_messages', {
   fingerprint: text('fingerprint').notNull(),
   reviewedBy: uuid('reviewed_by').references(() => users.id, { onDelete: 'set null' }),
   reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  // The SHA-256 of the supporter's private withdrawal link (the token itself is shown once and kept nowhere).
+  withdrawTokenHash: text('withdraw_token_hash')
 }, (t) => [
   index('bottle_messages_queue_idx').on(t.campaignId, t.status, t.id),
   index('bottle_messages_fingerprint_idx').on(t.campaignId, t.fingerprint),
-  index('bottle_messages_target_idx').on(t.campaignId, t.targetId, t.status)
+  index('bottle_messages_target_idx').on(t.campaignId, t.targetId, t.status),
+  uniqueIndex('bottle_messages_withdraw_idx').on(t.withdrawTokenHash)
 ])
 
 // Delivery of the bottle: per target, a dossier (PDF and HTML) e-mailed to its public address.
@@ -472,3 +479,21 @@ export const suspectWindows = pgTable('suspect_windows', {
   markedBy: text('marked_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [index('suspect_windows_campaign_idx').on(t.campaignId)])
+
+// Retention and supporters' rights (issue 17).
+
+// Withdrawals of bottle messages, counted per campaign (the messages themselves are gone; nothing of them is logged).
+export const campaignWithdrawals = pgTable('campaign_withdrawals', {
+  campaignId: uuid('campaign_id').primaryKey().references(() => campaigns.id, { onDelete: 'cascade' }),
+  count: bigint('count', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
+
+// The owners' own words on the /privacy and /legal pages, per supporter language (plain paragraphs, escaped).
+export const legalTexts = pgTable('legal_texts', {
+  locale: text('locale').primaryKey(),
+  privacy: text('privacy').notNull().default(''),
+  legal: text('legal').notNull().default(''),
+  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})

@@ -12,6 +12,8 @@ export interface NewBottleMessage {
   signatureTown: string | null
   publishConsent: boolean
   consentVersion: string | null
+  /** the hash of the supporter's withdrawal token (the token is shown to them once, never stored) */
+  withdrawTokenHash?: string | null
 }
 
 export interface RecordedBottle {
@@ -22,6 +24,8 @@ export interface RecordedBottle {
   messageId: number
   status: BottleStatus
   holdReasons: HoldReason[]
+  /** true when this call created the message (a repeat of the key returns the first one) */
+  created: boolean
 }
 
 /** A message as the public wall shows it: the signature only when the supporter agreed to publish it. */
@@ -118,7 +122,7 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
           const existing = (await client.query<{ id: string, status: BottleStatus, hold_reasons: HoldReason[] }>(
             'SELECT id, status, hold_reasons FROM bottle_messages WHERE action_id = $1', [action.id])).rows[0]
           if (!existing) throw new Error('bottle action without its message')
-          return { primary, action, messageId: Number(existing.id), status: existing.status, holdReasons: existing.hold_reasons }
+          return { primary, action, messageId: Number(existing.id), status: existing.status, holdReasons: existing.hold_reasons, created: false }
         }
         const m = args.message
         const fp = fingerprint(m.text)
@@ -128,10 +132,10 @@ export function createBottleRepo (pool: pg.Pool, db: Db) {
         const reasons = holdReasons({ text: m.text, signature, blockedWords: args.blockedWords, sameFingerprint: Number(same?.n ?? 0) })
         const status: BottleStatus = reasons.length ? 'held' : 'pending'
         const inserted = await client.query<{ id: string }>(
-          `INSERT INTO bottle_messages (action_id, campaign_id, target_id, locale, text, signature_name, signature_town, publish_consent, consent_version, status, hold_reasons, fingerprint)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-          [action.id, args.action.campaignId, args.action.targetId, args.action.locale, m.text, m.signatureName, m.signatureTown, m.publishConsent, m.consentVersion, status, reasons, fp])
-        return { primary, action, messageId: Number(inserted.rows[0]!.id), status, holdReasons: reasons }
+          `INSERT INTO bottle_messages (action_id, campaign_id, target_id, locale, text, signature_name, signature_town, publish_consent, consent_version, status, hold_reasons, fingerprint, withdraw_token_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+          [action.id, args.action.campaignId, args.action.targetId, args.action.locale, m.text, m.signatureName, m.signatureTown, m.publishConsent, m.consentVersion, status, reasons, fp, m.withdrawTokenHash ?? null])
+        return { primary, action, messageId: Number(inserted.rows[0]!.id), status, holdReasons: reasons, created: true }
       })
     },
 

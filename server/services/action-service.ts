@@ -7,6 +7,7 @@ import { variantAllows } from '../domain/variant-channels.ts'
 import { CONSENT_VERSION, SIGNATURE_MAX, bottleText, readSignatureField, ticked } from '../domain/bottle-rules.ts'
 import { hasControlChars } from '../domain/input-rules.ts'
 import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
+import { newWithdrawToken } from './withdrawal-service.ts'
 import type { BottleRepo } from '../repos/bottle-repo.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
 import type { ChallengeService } from './challenge-service.ts'
@@ -51,6 +52,8 @@ export interface ActSuccess {
   counted: number
   /** the message put in the bottle, if any */
   bottle: { id: number, status: string } | null
+  /** the private token of the withdrawal link of the message put in the bottle now (null for a repeat or no bottle) */
+  withdrawToken: string | null
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
@@ -196,17 +199,20 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, cha
       let recorded: { id: number, text: string, created: boolean }
       let counted: number
       let bottle: ActSuccess['bottle'] = null
+      let withdrawToken: string | null = null
       if (signature) {
         const inBottle = bottleText(text, target, link)
+        const withdraw = newWithdrawToken()
         const result = await bottleRepo.record({
           primary: copy ? action : null,
           action: copy ? { ...action, channel: 'bottle', text: inBottle } : action,
-          message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION },
+          message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION, withdrawTokenHash: withdraw.hash },
           blockedWords: c.blockedWords
         })
         recorded = result.primary ?? result.action
         counted = Number(result.action.created) + Number(result.primary?.created ?? false)
         bottle = { id: result.messageId, status: result.status }
+        if (result.created) withdrawToken = withdraw.token
       } else {
         recorded = await actionRepo.record(action)
         counted = Number(recorded.created)
@@ -216,7 +222,8 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, cha
       // A supporter's own words only: the variant as rendered is the same for everyone, by design.
       if (counted > 0 && observe) observe(c, target.id, own !== null && text !== renderMessage(message.body, channel, target, hashtags, link) ? text : null)
 
-      let thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}`
+      // The withdrawal link rides on the thank-you page's address (303 Location), shown there once and kept nowhere.
+      let thanksUrl = `/c/${encodeURIComponent(c.slug)}/thanks?lang=${encodeURIComponent(message.locale)}&via=${channel}${withdrawToken ? `&withdraw=${withdrawToken}` : ''}`
       // The thank-you page gives the sender their own link: the code recorded with this send, and the wording sent.
       if (reach.linkCode) thanksUrl += `&link=${reach.linkCode}&m=${message.id}`
       const intentUrl = buildIntentUrl(channel, recorded.text, {
@@ -224,7 +231,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, cha
       })
       // Every input that could make this null was refused above.
       if (!intentUrl) throw new Error(`no intent URL for channel ${channel}`)
-      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale, counted, bottle }
+      return { ok: true, id: recorded.id, intentUrl, created: recorded.created, channel, locale: message.locale, counted, bottle, withdrawToken }
     }
   }
 }

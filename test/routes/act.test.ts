@@ -62,7 +62,7 @@ describe('POST /c/:slug/act', () => {
     const b = await act(actBody(c, { channel: 'bottle' }), {})
     expect(b.statusCode).toBe(303)
     // Without JavaScript the thank-you page gets the sender's own link code (made for this send) and the wording sent.
-    expect(b.headers.location).toMatch(new RegExp(`^/c/${c.slug}/thanks\\?lang=fr&via=bottle&link=[A-Za-z0-9_-]{12}&m=${c.messages[0]!.id}$`))
+    expect(b.headers.location).toMatch(new RegExp(`^/c/${c.slug}/thanks\\?lang=fr&via=bottle&withdraw=[A-Za-z0-9_-]{24}&link=[A-Za-z0-9_-]{12}&m=${c.messages[0]!.id}$`))
   })
 
   it('uses the supporter’s own text, keeping the hashtag and link', async () => {

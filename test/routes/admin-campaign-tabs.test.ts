@@ -3,7 +3,7 @@ import { verdictOf } from '../../server/services/dashboard-service.ts'
 import { buildTestApp, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
 const PAGES = [
-  ['dashboard', ''], ['edit', '/edit'], ['targets', '/targets'], ['messages', '/messages'], ['bottle', '/bottle'], ['delivery', '/delivery'], ['exports', '/exports'], ['partners', '/partners'], ['shareKit', '/share-kit']
+  ['dashboard', ''], ['edit', '/edit'], ['targets', '/targets'], ['messages', '/messages'], ['bottle', '/bottle'], ['delivery', '/delivery'], ['exports', '/exports'], ['partners', '/partners'], ['shareKit', '/share-kit'], ['privacy', '/privacy']
 ] as const
 
 describe('the same campaign tabs on every campaign page', () => {
@@ -20,7 +20,7 @@ describe('the same campaign tabs on every campaign page', () => {
 
   const get = (url: string, lang = 'en') => t.app.inject({ url, headers: { 'accept-language': lang, cookie: viewer.cookie } })
 
-  it('shows the nine tabs, the current one marked, the public page and exactly one status badge', async () => {
+  it('shows the ten tabs, the current one marked, the public page and exactly one status badge', async () => {
     for (const [key, path] of PAGES) {
       const res = await get(`/admin/campaigns/${c.id}${path}`)
       expect(res.statusCode, key).toBe(200)
@@ -37,7 +37,7 @@ describe('the same campaign tabs on every campaign page', () => {
       expect(res.body.match(/<nav class="tabs"/g), key).toHaveLength(1)
     }
     const fr = await get(`/admin/campaigns/${c.id}/bottle`, 'fr')
-    expect(pageText(/<nav class="tabs"[\s\S]*?<\/nav>/.exec(fr.body)![0]).trim()).toBe('Tableau de bord Réglages Cibles Messages Bouteille Remise Exports Partenaires Kit de partage Page publique ↗')
+    expect(pageText(/<nav class="tabs"[\s\S]*?<\/nav>/.exec(fr.body)![0]).trim()).toBe('Tableau de bord Réglages Cibles Messages Bouteille Remise Exports Partenaires Kit de partage Données Page publique ↗')
   })
 
   it('gives a campaign that has not opened no red "not yet" verdict', async () => {

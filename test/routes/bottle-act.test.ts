@@ -27,7 +27,8 @@ describe('POST /c/:slug/act into the bottle', () => {
     const body = actBody(c, { channel: 'bottle', signature_name: '  Marie ', signature_town: 'Lyon', publish_consent: '1' })
     const res = await act(body, FORM)
     expect(res.statusCode).toBe(303)
-    expect(res.headers.location).toBe(`/c/${c.slug}/thanks?lang=fr&via=bottle`)
+    // With the message's private withdrawal link, shown once on the thank-you page.
+    expect(res.headers.location).toMatch(new RegExp(`^/c/${c.slug}/thanks\\?lang=fr&via=bottle&withdraw=[A-Za-z0-9_-]{24}$`))
     const actions = await actionsOf(body.key!)
     expect(actions.map((a) => a.channel)).toEqual(['bottle'])
     const [m] = await bottleOf(body.key!)

@@ -2,7 +2,7 @@ import type { CampaignStatus } from '../../db/schema.ts'
 import type { Translator } from '../../i18n.ts'
 
 /** Every campaign admin page, in the order of the tabs. */
-export const CAMPAIGN_TABS = ['dashboard', 'edit', 'targets', 'messages', 'bottle', 'delivery', 'exports', 'partners', 'shareKit'] as const
+export const CAMPAIGN_TABS = ['dashboard', 'edit', 'targets', 'messages', 'bottle', 'delivery', 'exports', 'partners', 'shareKit', 'privacy'] as const
 export type CampaignTab = (typeof CAMPAIGN_TABS)[number]
 
 export interface CampaignTabs {
@@ -14,7 +14,7 @@ export interface CampaignTabs {
 }
 
 const PATHS: Record<CampaignTab, string> = {
-  dashboard: '', edit: '/edit', targets: '/targets', messages: '/messages', bottle: '/bottle', delivery: '/delivery', exports: '/exports', partners: '/partners', shareKit: '/share-kit'
+  dashboard: '', edit: '/edit', targets: '/targets', messages: '/messages', bottle: '/bottle', delivery: '/delivery', exports: '/exports', partners: '/partners', shareKit: '/share-kit', privacy: '/privacy'
 }
 
 /** The tabs and the one status badge every campaign admin page shows (views/admin/campaign-tabs.eta). */

@@ -20,6 +20,8 @@ import { thanksReach } from './reach-routes.ts'
 import { cspWithNonce, embedCsp, embedHeaderList, nextNonce, securityHeaderList } from '../../plugins/security.ts'
 import { frameAncestors } from '../../domain/embed-rules.ts'
 import { RETRY_AFTER_SECONDS } from '../../plugins/errors.ts'
+import { WITHDRAW_TOKEN_RE } from '../../domain/privacy-rules.ts'
+import { noReferrer } from './privacy-routes.ts'
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>
 
@@ -240,7 +242,9 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     if (request.wantsJson()) {
       const known = progressHub.peekTotal(c.id) ?? 0
       // A network send with its copy in the bottle counts two actions (see README, "How a send is counted").
-      return reply.code(201).send({ id: result.id, intentUrl: result.intentUrl, total: known + result.counted })
+      // A message put in the bottle now: its private withdrawal link, given here once (and kept nowhere).
+      const withdraw = result.withdrawToken ? { withdrawUrl: `${deps.config.publicUrl}/c/${c.slug}/withdraw/${result.withdrawToken}` } : {}
+      return reply.code(201).send({ id: result.id, intentUrl: result.intentUrl, total: known + result.counted, ...withdraw })
     }
     // The bottle from the widget without JavaScript: the frame's own thanks (the thank-you page may not be framed).
     const fromEmbed = fromWidget(body) && result.channel === 'bottle'
@@ -265,7 +269,12 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
     return { ...vars, network: i18n.translator(locale).t(`networks.${vars.network}`) }
   }
 
-  app.get('/c/:slug/thanks', async (request: SlugRequest, reply) => {
+  // With a withdrawal link in its address, the page sends no Referer and is kept by nobody (noReferrer).
+  const thanksOnSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
+    if ((request.query as Record<string, unknown>).withdraw) noReferrer(request, reply, payload, done)
+    else done(null, payload)
+  }
+  app.get<{ Params: { slug: string }, Querystring: Record<string, string | undefined> }>('/c/:slug/thanks', { onSend: thanksOnSend }, async (request, reply) => {
     const c = await publicCampaign(request, reply)
     if (!c) return reply
     const tr = i18n.translator(request.campaignLocale(c))
@@ -279,6 +288,7 @@ export async function campaignRoutes (app: FastifyInstance, { deps }: { deps: De
       campaign: campaignView(c, tr.locale, link),
       progress: progressView(progress, c),
       via,
+      withdrawUrl: typeof request.query.withdraw === 'string' && WITHDRAW_TOKEN_RE.test(request.query.withdraw) ? `${deps.config.publicUrl}/c/${c.slug}/withdraw/${request.query.withdraw}` : null,
       ask: ASKED_CHANNELS.includes(via as Channel) ? { channel: via, answered: request.query.answered === 'yes' || request.query.answered === 'no' ? request.query.answered : '' } : null,
       // The share buttons (through the counting redirect, each tag once, in the page's language) and the supporter's own link.
       ...await thanksReach(deps, c, tr, request.query)

@@ -134,6 +134,8 @@ export interface ThanksPageView extends PageBase {
   via: string
   /** "Did you post it?" after a network send: the channel asked about, and the answer once given */
   ask: { channel: string, answered: '' | 'yes' | 'no' } | null
+  /** the private link to withdraw the message just put in the bottle (shown once), or null */
+  withdrawUrl: string | null
   /** the supporter's own link (?from=code, with the partner code they came with) and how many joined through it */
   reach?: ReachView
 }
