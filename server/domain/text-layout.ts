@@ -16,7 +16,8 @@ export function clustersOf (text: string): Cluster[] {
 
 // Scripts written without spaces between words: a line may break between any two of their characters.
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u
-const SPACE = /^\s+$/u
+// Spaces a line may break at (not the no-break ones: U+00A0, U+2007, U+202F).
+const SPACE = /^[ \t\u1680\u2000-\u2006\u2008-\u200A\u205F\u3000]+$/u
 
 /** Whether a line may break after cluster i (after a space, or between two characters of a script written without spaces). */
 export function breaksAfter (clusters: readonly Cluster[], i: number): boolean {

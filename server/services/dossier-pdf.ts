@@ -301,7 +301,12 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
     return font
   }
 
-  const substitute = (text: string): string => [...clustersOf(text)].map((c) => (PICTOGRAPH.test(c.text) ? '[emoji]' : `[U+${c.text.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`)).join('')
+  // A space no font has (French numbers' U+202F) is drawn as a no-break space; anything else no font has is marked visibly.
+  const substitute = (text: string): string => clustersOf(text).map((c) => {
+    if (/^\p{Zs}$/u.test(c.text)) return '\u00a0'
+    if (PICTOGRAPH.test(c.text)) return '[emoji]'
+    return `[U+${c.text.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`
+  }).join('')
 
   return {
     pick,
