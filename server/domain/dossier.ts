@@ -69,6 +69,16 @@ function formatDate (date: Date, locale: string, timeZone: string, withTime: boo
   return f.format(date)
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>()
+function formatNumber (n: number, locale: string): string {
+  let f = numberFormats.get(locale)
+  if (!f) {
+    f = new Intl.NumberFormat(locale)
+    numberFormats.set(locale, f)
+  }
+  return f.format(n)
+}
+
 /** A signature as printed: only with the supporter's consent to publish it, else null. */
 export function signatureOf (m: Pick<DossierData['messages'][number], 'signatureName' | 'signatureTown' | 'publishConsent'>): string | null {
   if (!m.publishConsent) return null
@@ -76,31 +86,32 @@ export function signatureOf (m: Pick<DossierData['messages'][number], 'signature
   return parts.length > 0 ? parts.join(', ') : null
 }
 
-/** Builds the dossier's view in the target's language; messages keep theirs. */
-export function dossierView (data: DossierData, tr: Translator): DossierView {
+/** Builds the dossier's view in the target's language (words from tr, its catalog or English; numbers, dates and names by Intl in the language); messages keep theirs. */
+export function dossierView (data: DossierData, tr: Translator, language = tr.locale): DossierView {
   const total = DOSSIER_CHANNELS.reduce((sum, ch) => sum + (data.counts[ch] ?? 0), 0)
   const more = data.approvedTotal - data.messages.length
   const tz = data.campaign.timeZone
+  const reader = language
   return {
-    locale: tr.locale,
-    dir: textDirection(tr.locale),
+    locale: language,
+    dir: textDirection(language),
     title: data.campaign.title,
     hashtags: data.campaign.hashtags.map((h) => `#${h}`).join(' '),
     pitch: data.campaign.pitch,
     link: data.campaign.link,
     target: { name: data.target.name, details: [data.target.role, data.target.organisation, data.target.country].filter(Boolean).join(' · ') },
-    date: formatDate(data.at, tr.locale, tz, false),
+    date: formatDate(data.at, language, tz, false),
     total,
     totalText: tr.t('delivery.dossier.total', { count: total }),
-    channels: DOSSIER_CHANNELS.map((channel) => ({ channel, label: tr.t(`delivery.channels.${channel}`), count: data.counts[channel] ?? 0, countText: tr.n(data.counts[channel] ?? 0) })),
-    groups: groupByLanguage(data.messages, tr.locale).map(({ language, messages }) => {
-      const name = languageName(tr.locale, language).replace(/^\p{Ll}/u, (c) => c.toLocaleUpperCase(tr.locale))
+    channels: DOSSIER_CHANNELS.map((channel) => ({ channel, label: tr.t(`delivery.channels.${channel}`), count: data.counts[channel] ?? 0, countText: formatNumber(data.counts[channel] ?? 0, language) })),
+    groups: groupByLanguage(data.messages, language).map(({ language: tag, messages }) => {
+      const name = languageName(reader, tag).replace(/^\p{Ll}/u, (c) => c.toLocaleUpperCase(reader))
       return {
-        language,
+        language: tag,
         name,
         count: messages.length,
         heading: tr.t('delivery.dossier.languageHeading', { language: name, count: messages.length }),
-        messages: messages.map((m) => ({ text: m.text, signature: signatureOf(m), featured: m.featured, date: formatDate(m.createdAt, tr.locale, tz, false) }))
+        messages: messages.map((m) => ({ text: m.text, signature: signatureOf(m), featured: m.featured, date: formatDate(m.createdAt, language, tz, false) }))
       }
     }),
     messageCount: data.messages.length,

@@ -34,8 +34,10 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
     if (!c) return null
     const [t] = await db.select().from(targets).where(and(eq(targets.id, targetId), eq(targets.campaignId, campaignId)))
     if (!t) return null
+    // The target's language (set by the team), else the campaign's default one; the campaign's texts in it when written.
+    const locale = t.language ?? c.defaultLocale
     const texts = await db.select().from(campaignTexts).where(eq(campaignTexts.campaignId, campaignId))
-    const text = texts.find((x) => x.locale === c.defaultLocale) ?? texts[0]
+    const text = texts.find((x) => x.locale === locale) ?? texts.find((x) => x.locale === c.defaultLocale) ?? texts[0]
     // Counted from the rows at delivery time (a rejected bottle message counts nowhere), not from campaign_counts: those keep per-target and per-channel totals
     // apart, never crossed, and a dossier must include the sends the tally has not reached yet. One target's rows only.
     const grouped = await db.select({ channel: actions.channel, n: sql<number>`count(*)::int` }).from(actions)
@@ -53,8 +55,6 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
       createdAt: bottleMessages.createdAt
     }).from(bottleMessages).where(approved).orderBy(desc(bottleMessages.featured), desc(bottleMessages.createdAt), desc(bottleMessages.id)).limit(DOSSIER_MESSAGE_CAP)
     const [{ n: approvedTotal } = { n: 0 }] = await db.select({ n: sql<number>`count(*)::int` }).from(bottleMessages).where(approved)
-    // The target's language (set by the team), else the campaign's default one.
-    const locale = t.language ?? c.defaultLocale
     return {
       locale,
       data: {
@@ -73,7 +73,7 @@ export function createDossierService ({ db, i18n, campaignLink }: { db: Db, i18n
     async build (campaignId: string, targetId: string, at = new Date()): Promise<Dossier | null> {
       const loaded = await load(campaignId, targetId, at)
       if (!loaded) return null
-      const view = dossierView(loaded.data, translatorFor(loaded.locale))
+      const view = dossierView(loaded.data, translatorFor(loaded.locale), loaded.locale)
       const html = eta.render('dossier/dossier', view)
       return { view, html, pdf: await renderDossierPdf(view, fontFiles) }
     },
