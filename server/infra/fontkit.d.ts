@@ -5,6 +5,7 @@ declare module 'fontkit' {
     postscriptName: string
     unitsPerEm: number
     namedVariations?: Record<string, Record<string, number>>
+    variationAxes?: Record<string, { min: number, default: number, max: number }>
     hasGlyphForCodePoint: (codePoint: number) => boolean
     glyphsForString: (text: string) => Glyph[]
   }

@@ -12,6 +12,12 @@ const LINE = '#c9d6d8'
 const INVISIBLE = /^(?:[\u200B-\u200F\u2060]|[\uFE00-\uFE0F]|[\u{E0020}-\u{E007F}]|\p{Emoji_Modifier})$/u
 const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u
 
+// A hashtag or a handle inside right-to-left text keeps its own order ("#COP16", not "COP16#"): each is isolated
+// (U+2068 … U+2069, UAX #9 isolates) before the bidi levels are found, and the isolate marks are not drawn.
+const TAG = /[#@][\p{L}\p{N}_]+(?:@[\p{L}\p{N}.-]+)?/gu
+const ISOLATES = /^[\u2066-\u2069]$/u
+const isolateTags = (text: string): string => text.replace(TAG, (tag) => `\u2068${tag}\u2069`)
+
 type Weight = 'regular' | 'bold'
 interface Style { size: number, color: string, weight?: Weight, align?: 'start' | 'end', lineGap?: number, x?: number, width?: number }
 
@@ -61,8 +67,9 @@ export async function renderDossierPdf (view: DossierView, files: PdfFontFiles):
     const width = style.width ?? fullWidth
     const lineHeight = style.size * 1.45 + (style.lineGap ?? 0)
     let height = 0
-    for (const para of text.replace(/\r\n?/g, '\n').split('\n')) {
-      const clusters = clustersOf(para)
+    for (const raw of text.replace(/\r\n?/g, '\n').split('\n')) {
+      const para = isolateTags(raw)
+      const clusters = clustersOf(para).filter((c) => !ISOLATES.test(c.text))
       const fontOf = clusters.map((c) => fonts.pick(c.text, lang))
       const runWidth = (from: number, to: number): number => {
         let w = 0
@@ -216,6 +223,7 @@ interface PdfkitFont {
   scale: number
   unicode: number[][]
   font: fontkit.Font
+  subset: { glyphEncoder: { encodeSimple: (path: GlyphPath, instructions?: number[]) => Uint8Array } }
   encode: (text: string, features?: unknown) => [string[], unknown[]]
   layout: (text: string, features?: unknown, onlyWidth?: boolean) => { glyphs: fontkit.Glyph[] | null, positions: unknown[] | null, advanceWidth: number }
 }
@@ -272,12 +280,17 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
     let font = registered.get(name)
     if (font) { doc.font(name); return font }
     const src = bytes.get(key)!
-    // The variable fonts' default instance (weight 400) only: fontkit 2.0.4 fails re-encoding a named instance's
-    // outlines in a subset (TTFGlyphEncoder), so headings stand out by size and colour rather than weight.
-    doc.registerFont(name, src)
+    // Variable fonts at weight 400: the CJK and Hebrew files default to Thin, so their 'Regular' instance is asked for.
+    const face = faces.get(key)
+    const regular = face?.variationAxes?.wght && face.variationAxes.wght.default !== 400 && face.namedVariations?.Regular ? 'Regular' : undefined
+    doc.registerFont(name, src, regular as string)
     doc.font(name)
     const d = doc as unknown as { _font: PdfkitFont, _fontFamilies: Record<string, PdfkitFont> }
     font = d._font
+    // fontkit 2.0.4 re-encodes an instance's outlines with new EncodeStream(size), which restructure 3 rejects (it
+    // takes a buffer): its subset gets our encoder of simple TrueType glyphs instead (headings stand out by size and
+    // colour, not by a bold instance, to keep to one instance per file).
+    if (regular) font.subset.glyphEncoder.encodeSimple = encodeSimpleGlyph
     // pdfkit shares one font object among registrations of the same PostScript name; each layer needs its own.
     if (d._fontFamilies[font.name] === font) delete d._fontFamilies[font.name]
     if (layer === 'visible') {
@@ -329,4 +342,45 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
       return width
     }
   }
+}
+
+interface GlyphPath { commands: Array<{ command: string, args: number[] }> }
+
+/**
+ * A simple TrueType glyph ('glyf' table, https://learn.microsoft.com/en-us/typography/opentype/spec/glyf, checked
+ * 2026-12-04) from an outline of moveTo/lineTo/quadraticCurveTo/closePath: every point with a 16-bit delta, control
+ * points off the curve, no hinting instructions (a PDF is scaled, not hinted), padded to 4 bytes.
+ */
+export function encodeSimpleGlyph (path: GlyphPath): Uint8Array {
+  const xs: number[] = []
+  const ys: number[] = []
+  const on: boolean[] = []
+  const ends: number[] = []
+  for (const c of path.commands) {
+    if (c.command === 'moveTo' && xs.length > 0 && ends[ends.length - 1] !== xs.length - 1) ends.push(xs.length - 1)
+    for (let i = 0; i + 1 < c.args.length; i += 2) {
+      xs.push(Math.round(c.args[i]!))
+      ys.push(Math.round(c.args[i + 1]!))
+      on.push(!(c.command === 'quadraticCurveTo' && i === 0))
+    }
+    if (c.command === 'closePath' && xs.length > 0 && ends[ends.length - 1] !== xs.length - 1) ends.push(xs.length - 1)
+  }
+  if (xs.length > 0 && ends[ends.length - 1] !== xs.length - 1) ends.push(xs.length - 1)
+  if (xs.length === 0) return new Uint8Array(0)
+  const n = xs.length
+  const size = 10 + 2 * ends.length + 2 + n + 4 * n
+  const out = new Uint8Array(size + ((4 - (size % 4)) % 4))
+  const view = new DataView(out.buffer)
+  let at = 0
+  const i16 = (v: number) => { view.setInt16(at, v); at += 2 }
+  i16(ends.length)
+  i16(Math.min(...xs)); i16(Math.min(...ys)); i16(Math.max(...xs)); i16(Math.max(...ys))
+  for (const e of ends) i16(e)
+  i16(0)
+  for (const o of on) out[at++] = o ? 1 : 0
+  let last = 0
+  for (const x of xs) { i16(x - last); last = x }
+  last = 0
+  for (const y of ys) { i16(y - last); last = y }
+  return out
 }
