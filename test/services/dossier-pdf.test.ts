@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { dossierView, type DossierData } from '../../server/domain/dossier.ts'
 import { createI18n } from '../../server/i18n.ts'
 import { createPdfFontFiles } from '../../server/infra/pdf-fonts.ts'
-import { renderDossierPdf } from '../../server/services/dossier-pdf.ts'
+import * as fontkit from 'fontkit'
+import { createCanvas } from '@napi-rs/canvas'
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
+import { encodeSimpleGlyph, renderDossierPdf } from '../../server/services/dossier-pdf.ts'
 import { pdfPages } from '../pdf-text.ts'
 
 const i18n = createI18n(fileURLToPath(new URL('../../views/locales', import.meta.url)))
@@ -73,7 +76,7 @@ describe('dossier PDF in every script', () => {
     // Headings per language with counts, in the reader's language.
     expect(all).toContain(squeeze('Arabe · 2 messages'))
     expect(all).toContain(squeeze('Japonais · 1 message'))
-  })
+  }, 120_000)
 
   it('embeds a glyph for every character of the messages (no tofu, nothing replaced)', async () => {
     const pdf = await renderDossierPdf(dossierView(data(MESSAGES), i18n.translator('fr')), fonts)
@@ -85,7 +88,7 @@ describe('dossier PDF in every script', () => {
     // Fonts embedded as subsets (pdfkit names them with a six-letter tag), nothing of the standard fonts.
     expect(pdf.toString('latin1')).toMatch(/\/BaseFont \/[A-Z]{6}\+NotoSans/)
     expect(pdf.toString('latin1')).not.toContain('/Helvetica')
-  })
+  }, 120_000)
 
   it('draws emoji with the monochrome emoji font', async () => {
     const pdf = await renderDossierPdf(dossierView(data([['fr', 'Merci 🌍🙏 !']]), i18n.translator('fr')), fonts)
@@ -102,4 +105,46 @@ describe('dossier PDF in every script', () => {
     const pages = await pdfPages(pdf)
     expect(pages.length).toBeGreaterThan(10)
   }, 120_000)
+
+  it('joins Arabic letters: the shaped glyphs are the contextual forms, not the isolated ones', async () => {
+    const face = fontkit.create(await fonts.load('arabic/arabic')) as fontkit.Font & { layout: (t: string) => { glyphs: fontkit.Glyph[] } }
+    const word = 'مرحبا'
+    const isolated = face.glyphsForString(word).map((g) => g.id)
+    const shaped = face.layout(word).glyphs.map((g) => g.id)
+    // Laid out right to left, and at least the joining letters changed form.
+    expect(shaped.filter((id, i) => id !== [...isolated].reverse()[i]).length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('renders every page to pixels with pdf.js, ink where the messages are', async () => {
+    const pdf = await renderDossierPdf(dossierView(data(MESSAGES), i18n.translator('fr')), fonts)
+    const doc = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise
+    const page = await doc.getPage(2)
+    const viewport = page.getViewport({ scale: 1 })
+    const canvas = createCanvas(viewport.width, viewport.height)
+    const ctx = canvas.getContext('2d')
+    await page.render({ canvas: canvas as never, canvasContext: ctx as never, viewport }).promise
+    const { data: px } = ctx.getImageData(0, 0, canvas.width, canvas.height)
+    let dark = 0
+    for (let i = 0; i < px.length; i += 4) if (px[i]! < 128 && px[i + 3]! > 0) dark++
+    expect(dark).toBeGreaterThan(5000)
+    expect(canvas.toBuffer('image/png').subarray(1, 4).toString()).toBe('PNG')
+    await doc.destroy()
+  })
+
+  it('encodes a simple TrueType glyph: contours, on- and off-curve points, 16-bit deltas, 4-byte padding', () => {
+    const bytes = encodeSimpleGlyph({
+      commands: [
+        { command: 'moveTo', args: [0, 0] }, { command: 'lineTo', args: [100, 0] }, { command: 'quadraticCurveTo', args: [150, 50, 100, 100] }, { command: 'closePath', args: [] }
+      ]
+    })
+    const v = new DataView(bytes.buffer)
+    expect(v.getInt16(0)).toBe(1)
+    expect([v.getInt16(2), v.getInt16(4), v.getInt16(6), v.getInt16(8)]).toEqual([0, 0, 150, 100])
+    expect(v.getUint16(10)).toBe(3)
+    expect(v.getUint16(12)).toBe(0)
+    expect([...bytes.subarray(14, 18)]).toEqual([1, 1, 0, 1])
+    expect([v.getInt16(18), v.getInt16(20), v.getInt16(22), v.getInt16(24)]).toEqual([0, 100, 50, -50])
+    expect(bytes.length % 4).toBe(0)
+    expect(encodeSimpleGlyph({ commands: [] }).length).toBe(0)
+  })
 })
