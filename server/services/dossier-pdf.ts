@@ -241,9 +241,10 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
   for (const { text, lang } of texts) {
     for (const ch of new Set(text)) {
       const cp = ch.codePointAt(0)!
+      // The first family whose files are meant for the character (a unicode-range holds it); the glyph is checked on the font.
       for (const family of familyOrder(lang)) {
         const key = files.sliceFor(family, cp)
-        if (key) wanted.add(key)
+        if (key) { wanted.add(key); break }
       }
     }
   }
@@ -275,6 +276,7 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
   }
 
   const registered = new Map<string, PdfkitFont>()
+  const widths = new Map<string, number>()
   const use = (key: string, layer: 'visible' | 'copy'): PdfkitFont => {
     const name = `${key}#${layer}`
     let font = registered.get(name)
@@ -326,15 +328,23 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
     /** A run's advance width at a size. */
     width (key: string, text: string, size: number, weight: Weight = 'regular'): number {
       if (key === FALLBACK) return this.width('sans/latin', substitute(text), size, weight)
-      use(key, 'visible')
-      return doc.fontSize(size).widthOfString(text, { features: [] } as PDFKit.Mixins.TextOptions)
+      // Line breaking measures the same runs again and again, and pdfkit caches no layout made with features.
+      const memo = `${key}\u0000${size}\u0000${text}`
+      let w = widths.get(memo)
+      if (w === undefined) {
+        use(key, 'visible')
+        w = doc.fontSize(size).widthOfString(text, { features: [] } as PDFKit.Mixins.TextOptions)
+        widths.set(memo, w)
+      }
+      return w
     },
     /** Draws a run with its baseline at y; returns its advance width. */
     draw (key: string, layer: 'visible' | 'copy', text: string, x: number, baseline: number, style: Style): number {
       if (key === FALLBACK) return this.draw('sans/latin', layer, substitute(text), x, baseline, style)
       const font = use(key, layer)
+      const width = layer === 'visible' ? this.width(key, text, style.size) : doc.fontSize(style.size).widthOfString(text, { features: [] } as PDFKit.Mixins.TextOptions)
+      use(key, layer)
       doc.fontSize(style.size).fillColor(style.color)
-      const width = doc.widthOfString(text, { features: [] } as PDFKit.Mixins.TextOptions)
       const top = baseline - (font.ascender / 1000) * style.size
       if (layer === 'copy') doc.addContent('3 Tr')
       doc.text(text, x, top, { lineBreak: false, features: [] } as PDFKit.Mixins.TextOptions)
