@@ -242,10 +242,13 @@ async function openFonts (doc: PDFKit.PDFDocument, files: PdfFontFiles, texts: A
     for (const ch of new Set(text)) {
       const cp = ch.codePointAt(0)!
       // The first family whose files are meant for the character (a unicode-range holds it); the glyph is checked on the font.
+      // A pictograph may sit in a CJK file's range without its glyph: the emoji font's file is loaded too.
       for (const family of familyOrder(lang)) {
         const key = files.sliceFor(family, cp)
         if (key) { wanted.add(key); break }
       }
+      const emoji = PICTOGRAPH.test(ch) ? files.sliceFor('emoji', cp) : null
+      if (emoji) wanted.add(emoji)
     }
   }
   await Promise.all([...wanted].map(async (key) => {
