@@ -76,7 +76,9 @@ export const targets = pgTable('targets', {
   email: text('email'),
   groups: text('groups').array().notNull().default(sql`'{}'`),
   active: boolean('active').notNull().default(true),
-  position: smallint('position').notNull().default(0)
+  position: smallint('position').notNull().default(0),
+  // The decision-maker's preferred language (BCP 47, canonical): their dossier and its e-mail are written in it; null: the campaign's default.
+  language: text('language')
 }, (t) => [index('targets_campaign_idx').on(t.campaignId)])
 
 // Templates with {target}, {hashtags} and {link} placeholders; targetId narrows a variant to one target.

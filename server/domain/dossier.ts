@@ -16,7 +16,7 @@ export interface DossierData {
   /** actions addressed to this target, per channel (every channel present, 0 when none) */
   counts: Record<Channel, number>
   /** approved messages to this target, in dossier order, at most DOSSIER_MESSAGE_CAP */
-  messages: Array<{ text: string, signatureName: string | null, signatureTown: string | null, publishConsent: boolean, featured: boolean, createdAt: Date }>
+  messages: Array<{ text: string, locale: string, signatureName: string | null, signatureTown: string | null, publishConsent: boolean, featured: boolean, createdAt: Date }>
   /** every approved message to this target (may exceed messages.length) */
   approvedTotal: number
   /** when the dossier was built */
@@ -28,6 +28,8 @@ export interface DossierData {
 /** The dossier as its two renderings (HTML and PDF) show it: every text already in the dossier's language. */
 export interface DossierView {
   locale: string
+  /** the writing direction of the dossier's language */
+  dir: 'ltr' | 'rtl'
   title: string
   hashtags: string
   pitch: string
@@ -37,7 +39,10 @@ export interface DossierView {
   total: number
   totalText: string
   channels: Array<{ channel: Channel, label: string, count: number, countText: string }>
-  messages: Array<{ text: string, signature: string | null, featured: boolean, date: string }>
+  /** the messages, grouped by the language they were written in (the target's own first, then the largest groups) */
+  groups: Array<{ language: string, name: string, heading: string, count: number, messages: Array<{ text: string, signature: string | null, featured: boolean, date: string }> }>
+  /** how many messages the dossier prints */
+  messageCount: number
   moreText: string | null
   /** "N public posts addressed to you on Bluesky and Mastodon", or null when there is none */
   publicPostsText: string | null
@@ -55,7 +60,6 @@ export interface DossierView {
     footer: string
     /** "Page {page} of {pages}" with the placeholders left in */
     page: string
-    lossy: string
     quotesHeading: string
   }
 }
@@ -71,6 +75,16 @@ function formatDate (date: Date, locale: string, timeZone: string, withTime: boo
   return f.format(date)
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>()
+function formatNumber (n: number, locale: string): string {
+  let f = numberFormats.get(locale)
+  if (!f) {
+    f = new Intl.NumberFormat(locale)
+    numberFormats.set(locale, f)
+  }
+  return f.format(n)
+}
+
 /** A signature as printed: only with the supporter's consent to publish it, else null. */
 export function signatureOf (m: Pick<DossierData['messages'][number], 'signatureName' | 'signatureTown' | 'publishConsent'>): string | null {
   if (!m.publishConsent) return null
@@ -78,23 +92,35 @@ export function signatureOf (m: Pick<DossierData['messages'][number], 'signature
   return parts.length > 0 ? parts.join(', ') : null
 }
 
-/** Builds the dossier's view in a language (the campaign's default language: the team writes to the targets in it). */
-export function dossierView (data: DossierData, tr: Translator): DossierView {
+/** Builds the dossier's view in the target's language (words from tr, its catalog or English; numbers, dates and names by Intl in the language); messages keep theirs. */
+export function dossierView (data: DossierData, tr: Translator, language = tr.locale): DossierView {
   const total = DOSSIER_CHANNELS.reduce((sum, ch) => sum + (data.counts[ch] ?? 0), 0)
   const more = data.approvedTotal - data.messages.length
   const tz = data.campaign.timeZone
+  const reader = language
   return {
-    locale: tr.locale,
+    locale: language,
+    dir: textDirection(language),
     title: data.campaign.title,
     hashtags: data.campaign.hashtags.map((h) => `#${h}`).join(' '),
     pitch: data.campaign.pitch,
     link: data.campaign.link,
     target: { name: data.target.name, details: [data.target.role, data.target.organisation, data.target.country].filter(Boolean).join(' · ') },
-    date: formatDate(data.at, tr.locale, tz, false),
+    date: formatDate(data.at, language, tz, false),
     total,
     totalText: tr.t('delivery.dossier.total', { count: total }),
-    channels: DOSSIER_CHANNELS.map((channel) => ({ channel, label: tr.t(`delivery.channels.${channel}`), count: data.counts[channel] ?? 0, countText: tr.n(data.counts[channel] ?? 0) })),
-    messages: data.messages.map((m) => ({ text: m.text, signature: signatureOf(m), featured: m.featured, date: formatDate(m.createdAt, tr.locale, tz, false) })),
+    channels: DOSSIER_CHANNELS.map((channel) => ({ channel, label: tr.t(`delivery.channels.${channel}`), count: data.counts[channel] ?? 0, countText: formatNumber(data.counts[channel] ?? 0, language) })),
+    groups: groupByLanguage(data.messages, language).map(({ language: tag, messages }) => {
+      const name = languageName(reader, tag).replace(/^\p{Ll}/u, (c) => c.toLocaleUpperCase(reader))
+      return {
+        language: tag,
+        name,
+        count: messages.length,
+        heading: tr.t('delivery.dossier.languageHeading', { language: name, count: messages.length }),
+        messages: messages.map((m) => ({ text: m.text, signature: signatureOf(m), featured: m.featured, date: formatDate(m.createdAt, language, tz, false) }))
+      }
+    }),
+    messageCount: data.messages.length,
     moreText: more > 0 ? tr.t('delivery.dossier.more', { count: more, shown: data.messages.length }) : null,
     publicPostsText: data.publicPosts?.count ? tr.t('delivery.dossier.publicPosts', { count: data.publicPosts.count }) : null,
     quotes: (data.publicPosts?.quotes ?? []).map((q) => ({
@@ -114,43 +140,45 @@ export function dossierView (data: DossierData, tr: Translator): DossierView {
       featured: tr.t('delivery.dossier.featured'),
       footer: tr.t('delivery.dossier.footer', { link: data.campaign.link }),
       page: tr.t('delivery.dossier.page'),
-      lossy: tr.t('delivery.dossier.lossy'),
       quotesHeading: tr.t('delivery.dossier.quotesHeading')
     }
   }
 }
 
-// Characters of Windows-1252 above 0x7F outside Latin-1: what the PDF's standard fonts (WinAnsi) can show besides Latin-1.
-const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ')
-const SPACES = /[\u2000-\u200A\u202F\u205F\u3000]/g
-const INVISIBLE = /[\u200B-\u200D\u2060\u00AD]|\uFE0E|\uFE0F/g
-const PICTOGRAPH = /\p{Extended_Pictographic}(?:\u200D\p{Extended_Pictographic})*/gu
-
-function winAnsi (ch: string): boolean {
-  const c = ch.codePointAt(0)!
-  return (c >= 0x20 && c <= 0x7e) || c === 0x0a || (c >= 0xa0 && c <= 0xff) || CP1252_EXTRA.has(ch)
-}
-
-/**
- * A text as the PDF's standard fonts can print it (WinAnsi). French and most Western European text passes
- * unchanged; the narrow no-break space of French numbers becomes a no-break space; pictographs are dropped; a
- * letter outside the set loses its accent where that leaves one inside it (ő → o, ł → l), else becomes "?".
- * lossy says that something was replaced, so the dossier can point to its HTML version, which shows every character.
- */
-export function pdfText (input: string): { text: string, lossy: boolean } {
-  let lossy = false
-  const cleaned = input.replace(/\r\n?/g, '\n').replace(SPACES, '\u00A0').replace(INVISIBLE, '').replace(PICTOGRAPH, () => { lossy = true; return '' })
-  let out = ''
-  for (const ch of cleaned) {
-    if (winAnsi(ch)) { out += ch; continue }
-    if (ch === '\t') { out += ' '; continue }
-    const base = ch.normalize('NFKD').replace(/\p{M}/gu, '')
-    if (base && [...base].every(winAnsi)) { out += base; lossy = true; continue }
-    const mapped = FALLBACKS[ch]
-    lossy = true
-    out += mapped ?? '?'
+/** Messages grouped by their language, each group in dossier order: the reader's language first, then the largest groups, then by tag. */
+export function groupByLanguage<M extends { locale: string }> (messages: readonly M[], reader: string): Array<{ language: string, messages: M[] }> {
+  const groups = new Map<string, M[]>()
+  for (const m of messages) {
+    let tag = m.locale
+    try { tag = Intl.getCanonicalLocales(m.locale)[0] ?? m.locale } catch {}
+    const list = groups.get(tag)
+    if (list) list.push(m)
+    else groups.set(tag, [m])
   }
-  return { text: out.replace(/[ \u00A0]{2,}/g, ' '), lossy }
+  const readerBase = reader.toLowerCase().split('-')[0]
+  const own = (tag: string): number => (tag.toLowerCase() === reader.toLowerCase() ? 0 : tag.toLowerCase().split('-')[0] === readerBase ? 1 : 2)
+  return [...groups].map(([language, list]) => ({ language, messages: list }))
+    .sort((a, b) => own(a.language) - own(b.language) || b.messages.length - a.messages.length || a.language.localeCompare(b.language))
 }
 
-const FALLBACKS: Record<string, string> = { ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ħ: 'h', ı: 'i', '−': '-', '‐': '-', '‑': '-', '′': '\'', '″': '"', '→': '->', '←': '<-' }
+const languageNames = new Map<string, Intl.DisplayNames>()
+/** A language's name in the reader's language ('ar' in Spanish: 'árabe'), or the tag when Intl does not know it. */
+export function languageName (reader: string, tag: string): string {
+  let names = languageNames.get(reader)
+  if (!names) {
+    names = new Intl.DisplayNames([reader], { type: 'language' })
+    languageNames.set(reader, names)
+  }
+  try { return names.of(tag) ?? tag } catch { return tag }
+}
+
+// Languages written right to left (CLDR's characterOrder, https://github.com/unicode-org/cldr/tree/main/common/main, checked 2026-12-04).
+const RTL_LANGUAGES = new Set(['ar', 'arc', 'ckb', 'dv', 'fa', 'he', 'iw', 'ks', 'ps', 'sd', 'syr', 'ug', 'ur', 'yi'])
+
+/** A language's writing direction: its script subtag when given (Arab, Hebr…), else its language. */
+export function textDirection (tag: string): 'ltr' | 'rtl' {
+  const parts = tag.split('-')
+  const script = parts.find((p) => p.length === 4 && /^[A-Za-z]{4}$/.test(p))
+  if (script) return /^(arab|hebr|syrc|thaa|nkoo|adlm|rohg)$/i.test(script) ? 'rtl' : 'ltr'
+  return RTL_LANGUAGES.has((parts[0] ?? '').toLowerCase()) ? 'rtl' : 'ltr'
+}

@@ -7,7 +7,7 @@ import { firstControlChar } from './input-rules.ts'
 import { createDuplicateIndex, validateTarget, type FieldError, type KnownTarget, type TargetValues } from './target-rules.ts'
 
 /** The columns of a target file, import and export alike. */
-export const CSV_COLUMNS = ['name', 'role_fr', 'role_en', 'organisation', 'country', 'x', 'bluesky', 'mastodon', 'threads', 'email', 'groups'] as const
+export const CSV_COLUMNS = ['name', 'role_fr', 'role_en', 'organisation', 'country', 'x', 'bluesky', 'mastodon', 'threads', 'email', 'groups', 'language'] as const
 export type CsvColumn = (typeof CSV_COLUMNS)[number]
 const REQUIRED: readonly CsvColumn[] = ['name']
 const ROLE_LOCALES = ['fr', 'en'] as const
@@ -115,7 +115,8 @@ export async function parseTargetCsv (bytes: Uint8Array, { existing = [] }: { ex
       country: cell('country'),
       handles: Object.fromEntries(HANDLE_NETWORKS.map((n) => [n, cell(n)])),
       email: cell('email'),
-      groups: cell('groups')
+      groups: cell('groups'),
+      language: cell('language')
     }, ROLE_LOCALES)
     for (const e of fieldErrors) errors.push({ ...e, row })
     if (record.slice(columns.length).some((c) => c.trim() !== '')) {
@@ -261,7 +262,7 @@ function duplicateError (dup: { by: 'name' | HandleNetwork, other: KnownTarget }
 }
 
 /** The CSV cells of a target, in CSV_COLUMNS order. */
-export function targetCsvRow (t: Pick<TargetValues, 'name' | 'role' | 'organisation' | 'country' | 'handles' | 'email' | 'groups'>): string[] {
+export function targetCsvRow (t: Pick<TargetValues, 'name' | 'role' | 'organisation' | 'country' | 'handles' | 'email' | 'groups' | 'language'>): string[] {
   const cells: Record<CsvColumn, string> = {
     name: t.name,
     role_fr: t.role.fr ?? '',
@@ -273,7 +274,8 @@ export function targetCsvRow (t: Pick<TargetValues, 'name' | 'role' | 'organisat
     mastodon: t.handles.mastodon ?? '',
     threads: t.handles.threads ?? '',
     email: t.email ?? '',
-    groups: t.groups.join(', ')
+    groups: t.groups.join(', '),
+    language: t.language ?? ''
   }
   return CSV_COLUMNS.map((c) => neutraliseFormula(cells[c]))
 }

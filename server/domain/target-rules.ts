@@ -13,6 +13,8 @@ export interface TargetFields {
   email: string
   /** comma-separated */
   groups: string
+  /** the preferred language, a BCP 47 tag; empty: the campaign's default (absent in callers that do not ask) */
+  language?: string
 }
 
 /** A target ready to store. */
@@ -24,6 +26,8 @@ export interface TargetValues {
   handles: Handles
   email: string | null
   groups: string[]
+  /** canonical BCP 47 tag, or null for the campaign's default language */
+  language: string | null
 }
 
 /** A problem with one field: the i18n key that explains it, with its variables. */
@@ -152,7 +156,27 @@ export function validateTarget (input: TargetFields, locales: readonly string[])
   if (longGroup) errors.push({ field: 'groups', key: 'admin.targets.errors.groupTooLong', vars: { max: TARGET_LIMITS.group } })
   else if (groups.length > TARGET_LIMITS.groups) errors.push({ field: 'groups', key: 'admin.targets.errors.tooManyGroups', vars: { max: TARGET_LIMITS.groups } })
 
-  return { values: { name, role, organisation, country, handles, email: emailRaw || null, groups }, errors }
+  const languageRaw = cleanText(input.language ?? '')
+  const language = languageRaw ? canonicalLanguage(languageRaw) : null
+  if (languageRaw && !language) errors.push({ field: 'language', key: 'admin.targets.errors.language', vars: { value: languageRaw } })
+
+  return { values: { name, role, organisation, country, handles, email: emailRaw || null, groups, language }, errors }
+}
+
+/**
+ * A language tag in its canonical BCP 47 form ('PT-br' → 'pt-BR', 'iw' → 'he'), or null when it is not one.
+ * Intl.getCanonicalLocales follows UTS #35 / BCP 47 (https://tc39.es/ecma402/#sec-intl.getcanonicallocales, checked 2026-12-04);
+ * the private-use and grandfathered forms it also accepts are refused: a dossier needs a real language.
+ */
+export function canonicalLanguage (input: string): string | null {
+  const tag = input.trim().replace(/_/g, '-')
+  if (!/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/.test(tag) || tag.length > 35) return null
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag)
+    return canonical ?? null
+  } catch {
+    return null
+  }
 }
 
 /** The key under which two names are the same person: case, accents' encoding and spacing aside. */

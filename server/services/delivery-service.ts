@@ -248,7 +248,7 @@ export function createDeliveryService ({ db, queues, mailer, dossiers, audit, an
         if (!dossier) return fail('gone', null, address)
         const mail = dossiers.mail(dossier.view)
         stored = { pdf: dossier.pdf, html: dossier.html, mail }
-        await db.update(deliveries).set({ pdf: dossier.pdf, html: dossier.html, mail, builtAt: sql`now()`, messageCount: dossier.view.messages.length, actionCount: dossier.view.total })
+        await db.update(deliveries).set({ pdf: dossier.pdf, html: dossier.html, mail, builtAt: sql`now()`, messageCount: dossier.view.messageCount, actionCount: dossier.view.total })
           .where(and(eq(deliveries.id, row.id), eq(deliveries.claimToken, token)))
       }
 

@@ -24,7 +24,7 @@ describe('parseTargetCsv: the file', () => {
   it('reads a good file, in any column order, and normalises its rows', async () => {
     const r = ok(await parseTargetCsv(utf8('email,name,x,country,groups\ncab@example.org,Océane Marivaux,@OceaneMarivaux,fr,"eu,g7"\n')))
     expect(r).toMatchObject({ encoding: 'utf-8', bom: false, delimiter: ',', errors: [] })
-    expect(r.rows).toEqual([{ row: 2, values: { name: 'Océane Marivaux', role: {}, organisation: '', country: 'FR', handles: { x: 'OceaneMarivaux' }, email: 'cab@example.org', groups: ['eu', 'g7'] } }])
+    expect(r.rows).toEqual([{ row: 2, values: { name: 'Océane Marivaux', role: {}, organisation: '', country: 'FR', handles: { x: 'OceaneMarivaux' }, email: 'cab@example.org', groups: ['eu', 'g7'], language: null } }])
   })
 
   it('refuses unknown columns and a missing name column, naming them and the expected ones', async () => {
@@ -236,17 +236,28 @@ describe('helpers', () => {
   })
 })
 
+describe('target language column', () => {
+  it('reads the preferred language in its canonical form, refuses what is not a language tag, and accepts files without the column', async () => {
+    const r = ok(await parseTargetCsv(utf8('name,language\nAna,es\nBruno,PT-br\nChen,zh_Hans\nDina,\nEli,iw\n')))
+    expect(r.rows.map((x) => x.values.language)).toEqual(['es', 'pt-BR', 'zh-Hans', null, 'he'])
+    const bad = ok(await parseTargetCsv(utf8('name,language\nAna,espagnol!\nBea,x-private\n')))
+    expect(bad.errors).toEqual(expect.arrayContaining([expect.objectContaining({ row: 2, field: 'language', key: 'admin.targets.errors.language' }), expect.objectContaining({ row: 3, field: 'language' })]))
+    expect(ok(await parseTargetCsv(utf8('name\nAna\n'))).rows[0]!.values.language).toBeNull()
+  })
+})
+
 describe('targetsCsvStream', () => {
   const targets: TargetValues[] = [
-    { name: 'Océane Marivaux', role: { fr: 'Ministre', en: 'Minister' }, organisation: 'Gouvernement, français', country: 'FR', handles: { x: 'OceaneMarivaux', mastodon: 'oceane@climat.social' }, email: 'cab@example.org', groups: ['eu', 'g7'] },
-    { name: '=HYPERLINK("http://evil")', role: {}, organisation: '@org', country: '', handles: {}, email: null, groups: [] }
+    { name: 'Océane Marivaux', role: { fr: 'Ministre', en: 'Minister' }, organisation: 'Gouvernement, français', country: 'FR', handles: { x: 'OceaneMarivaux', mastodon: 'oceane@climat.social' }, email: 'cab@example.org', groups: ['eu', 'g7'], language: 'fr' },
+    { name: '=HYPERLINK("http://evil")', role: {}, organisation: '@org', country: '', handles: {}, email: null, groups: [], language: null },
+    { name: 'Amina Diallo', role: {}, organisation: '', country: 'SN', handles: {}, email: null, groups: [], language: 'pt-BR' }
   ]
   it('writes UTF-8 with a BOM, the header, CRLF, neutralised formulas; and reads back the same', async () => {
     const bytes = await buffer(targetsCsvStream(targets))
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const out = bytes.toString('utf8')
     expect(out.startsWith(`\uFEFF${HEADER}\r\n`)).toBe(true)
-    expect(out).toContain('Océane Marivaux,Ministre,Minister,"Gouvernement, français",FR,OceaneMarivaux,,oceane@climat.social,,cab@example.org,"eu, g7"\r\n')
+    expect(out).toContain('Océane Marivaux,Ministre,Minister,"Gouvernement, français",FR,OceaneMarivaux,,oceane@climat.social,,cab@example.org,"eu, g7",fr\r\n')
     expect(out).toContain('"\'=HYPERLINK(""http://evil"")",,,\'@org,')
     const back = ok(await parseTargetCsv(Buffer.from(out, 'utf8')))
     expect(back.rows.map((r) => r.values)).toEqual(targets)

@@ -257,6 +257,23 @@ describe('admin: targets', () => {
       expect((await rows()).find((r) => r.id === row!.id)!.country).toBe('CI')
     })
 
+    it('stores a target’s preferred language in its canonical form, refuses a non-tag with 400 and a clear message, and exports it', async () => {
+      const res = await createForm(fields({ name: 'Lucía Méndez', country: 'MX', x: 'lmendez', bluesky: '', mastodon: '', threads: '', email: '', language: 'ES-mx' }), editor)
+      expect(res.status).toBe(303)
+      const row = (await rows()).find((r) => r.name === 'Lucía Méndez')!
+      expect(row.language).toBe('es-MX')
+      const edit = await get(`${list()}/${row.id}/edit`, editor)
+      expect(edit.body).toContain('id="f-language" name="language"')
+      expect(edit.body).toContain('value="es-MX"')
+      const bad = await post(`${list()}/${row.id}`, fields({ name: 'Lucía Méndez', country: 'MX', x: 'lmendez', bluesky: '', mastodon: '', threads: '', email: '', language: 'espagnol!' }), editor)
+      expect(bad.statusCode).toBe(400)
+      expect(text(bad.body)).toContain('“espagnol!” is not a language tag. Write one such as es, pt-BR, ar or ja, or leave it empty.')
+      expect((await rows()).find((r) => r.id === row.id)!.language).toBe('es-MX')
+      // Emptied: back to the campaign's default language.
+      expect((await post(`${list()}/${row.id}`, fields({ name: 'Lucía Méndez', country: 'MX', x: 'lmendez', bluesky: '', mastodon: '', threads: '', email: '', language: '' }), editor)).statusCode).toBe(303)
+      expect((await rows()).find((r) => r.id === row.id)!.language).toBeNull()
+    })
+
     it('refuses a country name that is no country’s with 400 and a clear message (FR and EN), keeping what was typed', async () => {
       const before = await rows()
       const res = await post(list(), fields({ name: 'Nobody Real', country: 'Atlantide', email: 'nope', x: '', bluesky: '', mastodon: '', threads: '' }), editor)
@@ -623,7 +640,7 @@ describe('admin: targets', () => {
       const body = res.rawPayload.toString('utf8').slice(1)
       const lines = body.split('\r\n')
       expect(lines[0]).toBe(HEADER)
-      expect(lines).toContain('Alice Martin,Ministre,Minister,,FR,alice_martin,alice.bsky.social,alice@climat.social,alice.martin,alice@example.org,')
+      expect(lines).toContain('Alice Martin,Ministre,Minister,,FR,alice_martin,alice.bsky.social,alice@climat.social,alice.martin,alice@example.org,,')
       expect(body).toContain('"\'=HYPERLINK(""http://evil.example"")",Ministre de la Transition écologique,Minister for the Ecological Transition,\'+33 Org,')
       expect(body).not.toContain('other_alice')
       expect(lines.filter(Boolean)).toHaveLength((await rows()).length + 1)

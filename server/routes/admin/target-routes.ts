@@ -82,7 +82,8 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       country: code ?? typed,
       handles: Object.fromEntries(HANDLE_NETWORKS.map((n) => [n, str(body[n])])),
       email: str(body.email),
-      groups: str(body.groups)
+      groups: str(body.groups),
+      language: str(body.language)
     }
     return { fields, countryError: code === null ? { field: 'country', key: 'admin.targets.errors.countryName', vars: { name: typed.trim().slice(0, 100) } } : null }
   }
@@ -101,7 +102,8 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       country: isCountryCode(t.country) ? countryName(locale, t.country) : t.country,
       ...Object.fromEntries(HANDLE_NETWORKS.map((n) => [n, t.handles[n] ?? ''])),
       email: t.email ?? '',
-      groups
+      groups,
+      language: t.language ?? ''
     }
   }
 
@@ -211,7 +213,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
   app.get('/admin/campaigns/:id/targets/new', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
-    return renderForm(reply, c, { target: null, form: { name: '', role: {}, organisation: '', country: '', handles: {}, email: '', groups: '' } })
+    return renderForm(reply, c, { target: null, form: { name: '', role: {}, organisation: '', country: '', handles: {}, email: '', groups: '', language: '' } })
   })
 
   app.post('/admin/campaigns/:id/targets', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
