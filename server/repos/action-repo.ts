@@ -57,6 +57,8 @@ export const LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('tally:' 
 
 // The batch's columns every dimension reads (the tally, the rebuild and the bottle's recount select these).
 export const BATCH_COLUMNS = 'target_id, channel, locale, ref, message_id, created_at, from_code, link_code, source'
+/** The same columns of the `actions` row aliased `a` (an UPDATE … RETURNING that feeds a recount). */
+export const BATCH_COLUMNS_OF_A = BATCH_COLUMNS.split(', ').map((col) => 'a.' + col).join(', ')
 
 // Reach: how sends arrived (a partner's code, a supporter's link, the widget, or none: direct), each supporter link's
 // actions (from) and each sender's own link (link: one key per supporter who was given a link), and per partner

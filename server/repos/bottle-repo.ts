@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { inTransaction, type Db } from '../db/client.ts'
 import { actions, bottleMessages, targets, users, type BottleStatus, type Channel } from '../db/schema.ts'
 import { fingerprint, holdReasons, type HoldReason } from '../domain/bottle-rules.ts'
-import { AGGREGATE_SQL, BATCH_COLUMNS, insertAction, type NewAction, type RecordedAction } from './action-repo.ts'
+import { AGGREGATE_SQL, BATCH_COLUMNS_OF_A, insertAction, type NewAction, type RecordedAction } from './action-repo.ts'
 
 /** What a bottle message adds to its action: the text as it goes in the bottle and the signature given with consent. */
 export interface NewBottleMessage {
@@ -86,7 +86,7 @@ async function recount (tx: Pick<Db, 'execute'>, campaignId: string, idList: SQL
       UPDATE actions a SET discounted = (b.status = 'rejected')
       FROM bottle_messages b
       WHERE b.campaign_id = ${campaignId} AND b.id IN (${idList}) AND a.id = b.action_id AND a.discounted <> (b.status = 'rejected')
-      RETURNING ${sql.raw(BATCH_COLUMNS.split(', ').map((col) => 'a.' + col).join(', '))}, a.tallied, a.suspect
+      RETURNING ${sql.raw(BATCH_COLUMNS_OF_A)}, a.tallied, a.suspect
     ),
     batch AS (SELECT * FROM changed WHERE tallied AND NOT suspect),
     ${sql.raw(AGGREGATE_SQL)}

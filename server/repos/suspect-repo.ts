@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { inTransaction } from '../db/client.ts'
 import type { Channel } from '../db/schema.ts'
 import type { WindowInput } from '../domain/challenge-rules.ts'
-import { AGGREGATE_SQL, LOCK_SQL } from './action-repo.ts'
+import { AGGREGATE_SQL, BATCH_COLUMNS_OF_A, LOCK_SQL } from './action-repo.ts'
 
 /** A window of sends marked suspicious. */
 export interface SuspectWindow {
@@ -29,7 +29,7 @@ const COVERS = `a.created_at >= w.starts_at AND a.created_at < w.ends_at
  * Returns how many rows left (or joined) the public count.
  */
 const recountSql = (changed: string, sign: 1 | -1): string => `
-  WITH changed AS (${changed} RETURNING a.target_id, a.channel, a.locale, a.ref, a.message_id, a.created_at, a.tallied, a.discounted),
+  WITH changed AS (${changed} RETURNING ${BATCH_COLUMNS_OF_A}, a.tallied, a.discounted),
   batch AS (SELECT * FROM changed WHERE tallied AND NOT discounted),
   ${AGGREGATE_SQL},
   upsert AS (

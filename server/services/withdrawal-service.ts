@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type pg from 'pg'
 import { inTransaction } from '../db/client.ts'
 import { WITHDRAW_TOKEN_RE, hashWithdrawToken } from '../domain/privacy-rules.ts'
-import { AGGREGATE_SQL, LOCK_SQL } from '../repos/action-repo.ts'
+import { AGGREGATE_SQL, BATCH_COLUMNS_OF_A, LOCK_SQL } from '../repos/action-repo.ts'
 import type { BottleEvent } from './bottle-hub.ts'
 import type { Channels } from './bus.ts'
 
@@ -54,12 +54,12 @@ export function createWithdrawalService ({ pool, redis, channels, recounted }: {
         if (!gone) return null
         // Out of the count (a counted row is subtracted from every counter), and its words out of the row.
         const counted = await client.query<{ n: string | null }>(`
-          WITH was AS (SELECT id, discounted FROM actions WHERE id = $2 FOR UPDATE),
+          WITH was AS (SELECT id, discounted, suspect FROM actions WHERE id = $2 FOR UPDATE),
           changed AS (
             UPDATE actions a SET discounted = true, text = '' FROM was WHERE a.id = was.id
-            RETURNING a.target_id, a.channel, a.locale, a.ref, a.message_id, a.created_at, a.tallied, was.discounted AS was_discounted
+            RETURNING ${BATCH_COLUMNS_OF_A}, a.tallied, was.discounted AS was_discounted, was.suspect AS was_suspect
           ),
-          batch AS (SELECT * FROM changed WHERE tallied AND NOT was_discounted),
+          batch AS (SELECT * FROM changed WHERE tallied AND NOT was_discounted AND NOT was_suspect),
           ${AGGREGATE_SQL},
           upsert AS (
             INSERT INTO campaign_counts (campaign_id, dimension, key, count)

@@ -59,7 +59,9 @@ describe('validateTarget', () => {
       country: 'FR',
       handles: { x: 'OceaneMarivaux', bluesky: 'oceanemarivaux.bsky.social', mastodon: 'oceane@climat.social', threads: 'oceane.marivaux' },
       email: 'cabinet.marivaux@example.org',
-      groups: ['eu', 'g7']
+      groups: ['eu', 'g7'],
+      // No preferred language given: the campaign's default one writes the dossier.
+      language: null
     })
   })
   it('keeps only what is given: no handle, no e-mail, no role', () => {

@@ -28,7 +28,8 @@ describe('POST /c/:slug/act into the bottle', () => {
     const res = await act(body, FORM)
     expect(res.statusCode).toBe(303)
     // With the message's private withdrawal link, shown once on the thank-you page.
-    expect(res.headers.location).toMatch(new RegExp(`^/c/${c.slug}/thanks\\?lang=fr&via=bottle&withdraw=[A-Za-z0-9_-]{24}$`))
+    // And the sender's own link code (made for this send, without JavaScript) with the wording sent.
+    expect(res.headers.location).toMatch(new RegExp(`^/c/${c.slug}/thanks\\?lang=fr&via=bottle&withdraw=[A-Za-z0-9_-]{24}&link=[A-Za-z0-9_-]{12}&m=${body.message}$`))
     const actions = await actionsOf(body.key!)
     expect(actions.map((a) => a.channel)).toEqual(['bottle'])
     const [m] = await bottleOf(body.key!)

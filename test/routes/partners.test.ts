@@ -135,7 +135,7 @@ describe('partners', () => {
     expect(res.body).toContain(`/c/${c.slug}/card.png?lang=fr&amp;format=square`)
     // The team's export carries the partner's code on each of their actions.
     const csv = (await get(editor, `/admin/campaigns/${c.id}/exports/actions.csv`)).body.split('\r\n')
-    expect(csv.filter((l) => l.endsWith(',rac'))).toHaveLength(4)
+    expect(csv.filter((l) => l.endsWith(',rac,false'))).toHaveLength(4)
   })
 
   it('shows the partners who opted in, and only them, on the public leaderboard', async () => {

@@ -18,10 +18,15 @@ function head (html: string) {
 }
 
 /** The text of the thanks page's X share link. */
-function xShareText (html: string): string {
-  const href = /href="(https:\/\/x\.com\/intent\/tweet\?[^"]+)"/.exec(html)?.[1]
-  expect(href).toBeTruthy()
-  return new URL(href!.replace(/&amp;/g, '&')).searchParams.get('text')!
+/** The text the thank-you page's X button proposes: its link counts the click, then sends the browser to X's intent. */
+async function xShareText (html: string, get: (url: string) => Promise<{ statusCode: number, headers: Record<string, unknown> }>): Promise<string> {
+  const button = /href="(\/c\/[^"]+\/share\/x[^"]*)"/.exec(html)?.[1]
+  expect(button).toBeTruthy()
+  const res = await get(button!.replace(/&amp;/g, '&'))
+  expect(res.statusCode).toBe(303)
+  const href = String(res.headers.location)
+  expect(href.startsWith('https://x.com/intent/tweet?')).toBe(true)
+  return new URL(href).searchParams.get('text')!
 }
 
 describe('link previews and share texts', () => {
@@ -50,9 +55,10 @@ describe('link previews and share texts', () => {
 
   it('says each hashtag once in the share text, whatever its case in the campaign’s words', async () => {
     await setText('fr', { shareText: 'J’ai écrit aux négociateurs. À vous ! #TweetBouteille', hashtags: ['tweetbouteille', 'cop16'] })
-    const text = xShareText((await get(`/c/${c.slug}/thanks?lang=fr`)).body)
+    const text = await xShareText((await get(`/c/${c.slug}/thanks?lang=fr`)).body, get)
     expect(text.match(/#tweetbouteille/gi)).toHaveLength(1)
-    expect(text).toBe(`J’ai écrit aux négociateurs. À vous ! #TweetBouteille #cop16 ${BASE}/c/${c.slug}?lang=fr`)
+    // The link is the supporter's own (?from=, made by the server without JavaScript).
+    expect(text).toMatch(new RegExp(`^J’ai écrit aux négociateurs\\. À vous ! #TweetBouteille #cop16 ${BASE}/c/${c.slug}\\?lang=fr&from=[A-Za-z0-9_-]+$`))
   })
 
   it('points the English page’s canonical, og:url and share links to the English URL', async () => {
@@ -61,7 +67,7 @@ describe('link previews and share texts', () => {
     expect(page.one('og:url')).toBe(`${BASE}/c/${c.slug}?lang=en`)
     expect(page.one('og:locale')).toBe('en_GB')
     const thanks = (await get(`/c/${c.slug}/thanks?lang=en`)).body
-    expect(xShareText(thanks)).toContain(`${BASE}/c/${c.slug}?lang=en`)
+    expect(await xShareText(thanks, get)).toContain(`${BASE}/c/${c.slug}?lang=en`)
     expect(head(thanks).canonical).toEqual([`${BASE}/c/${c.slug}?lang=en`])
   })
 
