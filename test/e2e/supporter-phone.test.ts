@@ -66,7 +66,16 @@ describe('the supporter flow on a phone (390×844)', () => {
     await page.waitForSelector('#counter:not([hidden])')
     expect(await page.locator('#targets-others .target').count()).toBe(9)
     expect(await page.locator('#targets-others').isVisible()).toBe(false)
-    await page.click('#targets-more > summary')
+    // Tapped where a thumb would, mid-screen (not under the sticky send bar at the bottom edge): the summary itself is
+    // what a tap there hits. (Playwright's own actionability check, which scrolls again, reports the chosen card above
+    // it since the page's texts were isolated for right to left; the browser's hit test says otherwise.)
+    const summary = page.locator('#targets-more > summary')
+    expect(await summary.evaluate((el) => {
+      el.scrollIntoView({ block: 'center' })
+      const r = el.getBoundingClientRect()
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el
+    })).toBe(true)
+    await summary.click({ force: true })
     const shown = page.locator('#targets-others .target:not(.is-unmatched)')
     // A group: several cards.
     await page.fill('#target-search', 'g7')
