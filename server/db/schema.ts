@@ -44,7 +44,10 @@ export const campaigns = pgTable('campaigns', {
   // Retention: the delivered dossiers (and the signatures in them) are kept as proof for RETENTION_PROOF_DAYS instead of RETENTION_SIGNATURE_DAYS.
   keepDossiersAsProof: boolean('keep_dossiers_as_proof').notNull().default(false),
   // When an owner purged the campaign's personal data at once (null: never).
-  purgedAt: timestamp('purged_at', { withTimezone: true })
+  purgedAt: timestamp('purged_at', { withTimezone: true }),
+  // Share cards: the campaign's background and accent (#rrggbb); defaults are the site's card colours (domain/share-card.ts).
+  cardBackground: text('card_background').notNull().default('#0b4d57'),
+  cardAccent: text('card_accent').notNull().default('#f2c14e')
 })
 
 // One row per campaign and locale: everything a supporter reads.

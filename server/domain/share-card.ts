@@ -9,6 +9,48 @@ import { CARD_SIZES, type CardFormat } from './reach-links.ts'
 export const CARD_PALETTE = { background: '#0b4d57', panel: '#083a42', ink: '#ffffff', soft: '#a9d6cf', bar: '#f2c14e', track: '#062a30' } as const
 export type CardColours = { [K in keyof typeof CARD_PALETTE]: string }
 
+// WCAG 2.2 contrast ratio and relative luminance: https://www.w3.org/TR/WCAG22/#dfn-contrast-ratio and
+// https://www.w3.org/TR/WCAG22/#dfn-relative-luminance (checked 2026-12-04); 4.5 is the AA level for normal text.
+export const CARD_MIN_CONTRAST = 4.5
+
+/** Whether a value is a colour as `<input type="color">` gives it: `#rrggbb`. */
+export function isHexColour (value: unknown): value is string {
+  return typeof value === 'string' && /^#[0-9a-f]{6}$/i.test(value)
+}
+
+/** The relative luminance of a `#rrggbb` colour (WCAG 2.2, sRGB). */
+export function relativeLuminance (hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255
+    // WCAG 2.2 writes 0.03928; the sRGB standard's 0.04045 gives the same result for 8-bit channels.
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  })
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+}
+
+/** The contrast ratio of two `#rrggbb` colours, from 1 to 21. */
+export function contrastRatio (a: string, b: string): number {
+  const [hi, lo] = [relativeLuminance(a), relativeLuminance(b)].sort((x, y) => y - x)
+  return (hi! + 0.05) / (lo! + 0.05)
+}
+
+/**
+ * A campaign's card colours checked: both `#rrggbb` (lower-cased), and the card's text colour readable on the
+ * background (ratio ≥ 4.5). On failure, which field and, for the contrast, the ratio rounded down to two decimals.
+ */
+export function checkCardColours (background: string, accent: string):
+  | { ok: true, background: string, accent: string }
+  | { ok: false, field: 'background' | 'accent', reason: 'format' }
+  | { ok: false, field: 'background', reason: 'contrast', ratio: number } {
+  const bg = background.trim().toLowerCase()
+  const ac = accent.trim().toLowerCase()
+  if (!isHexColour(bg)) return { ok: false, field: 'background', reason: 'format' }
+  if (!isHexColour(ac)) return { ok: false, field: 'accent', reason: 'format' }
+  const ratio = contrastRatio(CARD_PALETTE.ink, bg)
+  if (ratio < CARD_MIN_CONTRAST) return { ok: false, field: 'background', reason: 'contrast', ratio: Math.floor(ratio * 100) / 100 }
+  return { ok: true, background: bg, accent: ac }
+}
+
 export const CARD_FORMATS: readonly CardFormat[] = ['landscape', 'square', 'story']
 
 /** The format named by `?format=` (absent: the Open Graph landscape card), or null for an unknown one. */

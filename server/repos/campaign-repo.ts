@@ -53,6 +53,8 @@ export interface CampaignData {
   /** bot defence: the campaigner's choice, and until when the signals switched it on (automatic mode) */
   challengeMode: ChallengeMode
   challengeAutoUntil: Date | null
+  /** the share cards' background and accent (#rrggbb) */
+  cardColours: { background: string, bar: string }
 }
 
 /**
@@ -109,7 +111,8 @@ export function createCampaignRepo (db: Db) {
         blockedWords: c.blockedWords,
         embedOrigins: c.embedOrigins,
         challengeMode: c.challengeMode,
-        challengeAutoUntil: c.challengeAutoUntil
+        challengeAutoUntil: c.challengeAutoUntil,
+        cardColours: { background: c.cardBackground, bar: c.cardAccent }
       }
     })
   }

@@ -6,6 +6,7 @@ import {
   transitionProblem, upcomingTransitions, windowProblem
 } from '../domain/campaign-rules.ts'
 import { embedOriginsText, parseEmbedOrigins } from '../domain/embed-rules.ts'
+import { CARD_MIN_CONTRAST, CARD_PALETTE, checkCardColours } from '../domain/share-card.ts'
 import { LANGUAGES_MAX, campaignLanguages, canonicalLanguage, missingByLanguage, parseLanguageList, type MissingByLanguage } from '../domain/languages.ts'
 import { scheduleTransition, unscheduleTransition, type Queues } from '../queues.ts'
 import type { AuditService } from './audit-service.ts'
@@ -31,6 +32,9 @@ export interface CampaignForm {
   texts: Record<string, Record<TextField, string>>
   /** the sites that may frame the widget, as typed (one a line); '' for any */
   embedOrigins: string
+  /** the share cards' background and accent, as typed (#rrggbb) */
+  cardBackground: string
+  cardAccent: string
 }
 
 /** A checked campaign, ready to be written. */
@@ -46,6 +50,8 @@ export interface CampaignInput {
   channels: Channel[]
   texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[], summary: string }>
   embedOrigins: string[]
+  cardBackground: string
+  cardAccent: string
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
@@ -94,7 +100,9 @@ export function formFromBody (body: Record<string, unknown>): CampaignForm {
     languages,
     channels,
     texts,
-    embedOrigins: str(body.embedOrigins).slice(0, 5000)
+    embedOrigins: str(body.embedOrigins).slice(0, 5000),
+    cardBackground: (str(body.cardBackground).trim() || str(body.cardBackgroundPicker).trim()).slice(0, 40) || CARD_PALETTE.background,
+    cardAccent: (str(body.cardAccent).trim() || str(body.cardAccentPicker).trim()).slice(0, 40) || CARD_PALETTE.bar
   }
 }
 
@@ -119,7 +127,9 @@ export function formFromRecord (c: CampaignRecord | null, newLanguages: readonly
     languages: languages.join(' '),
     channels: c?.channels ?? [...CHANNEL_ORDER],
     texts,
-    embedOrigins: embedOriginsText(c?.embedOrigins ?? [])
+    embedOrigins: embedOriginsText(c?.embedOrigins ?? []),
+    cardBackground: c?.cardBackground ?? CARD_PALETTE.background,
+    cardAccent: c?.cardAccent ?? CARD_PALETTE.bar
   }
 }
 
@@ -147,6 +157,13 @@ export function checkForm (form: CampaignForm, status: CampaignStatus, now: Date
   const locales = parsed.ok ? parsed.tags : formLanguages(form)
   const embed = parseEmbedOrigins(form.embedOrigins)
   if (!embed.ok) errors.embedOrigins = { key: embed.error, vars: embed.vars }
+
+  const colours = checkCardColours(form.cardBackground, form.cardAccent)
+  if (!colours.ok) {
+    errors[colours.field === 'background' ? 'cardBackground' : 'cardAccent'] = colours.reason === 'contrast'
+      ? { key: 'cardContrast', vars: { ratio: colours.ratio.toFixed(2), min: CARD_MIN_CONTRAST } }
+      : { key: 'cardColour' }
+  }
 
   const channels = CHANNEL_ORDER.filter((c) => form.channels.includes(c))
   if (channels.length === 0 || form.channels.some((c) => !CHANNEL_ORDER.includes(c as Channel))) errors.channels = { key: 'channels' }
@@ -193,7 +210,7 @@ export function checkForm (form: CampaignForm, status: CampaignStatus, now: Date
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [] } }
+  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [], cardBackground: colours.ok ? colours.background : '', cardAccent: colours.ok ? colours.accent : '' } }
 }
 
 export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
@@ -246,7 +263,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
   const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
 
   function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
-    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, texts: c.texts }
+    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, cardBackground: c.cardBackground, cardAccent: c.cardAccent, texts: c.texts }
   }
 
   async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
@@ -307,7 +324,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const id = await db.transaction(async (tx) => {
           if (await slugTaken(input.slug, null, tx)) return null
           const [row] = await tx.insert(campaigns).values({
-            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins
+            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, cardBackground: input.cardBackground, cardAccent: input.cardAccent
           }).returning({ id: campaigns.id })
           await writeTexts(tx, row!.id, input.texts)
           await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
@@ -333,7 +350,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
           const input = checked.input
           if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
           await tx.update(campaigns).set({
-            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, updatedAt: now()
+            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, cardBackground: input.cardBackground, cardAccent: input.cardAccent, updatedAt: now()
           }).where(eq(campaigns.id, id))
           await writeTexts(tx, id, input.texts)
           await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)

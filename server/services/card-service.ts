@@ -60,6 +60,7 @@ export function createCardService ({ i18n, redis, prefix, renderer, photo, maxBy
       },
       formatNumber: tr.n,
       siteName: tr.t('meta.siteName'),
+      colours: c.cardColours,
       target: t ? { name: t.name, initials: initials(t.name), photoUrl: t.photoUrl } : null
     })
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { barStep, cardFormatOf, cardModel, cardVersion, readsRightToLeft, shownCount } from '../../server/domain/share-card.ts'
+import { CARD_PALETTE, barStep, cardFormatOf, cardModel, cardVersion, checkCardColours, contrastRatio, readsRightToLeft, shownCount } from '../../server/domain/share-card.ts'
 
 const base = {
   format: 'landscape' as const,
@@ -67,5 +67,32 @@ describe('share card model', () => {
     const model = cardModel({ ...base, count: 7, total: 1234, words: { ...base.words, headline: (s) => `${s} messages to Alice Martin` }, target: { name: 'Alice Martin', initials: 'AM', photoUrl: null } })
     expect(model.headline).toBe('7 messages to Alice Martin')
     expect(model.bar).toBe(45)
+  })
+})
+
+describe('card colours (WCAG 2.2 contrast ratio)', () => {
+  it('computes the ratio of the spec’s extremes and of the site’s palette', () => {
+    expect(contrastRatio('#ffffff', '#000000')).toBeCloseTo(21, 5)
+    expect(contrastRatio('#000000', '#ffffff')).toBeCloseTo(21, 5)
+    expect(contrastRatio('#777777', '#777777')).toBe(1)
+    expect(contrastRatio('#ffffff', '#767676')).toBeCloseTo(4.54, 2)
+    expect(contrastRatio('#ffffff', '#777777')).toBeCloseTo(4.48, 2)
+    expect(contrastRatio(CARD_PALETTE.ink, CARD_PALETTE.background)).toBeGreaterThan(4.5)
+  })
+
+  it('accepts a readable pair, lower-cased, and refuses a bad format or a pale background with its ratio', () => {
+    expect(checkCardColours(' #7A1F3D', '#FFCC00')).toEqual({ ok: true, background: '#7a1f3d', accent: '#ffcc00' })
+    expect(checkCardColours('#767676', '#ffcc00').ok).toBe(true)
+    expect(checkCardColours('#777777', '#ffcc00')).toEqual({ ok: false, field: 'background', reason: 'contrast', ratio: 4.47 })
+    expect(checkCardColours('#cccccc', '#ffcc00')).toEqual({ ok: false, field: 'background', reason: 'contrast', ratio: 1.6 })
+    expect(checkCardColours('red', '#ffcc00')).toEqual({ ok: false, field: 'background', reason: 'format' })
+    expect(checkCardColours('#0b4d57', '#fc0')).toEqual({ ok: false, field: 'accent', reason: 'format' })
+  })
+
+  it('gives a card another version when its colours change', () => {
+    const args = { format: 'landscape' as const, locale: 'en', title: 'T', hashtags: [], count: 1, total: 1, goal: 10, words: { headline: () => 'h', goal: 'g' }, formatNumber: String, siteName: 'S' }
+    expect(cardVersion(cardModel(args))).toBe(cardVersion(cardModel({ ...args, colours: { background: CARD_PALETTE.background } })))
+    expect(cardVersion(cardModel(args))).not.toBe(cardVersion(cardModel({ ...args, colours: { background: '#7a1f3d' } })))
+    expect(cardVersion(cardModel(args))).not.toBe(cardVersion(cardModel({ ...args, colours: { bar: '#ffcc00' } })))
   })
 })

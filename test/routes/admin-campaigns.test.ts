@@ -1,3 +1,4 @@
+import sharp from 'sharp'
 import { randomUUID } from 'node:crypto'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -283,6 +284,27 @@ describe('admin: campaigns', () => {
       const after = (await get(`/c/${c.slug}?lang=en`)).body
       expect(after).toContain('name="channel" value="bottle"')
       expect(after).not.toContain('name="channel" value="x"')
+    })
+
+    it('saves the card colours: refuses a background white text cannot be read on (saying the ratio), then redraws the card with a new version', async () => {
+      const c = await seedCampaign(t.deps, { status: 'live' })
+      const ogImage = async () => /property="og:image" content="([^"]+)"/.exec((await get(`/c/${c.slug}?lang=en`)).body)?.[1]?.replaceAll('&amp;', '&')
+      const before = await ogImage()
+      expect(before).toBeDefined()
+      const pale = await post(`/admin/campaigns/${c.id}`, campaignFields({ slug: c.slug, cardBackground: '#cccccc', cardAccent: '#ffcc00' }), editor)
+      expect(pale.statusCode).toBe(400)
+      expect(pale.body).toContain('contrast ratio of 1.60, below 4.5')
+      expect(await row(c.id)).toMatchObject({ cardBackground: '#0b4d57', cardAccent: '#f2c14e' })
+      expect((await post(`/admin/campaigns/${c.id}`, campaignFields({ slug: c.slug, cardBackground: 'red', cardAccent: '#ffcc00' }), editor)).body).toContain('#rrggbb, for example')
+      const res = await post(`/admin/campaigns/${c.id}`, campaignFields({ slug: c.slug, cardBackground: '#7A1F3D', cardAccent: '#ffcc00' }), editor)
+      expect(res.statusCode).toBe(303)
+      expect(await row(c.id)).toMatchObject({ cardBackground: '#7a1f3d', cardAccent: '#ffcc00' })
+      await eventually(async () => (await ogImage()) !== before, 5000, 'a new card version in og:image')
+      const card = await t.app.inject({ url: new URL((await ogImage())!).pathname + new URL((await ogImage())!).search })
+      expect(card.statusCode).toBe(200)
+      const { data, info } = await sharp(card.rawPayload).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+      const i = (5 * info.width + 5) * info.channels
+      expect([data[i], data[i + 1], data[i + 2]].map((v) => Math.round(v! / 8))).toEqual([0x7a, 0x1f, 0x3d].map((v) => Math.round(v / 8)))
     })
 
     it('moves the campaign to a new address; the old one is gone at once', async () => {
