@@ -44,7 +44,9 @@ export const campaigns = pgTable('campaigns', {
   // Retention: the delivered dossiers (and the signatures in them) are kept as proof for RETENTION_PROOF_DAYS instead of RETENTION_SIGNATURE_DAYS.
   keepDossiersAsProof: boolean('keep_dossiers_as_proof').notNull().default(false),
   // When an owner purged the campaign's personal data at once (null: never).
-  purgedAt: timestamp('purged_at', { withTimezone: true })
+  purgedAt: timestamp('purged_at', { withTimezone: true }),
+  // Listening: the public page shows "N public posts on Bluesky and Mastodon" beside the count (off by default).
+  showPublicPosts: boolean('show_public_posts').notNull().default(false)
 })
 
 // One row per campaign and locale: everything a supporter reads.

@@ -31,6 +31,8 @@ export interface CampaignForm {
   texts: Record<string, Record<TextField, string>>
   /** the sites that may frame the widget, as typed (one a line); '' for any */
   embedOrigins: string
+  /** "N public posts" beside the count on the public page */
+  showPublicPosts: boolean
 }
 
 /** A checked campaign, ready to be written. */
@@ -46,6 +48,7 @@ export interface CampaignInput {
   channels: Channel[]
   texts: Record<string, { title: string, pitch: string, callToAction: string, shareText: string, shareCall: string, hashtags: string[], summary: string }>
   embedOrigins: string[]
+  showPublicPosts: boolean
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
@@ -94,7 +97,8 @@ export function formFromBody (body: Record<string, unknown>): CampaignForm {
     languages,
     channels,
     texts,
-    embedOrigins: str(body.embedOrigins).slice(0, 5000)
+    embedOrigins: str(body.embedOrigins).slice(0, 5000),
+    showPublicPosts: str(body.showPublicPosts) === 'on'
   }
 }
 
@@ -119,7 +123,8 @@ export function formFromRecord (c: CampaignRecord | null, newLanguages: readonly
     languages: languages.join(' '),
     channels: c?.channels ?? [...CHANNEL_ORDER],
     texts,
-    embedOrigins: embedOriginsText(c?.embedOrigins ?? [])
+    embedOrigins: embedOriginsText(c?.embedOrigins ?? []),
+    showPublicPosts: c?.showPublicPosts ?? false
   }
 }
 
@@ -193,7 +198,7 @@ export function checkForm (form: CampaignForm, status: CampaignStatus, now: Date
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [] } }
+  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [], showPublicPosts: form.showPublicPosts } }
 }
 
 export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
@@ -203,8 +208,10 @@ export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
  * tells every web instance (announceCampaign) and plans the delayed jobs that open and close the campaign on time.
  * PostgreSQL holds the state: the jobs only say "look again at this time".
  */
-export function createCampaignAdminService ({ db, audit, queues, log, announceCampaign, now = () => new Date() }: {
+export function createCampaignAdminService ({ db, audit, queues, log, announceCampaign, publishProgress, now = () => new Date() }: {
   db: Db
+  /** the progress document changed shape (public posts shown or hidden): publish it again */
+  publishProgress?: (campaignId: string) => Promise<unknown>
   audit: Pick<AuditService, 'record'>
   queues: Queues
   log: { warn: (msg: string) => void }
@@ -246,7 +253,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
   const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
 
   function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
-    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, texts: c.texts }
+    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, showPublicPosts: c.showPublicPosts, texts: c.texts }
   }
 
   async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
@@ -307,7 +314,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const id = await db.transaction(async (tx) => {
           if (await slugTaken(input.slug, null, tx)) return null
           const [row] = await tx.insert(campaigns).values({
-            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins
+            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, showPublicPosts: input.showPublicPosts
           }).returning({ id: campaigns.id })
           await writeTexts(tx, row!.id, input.texts)
           await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
@@ -333,7 +340,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
           const input = checked.input
           if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
           await tx.update(campaigns).set({
-            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, updatedAt: now()
+            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, showPublicPosts: input.showPublicPosts, updatedAt: now()
           }).where(eq(campaigns.id, id))
           await writeTexts(tx, id, input.texts)
           await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)
@@ -342,6 +349,9 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         if (!result.ok) return result
         await after(result.current, result.before.slug !== result.current.slug ? result.before.slug : undefined)
         await reschedule(result.before, result.current)
+        if (publishProgress && result.before.showPublicPosts !== form.showPublicPosts) {
+          await publishProgress(id).catch((err: Error) => log.warn(`progress not published: ${err.message}`))
+        }
         return { ok: true }
       } catch (err) {
         if (isUniqueViolation(err)) return { ok: false, errors: { slug: { key: 'slugTaken', vars: { slug: form.slug } } } }
@@ -420,6 +430,6 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
 }
 
 /** The service over the shared dependency graph (web routes and the worker build it the same way). */
-export function campaignAdminFrom (deps: { db: Db, audit: Pick<AuditService, 'record'>, queues: Queues, log: { warn: (msg: string) => void }, announceCampaign: (slug: string, previousSlug?: string) => Promise<void> }): CampaignAdminService {
-  return createCampaignAdminService({ db: deps.db, audit: deps.audit, queues: deps.queues, log: deps.log, announceCampaign: deps.announceCampaign })
+export function campaignAdminFrom (deps: { db: Db, audit: Pick<AuditService, 'record'>, queues: Queues, log: { warn: (msg: string) => void }, announceCampaign: (slug: string, previousSlug?: string) => Promise<void>, progressService?: { publish: (id: string) => Promise<unknown> } }): CampaignAdminService {
+  return createCampaignAdminService({ db: deps.db, audit: deps.audit, queues: deps.queues, log: deps.log, announceCampaign: deps.announceCampaign, publishProgress: deps.progressService?.publish })
 }

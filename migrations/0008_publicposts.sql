@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "show_public_posts" boolean DEFAULT false NOT NULL;
