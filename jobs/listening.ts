@@ -1,5 +1,6 @@
 import type { Deps } from '../server/deps.ts'
 import type { StoredPost } from '../server/repos/network-post-repo.ts'
+import { createProgressRequester } from '../server/services/progress-service.ts'
 import { createBlueskyDirectory, createListeningWatch } from '../server/services/listening-watch.ts'
 import { createJetstreamConsumer } from './jetstream-consumer.ts'
 import { createMastodonPoller } from './mastodon-poller.ts'
@@ -10,8 +11,10 @@ export interface RunningListening {
 }
 
 /** Tells the open dashboards of every campaign a batch touched to read again (their live feed and counts). */
-export function announcePosts (deps: Pick<Deps, 'redis' | 'channels' | 'outageLog'>, inserted: StoredPost[], deleted: StoredPost[], edited: string[] = []): void {
+export function announcePosts (deps: Pick<Deps, 'redis' | 'channels' | 'outageLog'>, inserted: StoredPost[], deleted: StoredPost[], edited: string[] = [], requestProgress?: (campaignId: string) => void): void {
   const ids = new Set([...inserted, ...deleted].map((p) => p.campaignId).concat(edited))
+  // The public count moves only with stored or deleted posts (an edit leaves it), and only campaigns showing it publish.
+  if (requestProgress) for (const p of [...inserted, ...deleted]) requestProgress(p.campaignId)
   for (const campaignId of ids) {
     deps.redis.publish(deps.channels.dashboard, JSON.stringify({ campaignId })).catch((err: Error) => deps.outageLog('listening-publish', `posts stored, dashboards not told: ${err.message}`))
   }
@@ -27,7 +30,8 @@ export async function startListening (deps: Deps, { retentionEveryMs = 3_600_000
   const watch = createListeningWatch({ pool: deps.pool, directory, onError: (err) => outageLog('listening-watch', `listening: ${err.message}`) })
   // Not awaited: resolving the targets' handles may take a while on a slow AppView, and the worker's queues must not wait.
   watch.start().catch(() => {})
-  const onPosts = (inserted: StoredPost[], deleted: StoredPost[], edited?: string[]) => announcePosts(deps, inserted, deleted, edited)
+  const requestProgress = createProgressRequester((id) => deps.progressService.publishPosts(id), config.tallyIntervalMs, (err) => outageLog('listening-progress', `posts stored, public count not published: ${(err as Error).message}`))
+  const onPosts = (inserted: StoredPost[], deleted: StoredPost[], edited?: string[]) => announcePosts(deps, inserted, deleted, edited, requestProgress)
   const jetstream = createJetstreamConsumer({
     databaseUrl: config.databaseUrl,
     repo: deps.networkPostRepo,

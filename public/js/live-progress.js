@@ -33,6 +33,7 @@
     const goalEl = scope.querySelector('[data-testid="goal"]')
     const unitEl = scope.querySelector('[data-unit]')
     const percentEl = scope.querySelector('[data-percent]')
+    const postsEl = scope.querySelector('[data-public-posts]')
     const bar = scope.querySelector('#progress-bar')
     const line = scope.querySelector('#progress-line')
     const level = scope.querySelector('[data-bottle-level]')
@@ -71,6 +72,9 @@
     function apply (p) {
       if (!p || typeof p.total !== 'number') return
       set(p.total, typeof p.goal === 'number' ? p.goal : shown.goal)
+      if (postsEl && typeof p.publicPosts === 'number' && S.publicPostsOne) {
+        postsEl.textContent = fill(plural.select(p.publicPosts) === 'one' ? S.publicPostsOne : S.publicPostsOther, { n: p.publicPosts }, nf)
+      }
       if (onTargets && Array.isArray(p.targets)) onTargets(p.targets)
     }
 

@@ -47,7 +47,9 @@ export const campaigns = pgTable('campaigns', {
   purgedAt: timestamp('purged_at', { withTimezone: true }),
   // Share cards: the campaign's background and accent (#rrggbb); defaults are the site's card colours (domain/share-card.ts).
   cardBackground: text('card_background').notNull().default('#0b4d57'),
-  cardAccent: text('card_accent').notNull().default('#f2c14e')
+  cardAccent: text('card_accent').notNull().default('#f2c14e'),
+  // Listening: the public page shows "N public posts on Bluesky and Mastodon" beside the count (off by default).
+  showPublicPosts: boolean('show_public_posts').notNull().default(false)
 })
 
 // One row per campaign and locale: everything a supporter reads.

@@ -10,6 +10,8 @@ export interface Progress {
   channels: Record<string, number>
   locales: Record<string, number>
   updatedAt: string
+  /** public posts stored by listening; present only when the campaign shows them */
+  publicPosts?: number
 }
 
 /** Builds the progress document of a campaign from its counters. */
@@ -17,7 +19,8 @@ export function buildProgress (
   campaign: { slug: string, goal: number },
   targets: ReadonlyArray<{ id: string, name: string }>,
   counts: readonly CountRow[],
-  now: Date
+  now: Date,
+  publicPosts?: number
 ): Progress {
   let total = 0
   const byTarget = new Map<string, number>()
@@ -36,6 +39,7 @@ export function buildProgress (
     targets: targets.map((t) => ({ id: t.id, name: t.name, count: byTarget.get(t.id) ?? 0 })),
     channels,
     locales,
-    updatedAt: now.toISOString()
+    updatedAt: now.toISOString(),
+    ...(publicPosts === undefined ? {} : { publicPosts })
   }
 }

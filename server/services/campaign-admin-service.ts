@@ -35,6 +35,8 @@ export interface CampaignForm {
   /** the share cards' background and accent, as typed (#rrggbb) */
   cardBackground: string
   cardAccent: string
+  /** "N public posts" beside the count on the public page */
+  showPublicPosts: boolean
 }
 
 /** A checked campaign, ready to be written. */
@@ -52,6 +54,7 @@ export interface CampaignInput {
   embedOrigins: string[]
   cardBackground: string
   cardAccent: string
+  showPublicPosts: boolean
 }
 
 /** A problem with a field: its i18n key under admin.campaigns.errors and the key's variables. */
@@ -102,7 +105,8 @@ export function formFromBody (body: Record<string, unknown>): CampaignForm {
     texts,
     embedOrigins: str(body.embedOrigins).slice(0, 5000),
     cardBackground: (str(body.cardBackground).trim() || str(body.cardBackgroundPicker).trim()).slice(0, 40) || CARD_PALETTE.background,
-    cardAccent: (str(body.cardAccent).trim() || str(body.cardAccentPicker).trim()).slice(0, 40) || CARD_PALETTE.bar
+    cardAccent: (str(body.cardAccent).trim() || str(body.cardAccentPicker).trim()).slice(0, 40) || CARD_PALETTE.bar,
+    showPublicPosts: str(body.showPublicPosts) === 'on'
   }
 }
 
@@ -129,7 +133,8 @@ export function formFromRecord (c: CampaignRecord | null, newLanguages: readonly
     texts,
     embedOrigins: embedOriginsText(c?.embedOrigins ?? []),
     cardBackground: c?.cardBackground ?? CARD_PALETTE.background,
-    cardAccent: c?.cardAccent ?? CARD_PALETTE.bar
+    cardAccent: c?.cardAccent ?? CARD_PALETTE.bar,
+    showPublicPosts: c?.showPublicPosts ?? false
   }
 }
 
@@ -210,7 +215,7 @@ export function checkForm (form: CampaignForm, status: CampaignStatus, now: Date
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors }
-  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [], cardBackground: colours.ok ? colours.background : '', cardAccent: colours.ok ? colours.accent : '' } }
+  return { ok: true, input: { slug: form.slug, goal: goal!, sendLimit: sendLimit.ok ? sendLimit.value : null, timeZone: form.timeZone, opensAt, closesAt, defaultLocale, languages: locales, channels, texts, embedOrigins: embed.ok ? embed.origins : [], cardBackground: colours.ok ? colours.background : '', cardAccent: colours.ok ? colours.accent : '', showPublicPosts: form.showPublicPosts } }
 }
 
 export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
@@ -220,8 +225,10 @@ export type CampaignAdminService = ReturnType<typeof createCampaignAdminService>
  * tells every web instance (announceCampaign) and plans the delayed jobs that open and close the campaign on time.
  * PostgreSQL holds the state: the jobs only say "look again at this time".
  */
-export function createCampaignAdminService ({ db, audit, queues, log, announceCampaign, now = () => new Date() }: {
+export function createCampaignAdminService ({ db, audit, queues, log, announceCampaign, publishProgress, now = () => new Date() }: {
   db: Db
+  /** the progress document changed shape (public posts shown or hidden): publish it again */
+  publishProgress?: (campaignId: string) => Promise<unknown>
   audit: Pick<AuditService, 'record'>
   queues: Queues
   log: { warn: (msg: string) => void }
@@ -263,7 +270,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
   const isUniqueViolation = (err: unknown) => (err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505'
 
   function snapshot (c: Omit<CampaignRecord, 'createdAt' | 'updatedAt'> | (CampaignInput & { status: CampaignStatus })) {
-    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, cardBackground: c.cardBackground, cardAccent: c.cardAccent, texts: c.texts }
+    return { slug: c.slug, status: c.status, goal: c.goal, sendLimit: 'sendLimit' in c ? c.sendLimit : c.actionRateLimit, defaultLocale: c.defaultLocale, languages: 'sendLimit' in c ? c.languages : campaignLanguages(c.languages, c.defaultLocale, Object.keys(c.texts)), channels: c.channels, timeZone: c.timeZone, opensAt: c.opensAt, closesAt: c.closesAt, embedOrigins: c.embedOrigins, cardBackground: c.cardBackground, cardAccent: c.cardAccent, showPublicPosts: c.showPublicPosts, texts: c.texts }
   }
 
   async function writeTexts (tx: Pick<Db, 'insert' | 'delete'>, id: string, texts: CampaignInput['texts']): Promise<void> {
@@ -324,7 +331,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         const id = await db.transaction(async (tx) => {
           if (await slugTaken(input.slug, null, tx)) return null
           const [row] = await tx.insert(campaigns).values({
-            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, cardBackground: input.cardBackground, cardAccent: input.cardAccent
+            slug: input.slug, status: 'draft', goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, cardBackground: input.cardBackground, cardAccent: input.cardAccent, showPublicPosts: input.showPublicPosts
           }).returning({ id: campaigns.id })
           await writeTexts(tx, row!.id, input.texts)
           await audit.record(user, { action: 'create', entity: 'campaign', entityId: row!.id, campaignId: row!.id, after: snapshot({ ...input, status: 'draft' }) }, tx)
@@ -350,7 +357,7 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
           const input = checked.input
           if (await slugTaken(input.slug, id, tx)) return { ok: false as const, errors: { slug: { key: 'slugTaken', vars: { slug: input.slug } } } }
           await tx.update(campaigns).set({
-            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, cardBackground: input.cardBackground, cardAccent: input.cardAccent, updatedAt: now()
+            slug: input.slug, goal: input.goal, actionRateLimit: input.sendLimit, defaultLocale: input.defaultLocale, languages: input.languages, channels: input.channels, timeZone: input.timeZone, opensAt: input.opensAt, closesAt: input.closesAt, embedOrigins: input.embedOrigins, cardBackground: input.cardBackground, cardAccent: input.cardAccent, showPublicPosts: input.showPublicPosts, updatedAt: now()
           }).where(eq(campaigns.id, id))
           await writeTexts(tx, id, input.texts)
           await audit.record(user, { action: 'update', entity: 'campaign', entityId: id, campaignId: id, before: snapshot(before), after: snapshot({ ...input, status: before.status }) }, tx)
@@ -359,6 +366,9 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
         if (!result.ok) return result
         await after(result.current, result.before.slug !== result.current.slug ? result.before.slug : undefined)
         await reschedule(result.before, result.current)
+        if (publishProgress && result.before.showPublicPosts !== form.showPublicPosts) {
+          await publishProgress(id).catch((err: Error) => log.warn(`progress not published: ${err.message}`))
+        }
         return { ok: true }
       } catch (err) {
         if (isUniqueViolation(err)) return { ok: false, errors: { slug: { key: 'slugTaken', vars: { slug: form.slug } } } }
@@ -437,6 +447,6 @@ export function createCampaignAdminService ({ db, audit, queues, log, announceCa
 }
 
 /** The service over the shared dependency graph (web routes and the worker build it the same way). */
-export function campaignAdminFrom (deps: { db: Db, audit: Pick<AuditService, 'record'>, queues: Queues, log: { warn: (msg: string) => void }, announceCampaign: (slug: string, previousSlug?: string) => Promise<void> }): CampaignAdminService {
-  return createCampaignAdminService({ db: deps.db, audit: deps.audit, queues: deps.queues, log: deps.log, announceCampaign: deps.announceCampaign })
+export function campaignAdminFrom (deps: { db: Db, audit: Pick<AuditService, 'record'>, queues: Queues, log: { warn: (msg: string) => void }, announceCampaign: (slug: string, previousSlug?: string) => Promise<void>, progressService?: { publish: (id: string) => Promise<unknown> } }): CampaignAdminService {
+  return createCampaignAdminService({ db: deps.db, audit: deps.audit, queues: deps.queues, log: deps.log, announceCampaign: deps.announceCampaign, publishProgress: deps.progressService?.publish })
 }

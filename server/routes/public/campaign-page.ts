@@ -76,7 +76,7 @@ export function campaignView (c: CampaignData, locale: string, link: string): Ca
 export function progressView (p: Progress | undefined, c: CampaignData): ProgressView {
   const total = p?.total ?? 0
   const goal = p?.goal ?? c.goal
-  return { total, goal, percent: percentOf(total, goal) }
+  return { total, goal, percent: percentOf(total, goal), ...(p?.publicPosts === undefined ? {} : { publicPosts: p.publicPosts }) }
 }
 
 export interface PageSelection {

@@ -62,6 +62,8 @@ export interface ProgressView {
   total: number
   goal: number
   percent: number
+  /** "N public posts on Bluesky and Mastodon"; absent when the campaign does not show them */
+  publicPosts?: number
 }
 
 export interface CampaignView {
