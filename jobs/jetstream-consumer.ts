@@ -234,8 +234,9 @@ export function createJetstreamConsumer ({ databaseUrl, repo, watch, directory, 
     try {
       checked = checkOutbound(target.toString(), allowHosts)
     } catch (err) {
-      fail((err as Error).message)
+      // The status is stored before the error is reported, so whoever reads it after the report sees 'refused'.
       await repo.saveCursor({ source: JETSTREAM_SOURCE, status: 'refused', lastError: (err as Error).message }).catch(() => {})
+      fail((err as Error).message)
       later(maxBackoffMs)
       return
     }
