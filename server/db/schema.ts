@@ -441,11 +441,22 @@ export const partners = pgTable('partners', {
   // The line shown on the campaign page to supporters arriving with ?ref=CODE, per campaign language ('' or absent: none).
   lines: jsonb('lines').$type<Record<string, string>>().notNull().default({}),
   onLeaderboard: boolean('on_leaderboard').notNull().default(false),
+  // The partner's logo as pages show it: its versioned address and size (the bytes are in partner_logos); null: none.
+  logo: jsonb('logo').$type<{ url: string, width: number, height: number }>(),
   tokenHash: text('token_hash').unique(),
   tokenIssuedAt: timestamp('token_issued_at', { withTimezone: true }),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 }, (t) => [uniqueIndex('partners_code_idx').on(t.campaignId, t.code)])
+
+// Partner logos, reduced and stored here like target photos, so every web instance serves them.
+export const partnerLogos = pgTable('partner_logos', {
+  partnerId: uuid('partner_id').primaryKey().references(() => partners.id, { onDelete: 'cascade' }),
+  contentType: text('content_type').notNull(),
+  data: bytea('data').notNull(),
+  etag: text('etag').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+})
 
 // Share clicks on the thank-you page, per network and message variant ('' when unknown): counts only, no visitor data.
 export const shareClicks = pgTable('share_clicks', {

@@ -1,9 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { campaignCounts, partners } from '../db/schema.ts'
+import { campaignCounts, partnerLogos, partners } from '../db/schema.ts'
 import type { PartnerValues } from '../domain/partner-rules.ts'
 
 export type PartnerRow = typeof partners.$inferSelect
+export type PartnerLogo = NonNullable<PartnerRow['logo']>
 export type PartnerRepo = ReturnType<typeof createPartnerRepo>
 
 /** A campaign's partners, and the counters the tally keeps per partner code (dimensions ref, ref_target, ref_channel, ref_hour). */
@@ -41,6 +42,27 @@ export function createPartnerRepo (db: Db) {
         if ((err as { code?: string, cause?: { code?: string } }).code === '23505' || (err as { cause?: { code?: string } }).cause?.code === '23505') return 'taken'
         throw err
       }
+    },
+
+    /** A partner's stored logo (the bytes), or null. */
+    async logo (id: string): Promise<{ contentType: string, data: Buffer, etag: string } | null> {
+      const [row] = await db.select({ contentType: partnerLogos.contentType, data: partnerLogos.data, etag: partnerLogos.etag }).from(partnerLogos).where(eq(partnerLogos.partnerId, id))
+      return row ?? null
+    },
+
+    /** Stores (or, with null, removes) a partner's logo and the address pages show, together; null when the partner is gone. */
+    async setLogo (campaignId: string, id: string, stored: { logo: PartnerLogo, contentType: string, data: Buffer, etag: string } | null): Promise<PartnerRow | null> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(partners).set({ logo: stored?.logo ?? null, updatedAt: new Date() }).where(and(eq(partners.campaignId, campaignId), eq(partners.id, id))).returning()
+        if (!row) return null
+        if (stored) {
+          const bytes = { contentType: stored.contentType, data: stored.data, etag: stored.etag }
+          await tx.insert(partnerLogos).values({ partnerId: id, ...bytes }).onConflictDoUpdate({ target: partnerLogos.partnerId, set: { ...bytes, updatedAt: sql`now()` } })
+        } else {
+          await tx.delete(partnerLogos).where(eq(partnerLogos.partnerId, id))
+        }
+        return row
+      })
     },
 
     /** Removes a partner (its actions keep their code). */

@@ -2,22 +2,27 @@ import { createHash, randomBytes } from 'node:crypto'
 import { validatePartner, rankPartners, type PartnerFields } from '../domain/partner-rules.ts'
 import type { FieldError } from '../domain/target-rules.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
-import type { PartnerRepo, PartnerRow } from '../repos/partner-repo.ts'
+import type { PartnerLogo, PartnerRepo, PartnerRow } from '../repos/partner-repo.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
+import { storeImage } from './image-upload.ts'
 
 type Who = Pick<SessionUser, 'id' | 'email'>
 export type PartnerResult = { ok: true, partner: PartnerRow } | { ok: false, errors: FieldError[] }
 
 /** What the campaign page shows a supporter who arrived with a partner's code. */
-export interface PartnerLine { name: string, line: string }
+export interface PartnerLine { name: string, line: string, logo: PartnerLogo | null }
 
 /** The stored form of a stats link's token: its SHA-256 (the token holds 256 random bits, so no salt or slow hash is needed). */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/
 
 /** What the audit log keeps of a partner (never its token's hash); its e-mail as contact, so entries are named by the partner's name. */
-const audited = (p: PartnerRow) => ({ name: p.name, code: p.code, contact: p.email, lines: p.lines, onLeaderboard: p.onLeaderboard, link: p.tokenHash ? 'issued' : 'none' })
+const audited = (p: PartnerRow) => ({ name: p.name, code: p.code, contact: p.email, lines: p.lines, onLeaderboard: p.onLeaderboard, logo: p.logo?.url ?? null, link: p.tokenHash ? 'issued' : 'none' })
+
+// A logo is never cropped: it is reduced to fit this box (3× the largest size pages show it at), never enlarged.
+const LOGO_MAX_WIDTH = 480
+const LOGO_MAX_HEIGHT = 192
 
 export type PartnerService = ReturnType<typeof createPartnerService>
 
@@ -75,6 +80,27 @@ export function createPartnerService ({ repo, audit, announce }: {
       if (row) await changed(user, c, 'delete', before, null)
     },
 
+    /**
+     * Stores a logo (see storeImage), reduced to fit the logo box with its transparency kept; the error's message key
+     * when refused. Its address carries its version, so pages and caches pick up a new one at once.
+     */
+    async setLogo (user: Who, c: CampaignData, before: PartnerRow, bytes: Buffer): Promise<{ ok: true, partner: PartnerRow } | { ok: false, error: string }> {
+      const stored = await storeImage(bytes, (image) => image.resize(LOGO_MAX_WIDTH, LOGO_MAX_HEIGHT, { fit: 'inside', withoutEnlargement: true }))
+      if (!stored.ok) return { ok: false, error: `admin.partners.logo.errors.${stored.refusal}` }
+      const { data, etag, contentType, width, height } = stored.image
+      const logo = { url: `/media/partners/${before.id}.webp?v=${etag}`, width, height }
+      const row = await repo.setLogo(c.id, before.id, { logo, contentType, data, etag })
+      if (!row) return { ok: false, error: 'errors.notFound.message' }
+      await changed(user, c, 'logo', before, row)
+      return { ok: true, partner: row }
+    },
+
+    /** Removes the logo: pages show the partner's name alone, and its address answers 404. */
+    async removeLogo (user: Who, c: CampaignData, before: PartnerRow): Promise<void> {
+      const row = await repo.setLogo(c.id, before.id, null)
+      if (row) await changed(user, c, 'logoRemoved', before, row)
+    },
+
     /** Issues a new stats link (the old one stops working); returns the token, shown once. */
     async issueLink (user: Who, c: CampaignData, before: PartnerRow): Promise<string | null> {
       const token = randomBytes(32).toString('base64url')
@@ -100,24 +126,24 @@ export function createPartnerService ({ repo, audit, announce }: {
       if (!code) return null
       const p = (await byCode(c)).get(code)
       if (!p) return null
-      return { name: p.name, line: p.lines[locale] ?? '' }
+      return { name: p.name, line: p.lines[locale] ?? '', logo: p.logo }
     },
 
     /**
      * The public leaderboard: the partners who opted in, ranked by actions through their code. No query when none
      * did (the partners are cached per campaign object); otherwise one read of the counters, per page render.
      */
-    async board (c: CampaignData): Promise<Array<{ name: string, count: number, rank: number }>> {
+    async board (c: CampaignData): Promise<Array<{ name: string, logo: PartnerLogo | null, count: number, rank: number }>> {
       const shown = [...(await byCode(c)).values()].filter((p) => p.onLeaderboard)
       if (shown.length === 0) return []
       const counts = await repo.refCounts(c.id)
-      return rankPartners(shown.map((p) => ({ name: p.name, count: counts.get(p.code) ?? 0 })))
+      return rankPartners(shown.map((p) => ({ name: p.name, logo: p.logo, count: counts.get(p.code) ?? 0 })))
     },
 
     /** Partners ranked by actions through their code (every partner, or only those on the public leaderboard). */
     async ranking (c: Pick<CampaignData, 'id'>, publicOnly = false) {
       const [list, counts] = await Promise.all([repo.list(c.id), repo.refCounts(c.id)])
-      const all = rankPartners(list.map((p) => ({ id: p.id, name: p.name, code: p.code, onLeaderboard: p.onLeaderboard, count: counts.get(p.code) ?? 0 })))
+      const all = rankPartners(list.map((p) => ({ id: p.id, name: p.name, code: p.code, logo: p.logo, onLeaderboard: p.onLeaderboard, count: counts.get(p.code) ?? 0 })))
       return publicOnly ? rankPartners(all.filter((p) => p.onLeaderboard)) : all
     },
 

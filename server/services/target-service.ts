@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import sharp from 'sharp'
 import type { Db } from '../db/client.ts'
@@ -9,14 +9,12 @@ import type { CampaignData } from '../repos/campaign-repo.ts'
 import type { TargetRepo, TargetRow } from '../repos/target-repo.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
+import { storeImage } from './image-upload.ts'
 
 /** The locales a target's role is asked for (the CSV's role_fr and role_en). */
 export const ROLE_LOCALES = ['fr', 'en'] as const
 
-export const PHOTO_MAX_BYTES = 5 * 1024 * 1024
 const PHOTO_SIZE = 256
-// A 40-megapixel photo is plenty; more is a decompression bomb or a poster scan.
-const PHOTO_MAX_PIXELS = 40_000_000
 const IMPORT_TTL_SECONDS = 30 * 60
 
 type User = Pick<SessionUser, 'id' | 'email'>
@@ -110,29 +108,11 @@ export function createTargetService ({ db, repo, audit, redis, prefix, announce,
       return { ok: true }
     },
 
-    /**
-     * Stores a photo: it must decode as JPEG, PNG or WebP (whatever its name or declared type); it is cropped to a
-     * 256×256 square around its most salient part and re-encoded as WebP, which also drops its metadata (EXIF, GPS).
-     */
+    /** Stores a photo (see storeImage), cropped to a 256×256 square around its most salient part. */
     async setPhoto (user: User, c: CampaignData, target: TargetRow, bytes: Buffer): Promise<{ ok: true, url: string } | { ok: false, error: string }> {
-      if (bytes.length === 0) return { ok: false, error: 'admin.targets.photo.errors.missing' }
-      if (bytes.length > PHOTO_MAX_BYTES) return { ok: false, error: 'admin.targets.photo.errors.tooLarge' }
-      let data: Buffer
-      try {
-        const input = { limitInputPixels: PHOTO_MAX_PIXELS, failOn: 'error' as const }
-        // The header alone (no pixel limit yet), to say why a huge image is refused.
-        const meta = await sharp(bytes, { ...input, limitInputPixels: false }).metadata()
-        if (!['jpeg', 'png', 'webp'].includes(meta.format ?? '')) return { ok: false, error: 'admin.targets.photo.errors.type' }
-        if ((meta.width ?? 0) * (meta.height ?? 0) > PHOTO_MAX_PIXELS) return { ok: false, error: 'admin.targets.photo.errors.pixels' }
-        data = await sharp(bytes, input)
-          .rotate() // applies the EXIF orientation before the metadata goes
-          .resize(PHOTO_SIZE, PHOTO_SIZE, { fit: 'cover', position: sharp.strategy.attention })
-          .webp({ quality: 82 })
-          .toBuffer()
-      } catch {
-        return { ok: false, error: 'admin.targets.photo.errors.type' }
-      }
-      const etag = createHash('sha256').update(data).digest('base64url').slice(0, 16)
+      const stored = await storeImage(bytes, (image) => image.resize(PHOTO_SIZE, PHOTO_SIZE, { fit: 'cover', position: sharp.strategy.attention }))
+      if (!stored.ok) return { ok: false, error: `admin.targets.photo.errors.${stored.refusal}` }
+      const { data, etag } = stored.image
       const url = `/media/targets/${target.id}.webp?v=${etag}`
       await db.transaction(async (tx) => {
         await repo.savePhoto(target.id, { contentType: 'image/webp', data, etag }, tx)

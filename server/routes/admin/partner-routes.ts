@@ -5,10 +5,13 @@ import { PARTNER_LINE_MAX, PARTNER_NAME_MAX } from '../../domain/partner-rules.t
 import type { FieldError } from '../../domain/target-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import type { PartnerRow } from '../../repos/partner-repo.ts'
-import { roleAtLeast } from '../../services/auth-service.ts'
+import { roleAtLeast, type SessionUser } from '../../services/auth-service.ts'
 import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str } from './content-helpers.ts'
 import { campaignTabs } from './campaign-tabs.ts'
 import { UUID_RE } from './format.ts'
+import { languageName } from '../../domain/languages.ts'
+import { IMAGE_MAX_BYTES } from '../../services/image-upload.ts'
+import { acceptUploads, uploaded } from './uploads.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string } }>
 type PartnerRequest = FastifyRequest<{ Params: { id: string, partnerId: string } }>
@@ -17,6 +20,8 @@ type PartnerRequest = FastifyRequest<{ Params: { id: string, partnerId: string }
 export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
   const { partners } = deps
   const base = (c: { id: string }) => `/admin/campaigns/${c.id}/partners`
+  await acceptUploads(app, { fileSize: IMAGE_MAX_BYTES })
+  const logoMaxMb = IMAGE_MAX_BYTES / 1024 / 1024
   const locales = (c: CampaignData) => [c.defaultLocale, ...Object.keys(c.texts).filter((l) => l !== c.defaultLocale).sort()]
 
   function fieldsFrom (body: Body, c: CampaignData): PartnerFields {
@@ -55,6 +60,7 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
         name: p.name,
         code: p.code,
         email: p.email ?? '',
+        logo: p.logo,
         onLeaderboard: p.onLeaderboard,
         count: byId.get(p.id)?.count ?? 0,
         rank: byId.get(p.id)?.rank ?? 0,
@@ -67,9 +73,10 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
       form: form?.values ?? formOf(null, c),
       errors: byField,
       errorList,
-      locales: locales(c).map((code) => ({ code, label: tr.t(`lang.${code}`) })),
+      locales: locales(c).map((code) => ({ code, label: languageName(code, tr.locale) })),
       nameMax: PARTNER_NAME_MAX,
-      lineMax: PARTNER_LINE_MAX
+      lineMax: PARTNER_LINE_MAX,
+      logoMaxMb
     })
   }
 
@@ -93,9 +100,13 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
   app.post('/admin/campaigns/:id/partners', { config: { access: 'editor' } }, async (request: CampaignRequest, reply) => {
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
-    const fields = fieldsFrom((request.body ?? {}) as Body, c)
+    const body = (request.body ?? {}) as Body
+    const fields = fieldsFrom(body, c)
     const result = await partners.create(request.user!, c, fields)
     if (!result.ok) return renderList(request, reply, c, { values: formOf(fields, c), errors: result.errors })
+    // A logo chosen with the new partner: refused, the partner stays added and its edit form says why.
+    const logoError = await storeLogo(request.user!, c, result.partner, body.logo)
+    if (logoError) return renderForm(reply, c, logoError.partner, formOf(logoError.partner, c), [logoError.error], true)
     reply.flash({ type: 'success', key: 'admin.partners.flash.created', vars: { name: result.partner.name } })
     return reply.code(303).header('location', base(c)).send()
   })
@@ -106,7 +117,14 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
     return renderForm(reply, found.c, found.p, formOf(found.p, found.c), [])
   })
 
-  function renderForm (reply: FastifyReply, c: CampaignData, p: PartnerRow, values: Record<string, string | boolean>, errors: FieldError[]) {
+  /** Stores the logo sent with a form, if one was chosen; the partner and the logo field's error when it is refused. */
+  async function storeLogo (user: SessionUser, c: CampaignData, p: PartnerRow, file: unknown): Promise<{ partner: PartnerRow, error: FieldError } | null> {
+    if (!uploaded(file)) return null
+    const result = file.truncated ? { ok: false as const, error: 'admin.partners.logo.errors.tooLarge' } : await partners.setLogo(user, c, p, file.data)
+    return result.ok ? null : { partner: p, error: { field: 'logo', key: result.error, vars: { max: logoMaxMb } } }
+  }
+
+  function renderForm (reply: FastifyReply, c: CampaignData, p: PartnerRow, values: Record<string, string | boolean>, errors: FieldError[], createdWithoutLogo = false) {
     const tr = reply.adminTranslator()
     const { byField, list } = formErrors(tr, errors)
     if (errors.length) reply.code(400)
@@ -116,10 +134,14 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
       tabs: campaignTabs(tr, c, 'partners'),
       listUrl: base(c),
       action: `${base(c)}/${p.id}`,
+      logo: p.logo,
+      logoRemoveAction: `${base(c)}/${p.id}/logo/remove`,
+      logoMaxMb,
+      createdWithoutLogo: createdWithoutLogo ? tr.t('admin.partners.logo.createdWithout', { name: p.name }) : null,
       form: values,
       errors: byField,
       errorList: list,
-      locales: locales(c).map((code) => ({ code, label: tr.t(`lang.${code}`) })),
+      locales: locales(c).map((code) => ({ code, label: languageName(code, tr.locale) })),
       nameMax: PARTNER_NAME_MAX,
       lineMax: PARTNER_LINE_MAX
     })
@@ -128,9 +150,13 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
   app.post('/admin/campaigns/:id/partners/:partnerId', { config: { access: 'editor' } }, async (request: PartnerRequest, reply) => {
     const found = await partnerOr404(request, reply)
     if (!found) return reply
-    const fields = fieldsFrom((request.body ?? {}) as Body, found.c)
+    const body = (request.body ?? {}) as Body
+    const fields = fieldsFrom(body, found.c)
     const result = await partners.update(request.user!, found.c, found.p, fields)
     if (!result.ok) return renderForm(reply, found.c, found.p, formOf(fields, found.c), result.errors)
+    // The other fields are saved; a refused logo keeps the form open to choose another one.
+    const logoError = await storeLogo(request.user!, found.c, result.partner, body.logo)
+    if (logoError) return renderForm(reply, found.c, logoError.partner, formOf(logoError.partner, found.c), [logoError.error])
     reply.flash({ type: 'success', key: 'admin.partners.flash.updated', vars: { name: result.partner.name } })
     return reply.code(303).header('location', base(found.c)).send()
   })
@@ -141,6 +167,14 @@ export async function partnerRoutes (app: FastifyInstance, { deps }: { deps: Dep
     await partners.remove(request.user!, found.c, found.p)
     reply.flash({ type: 'success', key: 'admin.partners.flash.deleted', vars: { name: found.p.name } })
     return reply.code(303).header('location', base(found.c)).send()
+  })
+
+  app.post('/admin/campaigns/:id/partners/:partnerId/logo/remove', { config: { access: 'editor' } }, async (request: PartnerRequest, reply) => {
+    const found = await partnerOr404(request, reply)
+    if (!found) return reply
+    if (found.p.logo) await partners.removeLogo(request.user!, found.c, found.p)
+    reply.flash({ type: 'success', key: 'admin.partners.flash.logoRemoved', vars: { name: found.p.name } })
+    return reply.code(303).header('location', `${base(found.c)}/${found.p.id}/edit`).send()
   })
 
   // A new private link (the previous one stops working), shown once for copying; only its hash is kept.

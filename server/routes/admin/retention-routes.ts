@@ -1,3 +1,4 @@
+import { languageName } from '../../domain/languages.ts'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
@@ -70,7 +71,7 @@ export async function retentionRoutes (app: FastifyInstance, { deps }: { deps: D
   // The installation's own words on /privacy and /legal, per supporter language (owners).
   async function legalPage (request: FastifyRequest, reply: FastifyReply, opts: { status?: number, errors?: Record<string, string>, values?: Record<string, { privacy: string, legal: string }> } = {}) {
     const tr = reply.adminTranslator()
-    const texts = await Promise.all(deps.i18n.locales.map(async (code) => ({ code, label: tr.t(`lang.${code}`), ...(opts.values?.[code] ?? await legalTexts.read(code)) })))
+    const texts = await Promise.all(deps.i18n.locales.map(async (code) => ({ code, label: languageName(code, tr.locale), ...(opts.values?.[code] ?? await legalTexts.read(code)) })))
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/legal-texts.eta', { title: tr.t('admin.legal.title'), texts, legal: config.legal, errors: opts.errors ?? {}, max: LEGAL_TEXT_MAX })
   }
@@ -89,7 +90,7 @@ export async function retentionRoutes (app: FastifyInstance, { deps }: { deps: D
       return legalPage(request, reply, { status: 400, errors: { [locale]: tr.t('admin.legal.errors.text', { max: LEGAL_TEXT_MAX }) }, values: { [locale]: { privacy: text.privacy.slice(0, LEGAL_TEXT_MAX), legal: text.legal.slice(0, LEGAL_TEXT_MAX) } } })
     }
     await legalTexts.set(request.user!, locale, text)
-    reply.flash({ type: 'success', key: 'admin.legal.flash.saved', vars: { language: reply.adminTranslator().t(`lang.${locale}`) } })
+    reply.flash({ type: 'success', key: 'admin.legal.flash.saved', vars: { language: languageName(locale, reply.adminTranslator().locale) } })
     return reply.redirect('/admin/legal', 303)
   })
 }

@@ -1,4 +1,3 @@
-import multipart, { type MultipartFile } from '@fastify/multipart'
 import { languageName } from '../../domain/languages.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
@@ -8,27 +7,22 @@ import { countryCodes, countryFromInput, isCountryCode, validateTarget, type Fie
 import type { CampaignData } from '../../repos/campaign-repo.ts'
 import { createTargetRepo, type TargetRow } from '../../repos/target-repo.ts'
 import { roleAtLeast, type SessionUser } from '../../services/auth-service.ts'
-import { PHOTO_MAX_BYTES, ROLE_LOCALES, createTargetService } from '../../services/target-service.ts'
+import { IMAGE_MAX_BYTES } from '../../services/image-upload.ts'
+import { ROLE_LOCALES, createTargetService } from '../../services/target-service.ts'
 import { initials } from '../public/campaign-page.ts'
 import { countryName } from '../../i18n.ts'
 import { type Body, campaignOr404, campaignTitle, formErrors, notFound, str, translateError } from './content-helpers.ts'
 import { UUID_RE } from './format.ts'
 import { campaignTabs } from './campaign-tabs.ts'
+import { acceptUploads, isUpload, uploaded } from './uploads.ts'
 
 type CampaignRequest = FastifyRequest<{ Params: { id: string }, Querystring: { q?: string, page?: string, show?: string } }>
 type TargetRequest = FastifyRequest<{ Params: { id: string, targetId: string } }>
 type ImportRequest = FastifyRequest<{ Params: { id: string, importId: string } }>
 
-/** A file field of a multipart form, as the onFile hook below leaves it in the body. */
-interface Upload { filename: string, mimetype: string, data: Buffer, truncated: boolean }
-
 const PAGE_SIZE = 100
 const PREVIEW_ROWS = 20
 const IMPORT_ID_RE = /^[A-Za-z0-9_-]{22}$/
-
-function isUpload (v: unknown): v is Upload {
-  return typeof v === 'object' && v !== null && Buffer.isBuffer((v as Upload).data)
-}
 
 /** Targets (decision-makers): list, add, edit, (de)activate, photo, CSV import and export. */
 export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
@@ -44,27 +38,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     campaignLink: (c) => deps.actionService.campaignLink(c)
   })
 
-  // Runs before the upload is read (the admin guard runs after): a file from someone who may not send it is never buffered.
-  app.addHook('preValidation', async (request, reply) => {
-    if (!String(request.headers['content-type'] ?? '').toLowerCase().startsWith('multipart/')) return
-    const access = request.routeOptions.config.access
-    if (!access || access === 'public') return
-    if (!request.user) return reply.sendError(401, 'admin.errors.signedOut', { back: { href: '/admin/login', labelKey: 'admin.login.title' } })
-    if (!roleAtLeast(request.user.role, access)) return reply.sendError(403, 'admin.errors.forbidden', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
-  })
-
-  // Uploads in this scope only. 'keyValues' puts every field (the CSRF token too) in request.body before the admin
-  // guard's preHandler checks it; the file is read into memory, within the route's size limit.
-  await app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    throwFileSizeLimit: false,
-    limits: { fileSize: PHOTO_MAX_BYTES, files: 1, fields: 20, parts: 21, fieldSize: 16 * 1024 },
-    async onFile (part: MultipartFile) {
-      const data = await part.toBuffer()
-      const upload: Upload = { filename: part.filename, mimetype: part.mimetype, data, truncated: part.file.truncated }
-      ;(part as unknown as { value: Upload }).value = upload
-    }
-  })
+  await acceptUploads(app, { fileSize: IMAGE_MAX_BYTES })
 
   const base = (c: { id: string }) => `/admin/campaigns/${c.id}/targets`
 
@@ -137,7 +111,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       networks: HANDLE_NETWORKS.map((n) => ({ name: n, label: tr.t(`admin.targets.networks.${n}`), hint: tr.t(`admin.targets.form.hint.${n}`) })),
       // The datalist the country field offers: every country's name in the admin's language, in its alphabetical order.
       countries: countryCodes().map((code) => countryName(tr.locale, code)).sort(new Intl.Collator(tr.locale).compare),
-      photoMaxMb: PHOTO_MAX_BYTES / 1024 / 1024
+      photoMaxMb: IMAGE_MAX_BYTES / 1024 / 1024
     })
   }
 
@@ -150,7 +124,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
       const result = await service.setPhoto(user, c, t, file.data)
       if (!result.ok) error = result.error
     }
-    return error ? { field: 'photo', key: error, vars: { max: PHOTO_MAX_BYTES / 1024 / 1024 } } : null
+    return error ? { field: 'photo', key: error, vars: { max: IMAGE_MAX_BYTES / 1024 / 1024 } } : null
   }
 
   async function targetOr404 (request: TargetRequest, reply: FastifyReply): Promise<{ c: CampaignData, t: TargetRow } | null> {
@@ -226,7 +200,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     if (!result.ok) return renderForm(reply, c, { target: null, form: fields, errors: result.errors, status: 400 })
     // A photo chosen with the new target: stored as the edit form's upload stores it. Refused, the target stays
     // created and its edit form says why, to choose another photo there.
-    if (isUpload(body.photo) && (body.photo.data.length > 0 || body.photo.filename)) {
+    if (uploaded(body.photo)) {
       const photoError = await storePhoto(request.user!, c, result.target, body.photo)
       if (photoError) return renderForm(reply, c, { target: result.target, form: result.target, errors: [photoError], status: 400, createdWithoutPhoto: true })
     }
@@ -344,7 +318,7 @@ export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps
     const c = await campaignOr404(deps, request.params.id, reply)
     if (!c) return reply
     const file = ((request.body ?? {}) as Body).file
-    if (!isUpload(file) || (file.data.length === 0 && !file.filename)) return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.noFile' }, status: 400 })
+    if (!uploaded(file)) return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.noFile' }, status: 400 })
     if (file.truncated) return renderImport(reply, c, { fileError: { key: 'admin.targets.csv.errors.tooLarge', vars: { max: CSV_MAX_BYTES / 1024 / 1024 } }, fileName: file.filename, status: 400 })
     const preview = await service.previewImport(request.user!, c, file.data, file.filename.slice(0, 200))
     if ('unavailable' in preview) return unavailable(reply, c, file.filename)

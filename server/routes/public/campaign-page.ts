@@ -6,6 +6,7 @@ import { variantChannels } from '../../domain/variant-channels.ts'
 import type { Progress } from '../../domain/progress.ts'
 import { countryName, type Translator } from '../../i18n.ts'
 import type { CampaignData, CampaignTextData, MessageData, TargetData } from '../../repos/campaign-repo.ts'
+import type { PartnerLogo } from '../../repos/partner-repo.ts'
 import type { CampaignPageView, CampaignPhase, CampaignView, PageBase, ProgressView, TargetView } from './view-models.ts'
 
 export interface PageQuery { country?: string, target?: string, message?: string, ref?: string, from?: string }
@@ -133,8 +134,8 @@ export function buildCampaignPage (args: {
   key: string
   ref: string
   from?: string
-  partner?: { name: string, line: string } | null
-  board?: Array<{ name: string, count: number, rank: number }>
+  partner?: { name: string, line: string, logo: PartnerLogo | null } | null
+  board?: Array<{ name: string, logo: PartnerLogo | null, count: number, rank: number }>
   echo?: FormEcho
   error?: string | null
   phase?: CampaignPhase

@@ -107,7 +107,7 @@ export async function reachRoutes (app: FastifyInstance, { deps }: { deps: Deps 
     const view: PartnerPageView = {
       ...reply.pageBase(tr, { title: tr.t('partner.title', { name: partner.name, campaign: texts.title }) }),
       campaign: campaignView(c, tr.locale, campaignUrl(publicUrl, c.slug, { lang: tr.locale, ref: partner.code })),
-      partner: { name: partner.name, code: partner.code },
+      partner: { name: partner.name, code: partner.code, logo: partner.logo },
       stats: {
         total: stats.total,
         rank: stats.rank,

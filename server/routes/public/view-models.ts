@@ -1,6 +1,7 @@
 import type { ShareKit } from '../../domain/share-kit.ts'
 import type { Channel, CampaignStatus, Handles } from '../../db/schema.ts'
 import type { Translator } from '../../i18n.ts'
+import type { PartnerLogo } from '../../repos/partner-repo.ts'
 
 /** What every page template receives. */
 export interface PageBase {
@@ -91,9 +92,9 @@ export type CampaignPhase = 'open' | 'preview' | 'scheduled' | 'paused' | 'close
 export interface CampaignPageView extends PageBase {
   /** reach: the supporter link the page was opened from (carried by the no-JS form), and the partner who brought them */
   from?: string
-  partner?: { name: string, line: string } | null
+  partner?: { name: string, line: string, logo: PartnerLogo | null } | null
   /** the partners who chose to appear, ranked by the actions through their code */
-  board?: Array<{ name: string, count: number, rank: number }>
+  board?: Array<{ name: string, logo: PartnerLogo | null, count: number, rank: number }>
   phase: CampaignPhase
   /** when the campaign opens (scheduled): ISO for the countdown script, and as words in the page's language */
   opens: { iso: string, text: string } | null
@@ -155,7 +156,7 @@ export interface ReachView {
 /** GET /p/:token: a partner's private stats and share kit. */
 export interface PartnerPageView extends PageBase {
   campaign: CampaignView
-  partner: { name: string, code: string }
+  partner: { name: string, code: string, logo: PartnerLogo | null }
   stats: {
     total: number
     rank: number
