@@ -102,6 +102,9 @@ export const messages = pgTable('messages', {
 }, (t) => [index('messages_campaign_idx').on(t.campaignId)])
 
 // The source of truth for every count. No personal data: no address, no account, no fingerprint.
+/** The unique index that makes a solved challenge good for one send (its violation means a replay). */
+export const CHALLENGE_INDEX = 'actions_challenge_idx'
+
 export const actions = pgTable('actions', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
@@ -123,10 +126,14 @@ export const actions = pgTable('actions', {
   source: text('source').notNull().default('page'),
   // In a window the team marked suspicious: counts nowhere public, kept (flagged) in exports. Apart from discounted,
   // so un-marking a window never brings back a rejected bottle message.
-  suspect: boolean('suspect').notNull().default(false)
+  suspect: boolean('suspect').notNull().default(false),
+  // Bot defence: the proof of work this send answered (its challenge, a hash of a random salt), so a solution counts
+  // for one send only. Unique here rather than a key in Redis: checked in the INSERT itself, and never lapses.
+  challengeId: text('challenge_id')
 }, (t) => [
   // The idempotency key is scoped to one send: the same page may send to X, then to Bluesky.
   uniqueIndex('actions_idempotency_idx').on(t.campaignId, t.key, t.targetId, t.channel),
+  uniqueIndex(CHALLENGE_INDEX).on(t.challengeId).where(sql`${t.challengeId} IS NOT NULL`),
   // Only the rows the tally has not counted yet: stays tiny, so the tally never scans history.
   index('actions_untallied_idx').on(t.campaignId, t.id).where(sql`NOT ${t.tallied}`),
   index('actions_campaign_created_idx').on(t.campaignId, t.createdAt)

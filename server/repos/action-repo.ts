@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { inTransaction } from '../db/client.ts'
-import type { Channel } from '../db/schema.ts'
+import { CHALLENGE_INDEX, type Channel } from '../db/schema.ts'
 
 export interface NewAction {
   campaignId: string
@@ -15,6 +15,14 @@ export interface NewAction {
   fromCode?: string | null
   linkCode?: string | null
   source?: 'page' | 'embed'
+  /** the solved challenge it answered (bot defence), good for this send only */
+  challengeId?: string | null
+}
+
+/** The error an INSERT raises when the send's solved challenge was already another send's (see CHALLENGE_INDEX). */
+export function isChallengeReplay (err: unknown): boolean {
+  const e = err as { code?: string, constraint?: string }
+  return e?.code === '23505' && e.constraint === CHALLENGE_INDEX
 }
 
 export interface RecordedAction { id: number, text: string, created: boolean }
@@ -23,8 +31,8 @@ export interface CountRow { dimension: string, key: string, count: number }
 
 export type ActionRepo = ReturnType<typeof createActionRepo>
 
-const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key, from_code, link_code, source)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+const INSERT_ACTION_SQL = `INSERT INTO actions (campaign_id, target_id, message_id, channel, locale, text, ref, key, from_code, link_code, source, challenge_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                ON CONFLICT (campaign_id, key, target_id, channel) DO NOTHING
                RETURNING id, text`
 const FIND_ACTION_SQL = 'SELECT id, text FROM actions WHERE campaign_id = $1 AND key = $2 AND target_id = $3 AND channel = $4'
@@ -37,7 +45,7 @@ export async function insertAction (db: pg.Pool | pg.PoolClient, a: NewAction): 
   const inserted = await db.query<{ id: string, text: string }>({
     name: 'action-insert',
     text: INSERT_ACTION_SQL,
-    values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key, a.fromCode ?? null, a.linkCode ?? null, a.source ?? 'page']
+    values: [a.campaignId, a.targetId, a.messageId, a.channel, a.locale, a.text, a.ref, a.key, a.fromCode ?? null, a.linkCode ?? null, a.source ?? 'page', a.challengeId ?? null]
   })
   const row = inserted.rows[0]
   if (row) return { id: Number(row.id), text: row.text, created: true }

@@ -6,7 +6,7 @@ import { CHANNELS, LIMITS, finalizeText, measureLength, renderMessage } from '..
 import { variantAllows } from '../domain/variant-channels.ts'
 import { CONSENT_VERSION, SIGNATURE_MAX, bottleText, readSignatureField, ticked } from '../domain/bottle-rules.ts'
 import { hasControlChars } from '../domain/input-rules.ts'
-import type { ActionRepo, NewAction } from '../repos/action-repo.ts'
+import { isChallengeReplay, type ActionRepo, type NewAction } from '../repos/action-repo.ts'
 import { newWithdrawToken } from './withdrawal-service.ts'
 import type { BottleRepo } from '../repos/bottle-repo.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
@@ -90,7 +90,7 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, cha
   /** asks for a tally of the campaign soon; never throws, never waits */
   requestTally: (campaignId: string) => void
   /** the bot defence's check, for campaigns whose challenge is on */
-  challenge?: Pick<ChallengeService, 'active' | 'redeem'>
+  challenge?: Pick<ChallengeService, 'active' | 'redeem' | 'replayed'>
   /** counts a recorded send on the campaign's signals (its free text when the supporter wrote one); never throws, never waits */
   observe?: (c: CampaignData, targetId: string, freeText: string | null) => void
   publicUrl: string
@@ -188,34 +188,43 @@ export function createActionService ({ actionRepo, bottleRepo, requestTally, cha
 
       // Last, once the send is valid: a refused form keeps its answer for the corrected send. Nothing is recorded
       // without a good answer, but the same send again (a retry of the same key) answers as the first did.
+      let challengeId: string | null = null
       if (challenge?.active(c)) {
-        const verdict = await challenge.redeem(c.id, input, { key, targetId: target.id, channel })
+        const { verdict, once } = await challenge.redeem(c.id, input, { key, targetId: target.id, channel })
         if (verdict !== 'ok' && !await actionRepo.exists(c.id, key, target.id, channel)) {
           return { ok: false, status: verdict === 'wrong' ? 400 : 403, error: `challenge.errors.${verdict}` }
         }
+        challengeId = once ?? null
       }
 
-      const action: NewAction = { campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key, ...reach }
+      const action: NewAction = { campaignId: c.id, targetId: target.id, messageId: message.id, channel, locale: message.locale, text, ref, key, ...reach, challengeId }
       let recorded: { id: number, text: string, created: boolean }
       let counted: number
       let bottle: ActSuccess['bottle'] = null
       let withdrawToken: string | null = null
-      if (signature) {
-        const inBottle = bottleText(text, target, link)
-        const withdraw = newWithdrawToken()
-        const result = await bottleRepo.record({
-          primary: copy ? action : null,
-          action: copy ? { ...action, channel: 'bottle', text: inBottle } : action,
-          message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION, withdrawTokenHash: withdraw.hash },
-          blockedWords: c.blockedWords
-        })
-        recorded = result.primary ?? result.action
-        counted = Number(result.action.created) + Number(result.primary?.created ?? false)
-        bottle = { id: result.messageId, status: result.status }
-        if (result.created) withdrawToken = withdraw.token
-      } else {
-        recorded = await actionRepo.record(action)
-        counted = Number(recorded.created)
+      try {
+        if (signature) {
+          const inBottle = bottleText(text, target, link)
+          const withdraw = newWithdrawToken()
+          const result = await bottleRepo.record({
+            primary: copy ? action : null,
+            // The copy is the same send's: the solved challenge goes with the network send only.
+            action: copy ? { ...action, channel: 'bottle', text: inBottle, challengeId: null } : action,
+            message: { text: inBottle, signatureName: signature.name, signatureTown: signature.town, publishConsent: signature.consent, consentVersion: CONSENT_VERSION, withdrawTokenHash: withdraw.hash },
+            blockedWords: c.blockedWords
+          })
+          recorded = result.primary ?? result.action
+          counted = Number(result.action.created) + Number(result.primary?.created ?? false)
+          bottle = { id: result.messageId, status: result.status }
+          if (result.created) withdrawToken = withdraw.token
+        } else {
+          recorded = await actionRepo.record(action)
+          counted = Number(recorded.created)
+        }
+      } catch (err) {
+        // The solution was another send's (a replay, or the same solution sent twice at once): nothing was recorded.
+        if (challenge && isChallengeReplay(err)) return { ok: false, status: 403, error: `challenge.errors.${challenge.replayed(c.id)}` }
+        throw err
       }
       // The row is committed: a lost enqueue only delays the count (the worker's sweep finds untallied rows).
       requestTally(c.id)

@@ -1,15 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
-import { createChallenge, verifySolution } from 'altcha-lib/v1'
+import { createChallenge } from 'altcha-lib/v1'
 import type { ChallengeMode } from '../db/schema.ts'
-import { answerMatches, challengeActive, makeQuestion, readAltchaPayload, readQuestion, saltExpiry } from '../domain/challenge-rules.ts'
+import { altchaSolutionValid, answerMatches, challengeActive, makeQuestion, readAltchaPayload, readQuestion, saltExpiry } from '../domain/challenge-rules.ts'
 import type { CampaignData } from '../repos/campaign-repo.ts'
 import type { AuditService } from './audit-service.ts'
 import type { SessionUser } from './auth-service.ts'
 
 /** What a send's challenge fields came to: 'ok', or why it is refused (an i18n key under challenge.errors). */
 export type ChallengeVerdict = 'ok' | 'missing' | 'invalid' | 'expired' | 'replayed' | 'wrong'
+
+/** A send's answer checked: the verdict, and for a solved challenge the id its single use is recorded under. */
+export interface Redeemed { verdict: ChallengeVerdict, once?: string }
 
 /** The fields of a send that answer the challenge. */
 export interface ChallengeAnswer { altcha?: unknown, challenge_token?: unknown, challenge_answer?: unknown }
@@ -21,7 +24,8 @@ export type ChallengeService = ReturnType<typeof createChallengeService>
 
 /**
  * The proof-of-work challenge (ALTCHA, self-hosted) and the no-JS question: issued signed and expiring, verified
- * without state but for one Redis key per answer (a solution works once), and the campaign's mode (off, on, auto).
+ * without state; a solution works once (the action row's unique challenge_id), a question's token too (a Redis key);
+ * and the campaign's mode (off, on, auto).
  */
 export function createChallengeService ({ pool, redis, prefix, secret, settings, audit, announceCampaign, signalRefusal, log, now = Date.now }: {
   pool: pg.Pool
@@ -56,26 +60,28 @@ export function createChallengeService ({ pool, redis, prefix, secret, settings,
     }
   }
 
-  async function verify (answer: ChallengeAnswer, send: string): Promise<ChallengeVerdict> {
+  async function verify (answer: ChallengeAnswer, send: string): Promise<Redeemed> {
     if (answer.altcha !== undefined && answer.altcha !== '') {
       const p = readAltchaPayload(answer.altcha)
       const expires = p ? saltExpiry(p.salt) : null
-      if (!p || expires === null) return 'invalid'
-      if (expires <= now()) return 'expired'
-      // The expiry was read above with this service's clock; the library recomputes the hash and the HMAC.
-      if (!await verifySolution(p, hmacKey, false)) return 'invalid'
-      return consume(`s:${p.salt}`, send, expires)
+      if (!p || expires === null) return { verdict: 'invalid' }
+      if (expires <= now()) return { verdict: 'expired' }
+      // The expiry was read above with this service's clock; the hash and the HMAC are computed again.
+      if (!altchaSolutionValid(p, hmacKey)) return { verdict: 'invalid' }
+      // Its single use is the action row's: recorded with the send, refused by the database for any other send.
+      return { verdict: 'ok', once: p.challenge }
     }
     if (answer.challenge_token !== undefined && answer.challenge_token !== '') {
       const q = readQuestion(questionKey, answer.challenge_token)
-      if (!q) return 'invalid'
-      if (q.expires * 1000 <= now()) return 'expired'
-      // A token takes one answer, right or wrong: guessing through the 17 possible sums needs 17 page views.
+      if (!q) return { verdict: 'invalid' }
+      if (q.expires * 1000 <= now()) return { verdict: 'expired' }
+      // A token takes one answer, right or wrong: guessing through the 17 possible sums needs 17 page views. A wrong
+      // answer records no action, so this single use is kept in Redis, not with the row.
       const used = await consume(`q:${q.nonce}`, send, q.expires * 1000)
-      if (used !== 'ok') return used
-      return answerMatches(answer.challenge_answer, q.a + q.b) ? 'ok' : 'wrong'
+      if (used !== 'ok') return { verdict: used }
+      return { verdict: answerMatches(answer.challenge_answer, q.a + q.b) ? 'ok' : 'wrong' }
     }
-    return 'missing'
+    return { verdict: 'missing' }
   }
 
   return {
@@ -94,11 +100,20 @@ export function createChallengeService ({ pool, redis, prefix, secret, settings,
       return { text: `${q.a} + ${q.b}`, token: q.token }
     },
 
-    /** Checks a send's answer (a solved challenge, or the question's) for one send; counts a refusal on the signals. */
-    async redeem (campaignId: string, answer: ChallengeAnswer, send: { key: string, targetId: string, channel: string }): Promise<ChallengeVerdict> {
-      const verdict = await verify(answer, `${send.key}|${send.targetId}|${send.channel}`)
-      if (verdict !== 'ok') signalRefusal(campaignId)
-      return verdict
+    /**
+     * Checks a send's answer (a solved challenge, or the question's) for one send; counts a refusal on the signals.
+     * A solved challenge comes back with `once`, to record with the action: the database refuses it for another send.
+     */
+    async redeem (campaignId: string, answer: ChallengeAnswer, send: { key: string, targetId: string, channel: string }): Promise<Redeemed> {
+      const redeemed = await verify(answer, `${send.key}|${send.targetId}|${send.channel}`)
+      if (redeemed.verdict !== 'ok') signalRefusal(campaignId)
+      return redeemed
+    },
+
+    /** A solution found already used when its send was recorded: a refusal like the others, on the signals. */
+    replayed (campaignId: string): ChallengeVerdict {
+      signalRefusal(campaignId)
+      return 'replayed'
     },
 
     /** The campaigner's choice: off, on, or automatic (on when the signals jump); audited, announced to every web process. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  answerMatches, burstDetected, challengeActive, checkWindow, duplicatesDetected, makeQuestion, readAltchaPayload, readQuestion, saltExpiry, textShape
-} from '../../server/domain/challenge-rules.ts'
+import { answerMatches, burstDetected, challengeActive, checkWindow, duplicatesDetected, makeQuestion, readAltchaPayload, readQuestion, saltExpiry, textShape, altchaSolutionValid, type AltchaPayload } from '../../server/domain/challenge-rules.ts'
+import { createChallenge, verifySolution } from 'altcha-lib/v1'
 
 const KEY = 'k'.repeat(64)
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64')
@@ -130,5 +129,29 @@ describe('checkWindow', () => {
     expect(checkWindow({ startsAt: at('2026-12-04T09:00:00Z'), endsAt: at('2026-12-04T09:00:00Z') }, now)).toEqual({ ok: false, error: 'order' })
     expect(checkWindow({ startsAt: at('2026-12-04T09:00:00Z'), endsAt: at('2026-12-04T11:00:00Z') }, now)).toEqual({ ok: false, error: 'future' })
     expect(checkWindow({ startsAt: at('2026-11-01T09:00:00Z'), endsAt: at('2026-12-04T09:00:00Z') }, now)).toEqual({ ok: false, error: 'tooLong' })
+  })
+})
+
+describe('altchaSolutionValid', () => {
+  const key = 'a'.repeat(64)
+  // altcha-lib's own verifySolution is the reference: every payload, right or tampered, gets the same answer.
+  it('agrees with altcha-lib on right solutions and on every kind of tampering', async () => {
+    const cases: AltchaPayload[] = []
+    for (const salt of [undefined, 'plain-salt', 'ends-with&', 'abc?expires=1999999999&']) {
+      const c = await createChallenge({ hmacKey: key, number: 4321, salt, expires: salt ? undefined : new Date(2_000_000_000_000) })
+      const right: AltchaPayload = { algorithm: 'SHA-256', challenge: c.challenge, number: 4321, salt: salt ?? c.salt, signature: c.signature }
+      cases.push(right,
+        { ...right, number: 4322 },
+        { ...right, salt: right.salt + 'x' },
+        { ...right, challenge: right.challenge.replace(/^./, (d) => d === '0' ? '1' : '0') },
+        { ...right, signature: right.signature.replace(/.$/, (d) => d === '0' ? '1' : '0') })
+    }
+    const ours = cases.map((p) => altchaSolutionValid(p, key))
+    const theirs = await Promise.all(cases.map((p) => verifySolution(p, key, false)))
+    expect(ours).toEqual(theirs)
+    expect(ours.filter(Boolean)).toHaveLength(4)
+    // Signed with another key: refused by both.
+    expect(altchaSolutionValid(cases[0]!, 'b'.repeat(64))).toBe(false)
+    expect(await verifySolution(cases[0]!, 'b'.repeat(64), false)).toBe(false)
   })
 })

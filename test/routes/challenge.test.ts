@@ -119,6 +119,22 @@ describe('the challenge, switched on by the campaigner', () => {
     expect(await rows(t, c)).toBe(before)
   })
 
+  it('takes a solution sent for several sends at once for one of them only, and records it with the network send, not its bottle copy', async () => {
+    const altcha = await solved(t, c.slug)
+    const before = await rows(t, c)
+    const answers = await Promise.all(Array.from({ length: 8 }, () => postJson(t, c.slug, actBody(c, { altcha }))))
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 403, 403, 403, 403, 403, 403, 403])
+    for (const a of answers.filter((x) => x.statusCode === 403)) expect(a.json().error).toMatch(/already used/)
+    expect(await rows(t, c)).toBe(before + 1)
+
+    // A network send with its copy in the bottle: two rows, one solution, on the network send's row.
+    const body = actBody(c, { altcha: await solved(t, c.slug), bottle_copy: '1' })
+    expect((await postJson(t, c.slug, body)).statusCode).toBe(201)
+    const recorded = await t.deps.pool.query<{ channel: string, has: boolean }>('SELECT channel, challenge_id IS NOT NULL AS has FROM actions WHERE campaign_id = $1 AND key = $2 ORDER BY channel', [c.id, body.key])
+    expect(recorded.rows).toEqual([{ channel: 'x', has: true }, { channel: 'bottle', has: false }])
+    expect(await rows(t, c)).toBe(before + 3)
+  })
+
   it('asks supporters without JavaScript a question: the right answer sends, a wrong one shows the form again with the text', async () => {
     const page = await t.app.inject({ url: `/c/${c.slug}`, headers: { 'accept-language': 'en' } })
     expect(pageText(page.body)).toMatch(/What is \d \+ \d\? Type the answer in digits\./)
