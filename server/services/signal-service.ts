@@ -23,6 +23,8 @@ export type SignalService = ReturnType<typeof createSignalService>
 const MINUTE = 60_000
 // The window in which near-identical free texts are compared.
 const TEXT_WINDOW = 10 * MINUTE
+// Sends are counted in Redis in batches this often (one round trip for all of them).
+const FLUSH_MS = 100
 
 /**
  * Counts what a campaign's sends look like in Redis (rate per minute, near-identical free texts, sends per target
@@ -55,6 +57,53 @@ export function createSignalService ({ redis, prefix, thresholds, onBurst, onCha
     m.exec().then(() => changed(campaignId)).catch(onError)
   }
 
+  /** The sends observed since the last flush, per campaign, minute and text window. */
+  interface Batch { c: CampaignData, minute: number, window: number, sends: number, targets: Map<string, number>, texts: Map<string, number>, freeTexts: number }
+  const pending = new Map<string, Batch>()
+  let timer: NodeJS.Timeout | null = null
+
+  function flush (): void {
+    timer = null
+    const batches = [...pending.values()]
+    pending.clear()
+    for (const b of batches) write(b).catch(onError)
+  }
+
+  /** Adds a batch to the campaign's counters, then looks at what they became, as if its sends came one by one. */
+  async function write (b: Batch): Promise<void> {
+    const { c, minute } = b
+    const rate = (m: number): string => k(c.id, `rate:${m}`)
+    const m = redis.multi()
+      .incrby(rate(minute), b.sends).pexpire(rate(minute), (BASELINE_MINUTES + 2) * MINUTE)
+      .mget(Array.from({ length: BASELINE_MINUTES }, (_, i) => rate(minute - 1 - i)))
+    const targets = [...b.targets]
+    for (const [targetId, n] of targets) m.incrby(k(c.id, `target:${targetId}:${minute}`), n).pexpire(k(c.id, `target:${targetId}:${minute}`), 2 * MINUTE)
+    const texts = [...b.texts]
+    const textKey = k(c.id, `texts:${b.window}`)
+    for (const [shape, n] of texts) m.hincrby(textKey, shape, n)
+    if (b.freeTexts > 0) m.hincrby(textKey, '', b.freeTexts).pexpire(textKey, TEXT_WINDOW + MINUTE)
+    const res = await m.exec()
+    const n = (i: number): number => Number(res?.[i]?.[1] ?? 0)
+    const previous = ((res?.[2]?.[1] ?? []) as Array<string | null>).map((v) => Number(v ?? 0))
+    // A target's minute that crossed the burst threshold with this batch is one burst minute.
+    targets.forEach(([targetId, added], i) => {
+      const after = n(3 + 2 * i)
+      if (after - added < thresholds.burstMin && after >= thresholds.burstMin) bump(c.id, 'targetBursts', 1, targetId)
+    })
+    // Every copy of a text after its window's first is a duplicate; the most copied text is the one compared.
+    let duplicates = 0
+    let same = 0
+    texts.forEach(([, added], i) => {
+      const after = n(3 + 2 * targets.length + i)
+      duplicates += after - added >= 1 ? added : added - 1
+      same = Math.max(same, after)
+    })
+    if (duplicates > 0) bump(c.id, 'duplicates', duplicates)
+    if (c.challengeMode !== 'auto') return
+    if (burstDetected(n(0), previous, thresholds)) await maybeBurst(c, 'rate')
+    else if (b.freeTexts > 0 && duplicatesDetected(same, n(3 + 2 * targets.length + texts.length), thresholds)) await maybeBurst(c, 'duplicates')
+  }
+
   async function maybeBurst (c: CampaignData, reason: 'rate' | 'duplicates'): Promise<void> {
     // One look per campaign every ten seconds, whatever the number of web processes.
     if (!await redis.set(k(c.id, 'burst-check'), '1', 'PX', 10_000, 'NX')) return
@@ -62,30 +111,32 @@ export function createSignalService ({ redis, prefix, thresholds, onBurst, onCha
   }
 
   return {
-    /** Counts a recorded send (never waits, never throws): its minute, its target's minute, its free text's hash. */
+    /**
+     * Counts a recorded send (never waits, never throws): its minute, its target's minute, its free text's hash. The
+     * sends of the next FLUSH_MS are added up here and written in one round trip, so a send costs no Redis command.
+     */
     observe (c: CampaignData, targetId: string, freeText: string | null): void {
       const t = now()
       const minute = Math.floor(t / MINUTE)
-      const rate = (m: number): string => k(c.id, `rate:${m}`)
-      const m = redis.multi()
-        .incr(rate(minute)).pexpire(rate(minute), (BASELINE_MINUTES + 2) * MINUTE)
-        .mget(Array.from({ length: BASELINE_MINUTES }, (_, i) => rate(minute - 1 - i)))
-        .incr(k(c.id, `target:${targetId}:${minute}`)).pexpire(k(c.id, `target:${targetId}:${minute}`), 2 * MINUTE)
       const window = Math.floor(t / TEXT_WINDOW)
-      if (freeText !== null) {
-        const texts = k(c.id, `texts:${window}`)
-        m.hincrby(texts, fingerprint(textShape(freeText)).slice(0, 16), 1).hincrby(texts, '', 1).pexpire(texts, TEXT_WINDOW + MINUTE)
+      const key = `${c.id}|${minute}|${window}`
+      let batch = pending.get(key)
+      if (!batch) {
+        batch = { c, minute, window, sends: 0, targets: new Map(), texts: new Map(), freeTexts: 0 }
+        pending.set(key, batch)
       }
-      m.exec().then(async (res) => {
-        const n = (i: number): number => Number(res?.[i]?.[1] ?? 0)
-        const previous = ((res?.[2]?.[1] ?? []) as Array<string | null>).map((v) => Number(v ?? 0))
-        if (n(3) === thresholds.burstMin) bump(c.id, 'targetBursts', 1, targetId)
-        const same = freeText !== null ? n(5) : 0
-        if (same > 1) bump(c.id, 'duplicates')
-        if (c.challengeMode !== 'auto') return
-        if (burstDetected(n(0), previous, thresholds)) await maybeBurst(c, 'rate')
-        else if (freeText !== null && duplicatesDetected(same, n(6), thresholds)) await maybeBurst(c, 'duplicates')
-      }).catch(onError)
+      batch.c = c
+      batch.sends++
+      batch.targets.set(targetId, (batch.targets.get(targetId) ?? 0) + 1)
+      if (freeText !== null) {
+        const shape = fingerprint(textShape(freeText)).slice(0, 16)
+        batch.texts.set(shape, (batch.texts.get(shape) ?? 0) + 1)
+        batch.freeTexts++
+      }
+      if (!timer) {
+        timer = setTimeout(flush, FLUSH_MS)
+        timer.unref()
+      }
     },
 
     /** Counts a send refused by the challenge. */
