@@ -82,9 +82,10 @@ const EMBED_HELMET_LIST = Object.entries(HELMET).filter(([k]) => k !== 'x-frame-
 
 /** The Content-Security-Policy of a framable page: its nonce, and the sites allowed to frame it (`frame-ancestors`). */
 export function embedCsp (nonce: string, ancestors: string): string {
-  const [before, after] = csp(nonce).split("frame-ancestors 'none'") as [string, string]
-  return `${before}frame-ancestors ${ancestors}${after}`
+  return `${BEFORE_ANCESTORS}frame-ancestors ${ancestors}${ANCESTORS_TO_NONCE} 'nonce-${nonce}'${AFTER_NONCE}`
 }
+// The policy cut where the framing sites go too (frame-ancestors comes before script-src): a widget view joins strings.
+const [BEFORE_ANCESTORS, ANCESTORS_TO_NONCE] = BEFORE_NONCE.split("frame-ancestors 'none'") as [string, string]
 
 /** The security headers of a framable page (no X-Frame-Options) as a flat list, its CSP last (see embedCsp). */
 export function embedHeaderList (nonce: string, ancestors: string): string[] {
