@@ -39,8 +39,9 @@ describe('POST /c/:slug/act', () => {
 
   it('stores no personal data with an action', async () => {
     const cols = (await t.deps.pool.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'actions'")).rows.map((r) => r.column_name)
-    // from_code, link_code: random codes of supporter links (no account, nothing else ties them to a person).
-    expect(cols.sort()).toEqual(['campaign_id', 'channel', 'created_at', 'discounted', 'from_code', 'id', 'key', 'link_code', 'locale', 'message_id', 'ref', 'source', 'suspect', 'tallied', 'target_id', 'text'])
+    // from_code, link_code: random codes of supporter links (no account, nothing else ties them to a person);
+    // challenge_id: the solved bot-defence challenge, a hash of a random salt the server issued (nothing of the sender).
+    expect(cols.sort()).toEqual(['campaign_id', 'challenge_id', 'channel', 'created_at', 'discounted', 'from_code', 'id', 'key', 'link_code', 'locale', 'message_id', 'ref', 'source', 'suspect', 'tallied', 'target_id', 'text'])
   })
 
   it('redirects the no-JS form with 303 to the intent', async () => {
