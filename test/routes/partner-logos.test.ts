@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, partnerLogos, partners } from '../../server/db/schema.ts'
-import { buildTestApp, eventually, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, eventually, listen, pageText, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
 
 type File = { data: Buffer | string, name: string, type: string }
 
@@ -19,9 +19,7 @@ describe('partner logos', () => {
     c = await seedCampaign(t.deps)
     editor = await signIn(t.deps, 'editor')
     viewer = await signIn(t.deps, 'viewer')
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    const address = t.app.server.address()
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    baseUrl = await listen(t)
   })
   afterAll(async () => { await t.close() })
 
