@@ -18,22 +18,8 @@ export interface NewPost {
   sourceId?: string | null
 }
 
-/** A stored post as the team sees it. */
-export interface StoredPost {
-  id: number
-  campaignId: string
-  network: PostNetwork
-  uri: string
-  url: string
-  authorHandle: string
-  authorName: string
-  text: string
-  language: string | null
-  postedAt: string
-  matchedTags: string[]
-  matchedTargets: string[]
-  selected: boolean
-}
+/** A stored post as the team sees it: what was stored (without where a Mastodon copy came from), its id and selection. */
+export type StoredPost = Omit<NewPost, 'sourceInstance' | 'sourceId'> & { id: number, selected: boolean }
 
 /** Where a listening source stands, saved with the writes it covers. */
 export interface CursorUpdate {
