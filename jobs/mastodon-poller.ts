@@ -1,4 +1,4 @@
-import { matchMastodonStatus, newerId, nextPollAt, normalizeAcct, statusText, type MastodonStatus } from '../server/domain/listening.ts'
+import { matchMastodonStatus, newerId, nextPollAt, normalizeAcct, RECHECK_RESERVE, RECHECKS_PER_INSTANCE, statusText, type MastodonStatus } from '../server/domain/listening.ts'
 import { getJson, type JsonAnswer } from '../server/infra/outbound.ts'
 import type { NetworkPostRepo, NewPost, StoredPost } from '../server/repos/network-post-repo.ts'
 import type { ListenedCampaign } from '../server/services/listening-watch.ts'
@@ -14,8 +14,8 @@ const PAGE = 40
  * immediately newer than the cursor, so a burst is read page by page without a gap; `since_id` would return only the
  * newest page) and keeps the cursor per instance and tag in PostgreSQL with the posts it covers. Each source is claimed
  * in PostgreSQL before it is asked, so several workers never poll the same one; the next poll time follows the
- * instance's rate-limit headers, Retry-After and errors (nextPollAt). Statuses stored in the last two days are asked
- * for again now and then (GET /api/v1/statuses/:id): an edit updates the text, a 404 or 410 removes the post.
+ * instance's rate-limit headers, Retry-After and errors (nextPollAt). Stored statuses are asked for again, often while
+ * young and daily later (RECHECK_TIERS, GET /api/v1/statuses/:id): an edit updates the text, a 404 or 410 removes the post.
  */
 export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, onError, intervalMs = 60_000, tickMs = 2_000, scheme = 'https', recheckEvery = 30 }: {
   repo: Pick<NetworkPostRepo, 'applyBatch' | 'claimSource' | 'saveCursor' | 'dueForRecheck' | 'updateText' | 'markChecked'>
@@ -98,24 +98,38 @@ export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, on
     if (inserted.length) onPosts(inserted, [])
   }
 
+  /**
+   * Asks for the statuses due again (RECHECK_TIERS), instances in parallel, one request at a time per instance. An
+   * instance whose remaining rate limit falls under RECHECK_RESERVE, or that answers 429, 5xx or not at all, is left
+   * for this round: what it was not asked stays due and comes first next time.
+   */
   async function recheck (): Promise<void> {
-    const due = await repo.dueForRecheck(20)
+    const byInstance = new Map<string, Array<{ uri: string, sourceId: string }>>()
+    for (const p of await repo.dueForRecheck(RECHECKS_PER_INSTANCE)) byInstance.set(p.sourceInstance, [...(byInstance.get(p.sourceInstance) ?? []), p])
     const deletes: string[] = []
     const checked: string[] = []
     const edited: string[] = []
-    for (const p of due) {
-      try {
-        const res = await getJson(`${base(p.sourceInstance)}/api/v1/statuses/${encodeURIComponent(p.sourceId)}`, { allowHosts, timeoutMs: 10_000 })
+    await Promise.all([...byInstance].map(async ([instance, due]) => {
+      for (const p of due) {
+        let res: JsonAnswer
+        try {
+          res = await getJson(`${base(instance)}/api/v1/statuses/${encodeURIComponent(p.sourceId)}`, { allowHosts, timeoutMs: 10_000 })
+        } catch (err) {
+          onError(`mastodon:${instance}`, `listening (Mastodon ${instance} re-check): ${(err as Error).message}`)
+          return
+        }
         if (res.status === 404 || res.status === 410) deletes.push(p.uri)
         else if (res.status === 200 && res.body && typeof (res.body as MastodonStatus).content === 'string') {
           const s = res.body as MastodonStatus
           if (s.edited_at) edited.push(...await repo.updateText(p.uri, statusText(s.content).slice(0, 5000), s.language?.slice(0, 35) ?? null))
           else checked.push(p.uri)
-        } else checked.push(p.uri)
-      } catch {
-        checked.push(p.uri)
+        } else if (res.status === 429 || res.status >= 500) return
+        // Anything else (401/403 of an instance that hides statuses, a body that is not a status): asked again next tier.
+        else checked.push(p.uri)
+        const remaining = Number(res.headers['x-ratelimit-remaining'])
+        if (Number.isFinite(remaining) && remaining < RECHECK_RESERVE) return
       }
-    }
+    }))
     await repo.markChecked(checked)
     if (deletes.length) {
       const { deleted } = await repo.applyBatch({ deletes })

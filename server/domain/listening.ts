@@ -242,3 +242,25 @@ export function parseInstances (raw: string): { ok: true, instances: string[] } 
   if (out.length > INSTANCES_MAX) return { ok: false, error: 'tooMany' }
   return { ok: true, instances: out }
 }
+
+/**
+ * How often a stored Mastodon status is asked for again (GET /api/v1/statuses/:id,
+ * https://docs.joinmastodon.org/methods/statuses/#get, checked 2026-12-04) to see an edit or a deletion: polling is the
+ * only way that needs no account and no connection per instance. Most edits and deletions come soon after posting,
+ * so a young status is asked often and an old one daily, for as long as it is kept (until the campaign's retention).
+ */
+export const RECHECK_TIERS: ReadonlyArray<{ youngerThanHours: number | null, everyMinutes: number }> = [
+  { youngerThanHours: 48, everyMinutes: 15 },
+  { youngerThanHours: 14 * 24, everyMinutes: 6 * 60 },
+  { youngerThanHours: null, everyMinutes: 24 * 60 }
+]
+
+/**
+ * Re-checks asked of one instance per round (a round a minute). Mastodon allows 300 requests per 5 minutes per address
+ * to anonymous clients (https://docs.joinmastodon.org/api/rate-limits/, checked 2026-12-04): 30 a minute leaves half of
+ * it to the tag polls, and still re-checks 43,200 statuses a day per instance.
+ */
+export const RECHECKS_PER_INSTANCE = 30
+
+/** Below this X-RateLimit-Remaining, a round stops re-checking the instance: the tag polls come first. */
+export const RECHECK_RESERVE = 60

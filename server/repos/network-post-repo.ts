@@ -1,5 +1,11 @@
 import type pg from 'pg'
 import type { PostNetwork } from '../db/schema.ts'
+import { RECHECK_TIERS } from '../domain/listening.ts'
+
+/** Minutes between two re-checks of a status, by its age, as SQL (RECHECK_TIERS: numbers only, written once). */
+const RECHECK_MINUTES = `CASE ${RECHECK_TIERS.map((t) => t.youngerThanHours === null
+  ? `ELSE ${t.everyMinutes}`
+  : `WHEN posted_at > now() - interval '${t.youngerThanHours} hours' THEN ${t.everyMinutes}`).join(' ')} END`
 
 /** A matching post to store for one campaign. */
 export interface NewPost {
@@ -188,15 +194,26 @@ export function createNetworkPostRepo (pool: pg.Pool) {
       if (uris.length) await pool.query('UPDATE network_posts SET checked_at = now() WHERE uri = ANY($1::text[])', [uris])
     },
 
-    /** Mastodon posts of the last `maxAgeHours` not re-checked for `everyMinutes`, oldest check first. */
-    async dueForRecheck (limit: number, maxAgeHours = 48, everyMinutes = 15): Promise<Array<{ uri: string, sourceInstance: string, sourceId: string }>> {
-      const res = await pool.query<{ uri: string, source_instance: string, source_id: string }>(
-        `SELECT DISTINCT ON (uri) uri, source_instance, source_id FROM network_posts
-         WHERE network = 'mastodon' AND source_instance IS NOT NULL AND source_id IS NOT NULL
-           AND posted_at > now() - make_interval(hours => $2) AND (checked_at IS NULL OR checked_at < now() - make_interval(mins => $3))
-         ORDER BY uri, checked_at NULLS FIRST LIMIT $1`,
-        [limit, maxAgeHours, everyMinutes]
-      )
+    /**
+     * The Mastodon statuses due to be asked for again (RECHECK_TIERS: the younger, the more often), the most overdue
+     * first, at most `perInstance` for each instance they were seen through.
+     */
+    async dueForRecheck (perInstance: number): Promise<Array<{ uri: string, sourceInstance: string, sourceId: string }>> {
+      const res = await pool.query<{ uri: string, source_instance: string, source_id: string }>({
+        name: 'network-posts-due-recheck',
+        text: `WITH due AS (
+                 SELECT DISTINCT ON (uri) uri, source_instance, source_id,
+                        COALESCE(checked_at, '-infinity'::timestamptz) + make_interval(mins => ${RECHECK_MINUTES}) AS due_at
+                 FROM network_posts
+                 WHERE network = 'mastodon' AND source_instance IS NOT NULL AND source_id IS NOT NULL
+                 ORDER BY uri, checked_at NULLS FIRST
+               ), ranked AS (
+                 SELECT uri, source_instance, source_id, row_number() OVER (PARTITION BY source_instance ORDER BY due_at, uri) AS n
+                 FROM due WHERE due_at <= now()
+               )
+               SELECT uri, source_instance, source_id FROM ranked WHERE n <= $1 ORDER BY source_instance, n`,
+        values: [perInstance]
+      })
       return res.rows.map((r) => ({ uri: r.uri, sourceInstance: r.source_instance, sourceId: r.source_id }))
     },
 

@@ -51,8 +51,10 @@ export async function startFakeMastodon () {
     const statusMatch = /^\/api\/v1\/statuses\/(\d+)$/.exec(url.pathname)
     if (statusMatch) {
       const s = statuses.find((x) => x.id === statusMatch[1])
-      if (!s || s.deleted) { answer(404, { error: 'Record not found' }); return }
-      answer(200, entity(s, String(req.headers.host)))
+      remaining = Math.max(0, remaining - 1)
+      const limits = { 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': reset }
+      if (!s || s.deleted) { answer(404, { error: 'Record not found' }, limits); return }
+      answer(200, entity(s, String(req.headers.host)), limits)
       return
     }
     answer(404, { error: 'Not found' })
@@ -87,6 +89,8 @@ export async function startFakeMastodon () {
     edit (uri: string, content: string): void { for (const s of statuses) if (s.uri === uri) { s.content = content; s.editedAt = new Date().toISOString() } },
     /** The next `count` requests get 429 with Retry-After: retryAfter seconds. */
     limit (count: number, retryAfter: number): void { limited = { count, retryAfter } },
+    /** What X-RateLimit-Remaining says from now on (each API request takes one). */
+    setRemaining (n: number): void { remaining = n },
     /** Tag timelines answer this status (401/403/422) from now on; null serves them again. */
     refuseTimelines (status: number | null): void { refuse = status },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })

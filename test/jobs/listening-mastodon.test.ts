@@ -30,11 +30,11 @@ describe('listening on Mastodon (tag timelines)', () => {
     await two.close()
   })
 
-  function poller (opts: { intervalMs?: number } = {}) {
+  function poller (opts: { intervalMs?: number, campaigns?: typeof watch.get } = {}) {
     const errors: string[] = []
     const p = createMastodonPoller({
       repo: t.deps.networkPostRepo,
-      campaigns: watch.get,
+      campaigns: opts.campaigns ?? watch.get,
       allowHosts: ['127.0.0.1'],
       onPosts: () => {},
       onError: (_k, m) => errors.push(m),
@@ -127,5 +127,49 @@ describe('listening on Mastodon (tag timelines)', () => {
     expect(stored.map((r) => r.uri)).not.toContain(gone)
     expect(stored.find((r) => r.uri === edited)!.text).toBe('Act now, edited')
     expect((await t.deps.networkPostRepo.counts(c.id)).get('network|mastodon')).toBe(2)
+  })
+
+  it('keeps re-checking old statuses on a slower tier, most overdue first, and leaves an instance alone near its rate limit or on 429', async () => {
+    await t.deps.pool.query('UPDATE network_posts SET checked_at = now()')
+    one.setRemaining(300)
+    const seed = async (name: string, ageDays: number, checkedHoursAgo: number) => {
+      const uri = `https://climat.social/users/${name}/statuses/old`
+      const id = one.add({ uri, tags: ['tweetbottle'], content: `<p>${name} #TweetBottle</p>`, acct: `${name}@climat.social` })
+      const postedAt = new Date(Date.now() - ageDays * 86_400_000).toISOString()
+      await t.deps.networkPostRepo.applyBatch({ inserts: [{ campaignId: c.id, network: 'mastodon', uri, url: uri, authorHandle: `${name}@climat.social`, authorName: name, text: name, language: 'en', postedAt, matchedTags: ['tweetbottle'], matchedTargets: [], sourceInstance: one.host, sourceId: id }] })
+      await t.deps.pool.query('UPDATE network_posts SET checked_at = now() - make_interval(hours => $2) WHERE uri = $1', [uri, checkedHoursAgo])
+      return { uri, id }
+    }
+    // 10 days old: asked every 6 hours. 30 days old: every day.
+    const due6h = await seed('tenday', 10, 7)
+    const fresh6h = await seed('tendayfresh', 10, 1)
+    const due1d = await seed('month', 30, 30)
+    const fresh1d = await seed('monthfresh', 30, 20)
+    for (const p of [due6h, fresh6h, due1d, fresh1d]) one.remove(p.uri)
+    const asked = () => one.requests.filter((r) => r.path.startsWith('/api/v1/statuses/')).map((r) => r.path.split('/').pop())
+    const before = asked().length
+
+    // Near the limit: one status is asked (the most overdue, the month-old one), then the instance is left for the round.
+    one.setRemaining(60)
+    // Re-checks only: no tag is polled in these rounds, so every request counted is a re-check.
+    const { p } = poller({ campaigns: () => [] })
+    await p.round()
+    expect(asked().slice(before)).toEqual([due1d.id])
+    let uris = (await rows()).map((r) => r.uri)
+    expect(uris).not.toContain(due1d.uri)
+    expect(uris).toContain(due6h.uri)
+
+    // A 429 leaves the status due: it is asked again next round, and removed then.
+    one.setRemaining(300)
+    one.limit(1, 1)
+    await p.round()
+    expect(asked().slice(before)).toEqual([due1d.id, due6h.id])
+    expect((await rows()).map((r) => r.uri)).toContain(due6h.uri)
+    await p.round()
+    expect(asked().slice(before)).toEqual([due1d.id, due6h.id, due6h.id])
+    uris = (await rows()).map((r) => r.uri)
+    expect(uris).not.toContain(due6h.uri)
+    // Not due yet: not asked, still stored (until their tier comes round).
+    expect(uris).toEqual(expect.arrayContaining([fresh6h.uri, fresh1d.uri]))
   })
 })
