@@ -49,7 +49,7 @@
       if (cells.length < 3) continue
       cells[0].textContent = r.posts === null ? '—' : numbers.format(r.posts)
       cells[1].textContent = numbers.format(r.intents)
-      cells[2].textContent = r.posts === null || r.intents === 0 ? '—' : numbers.format(Math.round((r.posts / r.intents) * 100)) + '\u202f%'
+      cells[2].textContent = r.posts === null || r.intents === 0 ? '—' : (s.percent || '{percent}%').replace('{percent}', numbers.format(Math.round((r.posts / r.intents) * 100)))
     }
     const targets = field('netTargets')
     if (targets) {

@@ -44,7 +44,7 @@ describe('dashboard: on the networks', () => {
     expect(html).toContain('Agissez &lt;script&gt;alert(1)&lt;/script&gt; #tweetbouteille')
     const text = pageText(html)
     expect(text).toContain('On the networks')
-    expect(text).toMatch(/Mastodon\s+1\s+2\s+50 %/)
+    expect(text).toMatch(/Mastodon\s+1\s+2\s+50%/)
     expect(text).toContain('X has no free read API')
     expect(text).toContain('Alice Martin')
     // A viewer cannot change the selection: no button.

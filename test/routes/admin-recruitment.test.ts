@@ -49,7 +49,7 @@ describe('dashboard recruitment', () => {
     const page = await t.app.inject({ url: `/admin/campaigns/${c.id}`, headers: { ...viewer.headers, 'accept-language': 'en' } })
     const section = pageText(/<section class="section" id="recruitment"[\s\S]*?<\/section>/.exec(page.body)![0])
     expect(section).toContain('Through a partner\'s code 4')
-    expect(section).toContain('50 % of supporters given a link brought at least one more (2 of 4).')
+    expect(section).toContain('50% of supporters given a link brought at least one more (2 of 4).')
     expect(section).toMatch(/Alpha \(alpha\) 3/)
   })
 
