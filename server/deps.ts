@@ -104,7 +104,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     networkPostRepo,
     recruitment: async (campaignId) => {
       const [figures, list, counts] = await Promise.all([reach.recruitment(campaignId), partnerRepo.list(campaignId), partnerRepo.refCounts(campaignId)])
-      return { ...figures, partners: rankPartners(list.map((p) => ({ name: p.name, code: p.code, count: counts.get(p.code) ?? 0 }))) }
+      return { ...figures, partners: rankPartners(list.map((p) => ({ name: p.name, code: p.code, logo: p.logo, count: counts.get(p.code) ?? 0 }))) }
     }
   })
   const postAnswers = createPostAnswerService({ db, redis, channels, onPublishError: (err) => outageLog('post-answer-publish', `answer counted, dashboards not told: ${err.message}`) })

@@ -14,7 +14,18 @@
       const cell = document.createElement(i === (firstIsHeader ? 0 : 1) ? 'th' : 'td')
       if (cell.tagName === 'TH') cell.setAttribute('scope', 'row')
       if (i > (firstIsHeader ? 0 : 1)) cell.className = 'num'
-      cell.textContent = text
+      // A cell is its text, or { text, logo } for a partner shown with its logo (served by us under /media/).
+      const logo = typeof text === 'object' && text.logo && /^\/media\//.test(text.logo.url) ? text.logo : null
+      if (logo) {
+        const img = document.createElement('img')
+        img.className = 'partner-logo partner-logo--row'
+        img.src = logo.url
+        img.alt = ''
+        img.width = logo.width
+        img.height = logo.height
+        cell.append(img, ' ')
+      }
+      cell.append(typeof text === 'object' ? text.text : text)
       tr.appendChild(cell)
     })
     return tr
@@ -49,6 +60,6 @@
     fill('shares', r.shares.map(function (s) { return [(strings.network && strings.network[s.key]) || s.key, numbers.format(s.count)] }), 2, true)
     const shares = new Map(r.sharesByVariant.map(function (v) { return [v.key, v.count] }))
     fill('variants', (d.variants || []).map(function (v) { return [v.locale.toUpperCase() + ' · ' + v.label, numbers.format(v.count), numbers.format(shares.get(v.key) || 0)] }), 3, true)
-    fill('partners', r.partners.map(function (p) { return [numbers.format(p.rank), p.name + ' (' + p.code + ')', numbers.format(p.count)] }), 3, false)
+    fill('partners', r.partners.map(function (p) { return [numbers.format(p.rank), { text: p.name + ' (' + p.code + ')', logo: p.logo }, numbers.format(p.count)] }), 3, false)
   })
 })()

@@ -1,7 +1,7 @@
 import sharp from 'sharp'
 import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { seedCampaign, signIn } from '../helper.ts'
+import { actBody, seedCampaign, signIn } from '../helper.ts'
 import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
 
 describe('a partner\'s logo, in the browser', () => {
@@ -53,6 +53,19 @@ describe('a partner\'s logo, in the browser', () => {
     expect((await pub.getByTestId('partner-line').textContent())!.replace(/\s+/g, ' ').trim()).toBe('With Climate Coalition The coalition backs this call.')
     expect(await pub.evaluate(() => (window as unknown as { shift: number }).shift)).toBeLessThan(0.01)
     await visitor.close()
+
+    // The dashboard's partners' leaderboard shows it too, and keeps it when a send redraws the table live.
+    const dash = await context.newPage()
+    await dash.goto(`${base}/admin/campaigns/${c.id}?lang=en`)
+    await dash.waitForSelector('[data-field="live"][data-state="on"]')
+    const board = dash.locator('[data-recruit="partners"] tbody tr', { hasText: 'Climate Coalition' })
+    expect(await board.locator('td.num').textContent()).toBe('0')
+    expect(await board.locator('img.partner-logo--row').count()).toBe(1)
+    const sent = await fetch(`${base}/c/${c.slug}/act`, { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(actBody(c, { ref: 'coal' })) })
+    expect(sent.status).toBe(201)
+    await expect.poll(() => board.locator('td.num').textContent(), { timeout: 10_000 }).toBe('1')
+    expect(await board.locator('img.partner-logo--row').evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(480)
+    expect(await seriousViolations(dash)).toEqual([])
     await context.close()
   })
 })

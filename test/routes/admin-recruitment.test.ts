@@ -45,7 +45,7 @@ describe('dashboard recruitment', () => {
     expect(r.links).toEqual({ given: 4, brought: 2, percent: 50 })
     expect(r.shares).toEqual([{ key: 'x', count: 2 }, { key: 'copy', count: 1 }, { key: 'whatsapp', count: 1 }])
     expect(r.sharesByVariant).toEqual([{ key: c.messages[0]!.id, count: 3 }])
-    expect(r.partners).toEqual([{ name: 'Alpha', code: 'alpha', count: 3, rank: 1 }, { name: 'Beta', code: 'beta', count: 1, rank: 2 }])
+    expect(r.partners).toEqual([{ name: 'Alpha', code: 'alpha', logo: null, count: 3, rank: 1 }, { name: 'Beta', code: 'beta', logo: null, count: 1, rank: 2 }])
     const page = await t.app.inject({ url: `/admin/campaigns/${c.id}`, headers: { ...viewer.headers, 'accept-language': 'en' } })
     const section = pageText(/<section class="section" id="recruitment"[\s\S]*?<\/section>/.exec(page.body)![0])
     expect(section).toContain('Through a partner\'s code 4')
