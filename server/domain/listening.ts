@@ -264,3 +264,26 @@ export const RECHECKS_PER_INSTANCE = 30
 
 /** Below this X-RateLimit-Remaining, a round stops re-checking the instance: the tag polls come first. */
 export const RECHECK_RESERVE = 60
+
+export type InstanceState = 'waiting' | 'ok' | 'limited' | 'refused' | 'error'
+
+/**
+ * How one Mastodon instance answers, for the team, from its sources (one per hashtag): the worst state wins (refused
+ * before limited before an error), a source never asked yet only when none has been, and the latest post seen and the
+ * soonest next poll across them.
+ */
+export function instanceState (rows: ReadonlyArray<{ status: string, lastError: string | null, lastEventAt: Date | null, nextPollAt: Date | null }>): {
+  state: InstanceState, lastError: string | null, lastEventAt: Date | null, nextPollAt: Date | null
+} {
+  const rank: Record<InstanceState, number> = { refused: 4, limited: 3, error: 2, ok: 1, waiting: 0 }
+  const of = (status: string): InstanceState => status === 'notFound' ? 'refused' : status === 'refused' || status === 'limited' || status === 'error' ? status : status === 'ok' ? 'ok' : 'waiting'
+  let worst: (typeof rows)[number] | null = null
+  let lastEventAt: Date | null = null
+  for (const r of rows) {
+    if (!worst || rank[of(r.status)] > rank[of(worst.status)]) worst = r
+    if (r.lastEventAt && (!lastEventAt || r.lastEventAt > lastEventAt)) lastEventAt = r.lastEventAt
+  }
+  if (!worst) return { state: 'waiting', lastError: null, lastEventAt: null, nextPollAt: null }
+  const state = of(worst.status)
+  return { state, lastError: state === 'error' ? worst.lastError : null, lastEventAt, nextPollAt: state === 'ok' ? null : worst.nextPollAt }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  addressAllowed, instanceHost, matchBlueskyPost, matchMastodonStatus, newerId, nextPollAt, normalizeAcct, normalizeTag, outboundProblem,
+  addressAllowed, instanceHost, instanceState, matchBlueskyPost, matchMastodonStatus, newerId, nextPollAt, normalizeAcct, normalizeTag, outboundProblem,
   parseInstances, parseRetryAfter, rawPrefilter, sourceHealth, statusText, type WatchedCampaign
 } from '../../server/domain/listening.ts'
 
@@ -156,5 +156,25 @@ describe('the campaign\'s Mastodon instances', () => {
   it('refuses what is not a host name, and more than twenty', () => {
     expect(parseInstances('mastodon.social\nnot_a host/x')).toEqual({ ok: false, error: 'invalid', value: 'not_a' })
     expect(parseInstances(Array.from({ length: 21 }, (_, i) => `i${i}.example`).join('\n'))).toEqual({ ok: false, error: 'tooMany' })
+  })
+})
+
+describe('instanceState (one Mastodon instance, for the team)', () => {
+  const at = (iso: string) => new Date(iso)
+  const row = (status: string, extra: Partial<{ lastError: string, lastEventAt: Date, nextPollAt: Date }> = {}) => ({ status, lastError: extra.lastError ?? null, lastEventAt: extra.lastEventAt ?? null, nextPollAt: extra.nextPollAt ?? null })
+
+  it('is waiting before any of its hashtags was asked', () => {
+    expect(instanceState([])).toEqual({ state: 'waiting', lastError: null, lastEventAt: null, nextPollAt: null })
+  })
+
+  it('reads as its worst hashtag, keeping the latest post seen across them', () => {
+    const ok = row('ok', { lastEventAt: at('2026-12-04T10:00:00Z') })
+    const later = row('ok', { lastEventAt: at('2026-12-04T11:00:00Z') })
+    expect(instanceState([ok, later])).toEqual({ state: 'ok', lastError: null, lastEventAt: at('2026-12-04T11:00:00Z'), nextPollAt: null })
+    const failing = row('error', { lastError: 'HTTP 502', nextPollAt: at('2026-12-04T12:00:00Z') })
+    expect(instanceState([ok, failing])).toEqual({ state: 'error', lastError: 'HTTP 502', lastEventAt: at('2026-12-04T10:00:00Z'), nextPollAt: at('2026-12-04T12:00:00Z') })
+    expect(instanceState([failing, row('limited', { nextPollAt: at('2026-12-04T10:05:00Z') })]).state).toBe('limited')
+    // A tag timeline that does not exist there (404) is a refusal too: the instance cannot be read that way.
+    expect(instanceState([row('limited'), row('notFound', { nextPollAt: at('2026-12-05T10:00:00Z') })])).toEqual({ state: 'refused', lastError: null, lastEventAt: null, nextPollAt: at('2026-12-05T10:00:00Z') })
   })
 })

@@ -118,10 +118,37 @@ describe('dashboard: on the networks', () => {
     const bad = await save(editor, 'climat.social\nhttp://x y')
     expect(bad.statusCode).toBe(400)
     expect(pageText(bad.body)).toContain('"http://x" is not an instance\'s host name. Write one host name per line')
+    // The dashboard again, with what was typed kept in the field and the error beside it.
+    expect(bad.body).toMatch(/<textarea[^>]*name="instances"[^>]*aria-invalid="true"[^>]*>climat\.social\nhttp:\/\/x y<\/textarea>/)
+    expect(pageText(bad.body)).toContain('On the networks')
     const res = await save(editor, 'Climat.Social\nhttps://mastodon.social/\nclimat.social')
     expect(res.statusCode).toBe(303)
     expect(await t.deps.networkPostRepo.settings(c.id)).toEqual({ instances: ['climat.social', 'mastodon.social'] })
     const json = (await t.app.inject({ url: `/admin/campaigns/${c.id}/dashboard.json`, headers: viewer.headers })).json()
     expect(json.networks.settings).toEqual({ instances: ['climat.social', 'mastodon.social'] })
+  })
+
+  it('says how each watched instance answers, beside the list the team edits', async () => {
+    // The tests' installation has listening off: the section says so instead.
+    expect(pageText((await t.app.inject({ url: `/admin/campaigns/${c.id}`, headers: { 'accept-language': 'en', ...viewer.headers } })).body)).toContain('Listening is off on this installation')
+    const on = await buildTestApp({ LISTENING: 'on' })
+    try {
+      const onViewer = await signIn(on.deps, 'viewer')
+      const oc = await seedCampaign(on.deps)
+      await on.deps.networkPostRepo.saveSettings(oc.id, { instances: ['climat.social', 'mastodon.social', 'new.example'] })
+      await on.deps.networkPostRepo.saveCursor({ source: 'mastodon:climat.social:tweetbottle', cursor: '5', status: 'ok', lastError: null, lastEventAt: new Date('2026-12-04T09:30:00Z'), nextPollAt: new Date() })
+      await on.deps.networkPostRepo.saveCursor({ source: 'mastodon:mastodon.social:tweetbottle', status: 'ok', lastError: null, nextPollAt: new Date() })
+      await on.deps.networkPostRepo.saveCursor({ source: 'mastodon:mastodon.social:tweetbouteille', status: 'refused', lastError: 'HTTP 401', nextPollAt: new Date('2026-12-05T09:00:00Z') })
+      const res = await on.app.inject({ url: `/admin/campaigns/${oc.id}`, headers: { 'accept-language': 'en', ...onViewer.headers } })
+      expect(res.statusCode).toBe(200)
+      const states = [...res.body.matchAll(/<li data-instance="([^"]+)" data-state="([^"]+)">([\s\S]*?)<\/li>/g)].map((m) => [m[1], m[2], pageText(m[3]!).trim()])
+      expect(states).toEqual([
+        ['climat.social', 'ok', 'Reading climat.social Its hashtag timelines are read every minute. · last post seen Dec 4, 2026, 10:30 AM'],
+        ['mastodon.social', 'refused', 'Refuses mastodon.social It does not show its hashtag timelines without an account; asked again at Dec 5, 2026, 10:00 AM. Posts made there still reach the other instances you watch if they follow its people.'],
+        ['new.example', 'waiting', 'Not read yet new.example Asked within a minute for each of the campaign\'s hashtags.']
+      ])
+    } finally {
+      await on.close()
+    }
   })
 })

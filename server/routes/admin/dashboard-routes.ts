@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { languageName } from '../../domain/languages.ts'
+import { INSTANCES_MAX, instanceState, parseInstances } from '../../domain/listening.ts'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
@@ -7,7 +8,7 @@ import { milestoneLabel, parsePlan, PLAN_LIMITS, type MilestonePlan, type PlanEr
 import type { Translator } from '../../i18n.ts'
 import { roleAtLeast } from '../../services/auth-service.ts'
 import type { Dashboard } from '../../services/dashboard-service.ts'
-import { UUID_RE } from './format.ts'
+import { formatInZone, UUID_RE } from './format.ts'
 import { openEventStream } from '../event-stream.ts'
 import { campaignTabs } from './campaign-tabs.ts'
 
@@ -73,15 +74,33 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
     return milestoneLabel(tr.t, m)
   }
 
-  function render (reply: FastifyReply, d: Dashboard, opts: { status?: number, planForm?: { percents: string, counts: string, stepUps: boolean }, planErrors?: PlanError[] } = {}) {
+  /** How each watched Mastodon instance answers (its sources in PostgreSQL), shown beside the list the team edits. */
+  async function instances (tr: Translator, d: Dashboard) {
+    const rows = deps.config.listening ? await deps.networkPostRepo.cursors('mastodon:').catch(() => null) : null
+    if (!rows) return null
+    return d.networks.settings.instances.map((host) => {
+      const s = instanceState(rows.filter((r) => r.source.startsWith(`mastodon:${host}:`)))
+      return {
+        host,
+        state: s.state,
+        text: tr.t(`admin.listening.settings.states.${s.state}`, { error: s.lastError ?? '', at: s.nextPollAt ? formatInZone(s.nextPollAt, tr.locale, d.campaign.timeZone) : '' }),
+        seen: s.lastEventAt ? tr.t('admin.listening.settings.states.seen', { at: formatInZone(s.lastEventAt, tr.locale, d.campaign.timeZone) }) : null
+      }
+    })
+  }
+
+  async function render (reply: FastifyReply, d: Dashboard, opts: { status?: number, planForm?: { percents: string, counts: string, stepUps: boolean }, planErrors?: PlanError[], listeningForm?: { instances: string, error: string } } = {}) {
     const tr = reply.adminTranslator()
     const t = (key: string, vars?: Record<string, string | number>) => tr.t(`admin.dashboard.${key}`, vars)
     const id = d.campaign.id
     const plan: MilestonePlan = d.plan
     const planErrors = Object.fromEntries((opts.planErrors ?? []).map((e) => [e.field, t(`plan.errors.${e.key}`, { max: e.field === 'percents' ? PLAN_LIMITS.percentMax : PLAN_LIMITS.countMax, entries: PLAN_LIMITS.entries })]))
     const maxTarget = Math.max(1, ...d.targets.map((x) => x.count))
+    const instanceStates = await instances(tr, d)
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/dashboard.eta', {
+      instanceStates,
+      listeningForm: opts.listeningForm ?? null,
       tabs: campaignTabs(tr, d.campaign, 'dashboard'),
       title: t('title', { title: d.campaign.title }),
       d,
@@ -141,6 +160,24 @@ export async function dashboardRoutes (app: FastifyInstance, { deps }: { deps: D
     // The guard checked the grant once; a grant removed while the stream is open ends it.
     const unwatch = deps.access.watch(request.user!.id, id, () => sink.end())
     request.raw.once('close', () => { unsubscribe(); unwatch() })
+  })
+
+  // The Mastodon instances the campaign watches: a refused list comes back on the dashboard as typed, with what to do.
+  app.post('/admin/campaigns/:id/listening', { config: { access: 'editor' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body
+    const entry = await entryOf(request)
+    if (!entry) return notFound(reply)
+    const id = entry.data.campaign.id
+    const raw = typeof body.instances === 'string' ? body.instances.slice(0, 5_000) : ''
+    const parsed = parseInstances(raw)
+    if (!parsed.ok) {
+      const error = reply.adminTranslator().t(parsed.error === 'tooMany' ? 'admin.listening.settings.tooMany' : 'admin.listening.settings.invalid', { value: parsed.value ?? '', max: INSTANCES_MAX })
+      return render(reply, entry.data, { status: 400, listeningForm: { instances: raw, error } })
+    }
+    if (!(await deps.listening.saveSettings(request.user!, id, { instances: parsed.instances }))) return notFound(reply)
+    await dashboardHub.invalidate(id)
+    reply.flash({ type: 'success', key: 'admin.listening.settings.saved' })
+    return reply.redirect(`/admin/campaigns/${id}#listening-settings`, 303)
   })
 
   app.post('/admin/campaigns/:id/milestones', { config: { access: 'editor' } }, async (request: IdRequest, reply) => {

@@ -1,29 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { UUID_RE } from './format.ts'
-import { INSTANCES_MAX, parseInstances } from '../../domain/listening.ts'
 
-type SettingsRequest = FastifyRequest<{ Params: { id: string }, Body: Record<string, unknown> }>
 type SelectionRequest = FastifyRequest<{ Params: { id: string, postId: string }, Body: Record<string, unknown> }>
 
-/** Listening, the team's side: the campaign's settings, and an editor keeps a public post in the bottle's selection (or takes it out). */
+/** Listening, the team's side: an editor keeps a public post in the bottle's selection (or takes it out). The settings are saved with the dashboard (dashboard-routes), which shows them. */
 export async function listeningRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  app.post('/admin/campaigns/:id/listening', { config: { access: 'editor' } }, async (request: SettingsRequest, reply) => {
-    const { id } = request.params
-    const back = { href: `/admin/campaigns/${id}#listening-settings`, labelKey: 'admin.listening.heading' }
-    if (!UUID_RE.test(id)) return reply.sendError(404, 'errors.notFound.message', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
-    const raw = typeof request.body?.instances === 'string' ? request.body.instances : ''
-    const parsed = parseInstances(raw.slice(0, 5_000))
-    if (!parsed.ok) {
-      return reply.sendError(400, parsed.error === 'tooMany' ? 'admin.listening.settings.tooMany' : 'admin.listening.settings.invalid', { vars: { value: parsed.value ?? '', max: INSTANCES_MAX }, back })
-    }
-    const done = await deps.listening.saveSettings(request.user!, id.toLowerCase(), { instances: parsed.instances })
-    if (!done) return reply.sendError(404, 'errors.notFound.message', { back: { href: '/admin', labelKey: 'admin.nav.campaigns' } })
-    await deps.dashboardHub.invalidate(id.toLowerCase())
-    reply.flash({ type: 'success', key: 'admin.listening.settings.saved' })
-    return reply.redirect(`/admin/campaigns/${id}#listening-settings`, 303)
-  })
-
   app.post('/admin/campaigns/:id/network-posts/:postId/selection', { config: { access: 'editor' } }, async (request: SelectionRequest, reply) => {
     const { id, postId } = request.params
     const on = request.body?.selected
