@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig, type Config } from './config.ts'
+import { LocalServiceError } from './infra/local-services.ts'
 import { createDb, type Db } from './db/client.ts'
 import { asLog, createLogger, prepareDatabase, prepareDatabaseUrl, start, type Role } from './main.ts'
 import type { Logger } from './deps.ts'
@@ -50,13 +51,13 @@ export async function main (argv: string[]): Promise<number> {
       }
       case 'migrate':
       case 'seed-demo':
-        return withMigratedDatabase(async (db, log) => {
+        return await withMigratedDatabase(async (db, log) => {
           log.info('Migrations applied')
           if (command === 'seed-demo') log.info(await seedDemo(db) ? 'Demo campaign "tweetbouteille" added' : 'The demo campaign is already there')
           return 0
         })
       case 'user': {
-        if (sub === 'reset-password') return resetPassword(argv.slice(2))
+        if (sub === 'reset-password') return await resetPassword(argv.slice(2))
         if (sub !== 'create') {
           console.error('Usage: bouteille user create --email E --password P --role owner|editor|viewer [--campaign SLUG]...\n       bouteille user reset-password --email E [--password P] [--remove-2fa]')
           return 2
@@ -77,7 +78,7 @@ export async function main (argv: string[]): Promise<number> {
           console.error(`bouteille user create: ${problems.join('; ')}.`)
           return 2
         }
-        return withMigratedDatabase(async (db, _log, config) => {
+        return await withMigratedDatabase(async (db, _log, config) => {
           const auth = createAuthService({ db, redis: null, prefix: config.redisPrefix, secret: config.secret })
           const problem = await createPasswordService({ db, auth }).problem(password, email)
           if (problem) {
@@ -122,7 +123,7 @@ export async function main (argv: string[]): Promise<number> {
         return 2
     }
   } catch (err) {
-    if (err instanceof ConfigError || /Redis|ECONNREFUSED|password authentication|does not exist/.test(String((err as Error)?.message))) {
+    if (err instanceof ConfigError || err instanceof LocalServiceError || /Redis|ECONNREFUSED|password authentication|does not exist/.test(String((err as Error)?.message))) {
       console.error((err as Error).message)
       return 1
     }

@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -30,6 +33,21 @@ describe('bouteille command line', () => {
     expect(res.stderr).toContain('ACTION_RATE_LIMIT must be a whole number')
     expect(res.stderr).toContain('DATABASE_URL must be a postgres:')
     expect(res.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  // Run as root (as CI and many containers are), PostgreSQL runs as the user "postgres": a folder it cannot reach is
+  // said in words, with what to set instead.
+  it.runIf(process.getuid?.() === 0)('says what to do when the embedded PostgreSQL cannot be created where DATA_DIR is', () => {
+    const closed = mkdtempSync(join(tmpdir(), 'bouteille-closed-'))
+    try {
+      const res = run(['migrate'], { DATA_DIR: join(closed, 'data'), LOG_LEVEL: 'silent', HOME: process.env.HOME })
+      expect(res.status).toBe(1)
+      expect(res.stderr).toContain(`The embedded PostgreSQL could not be created in ${join(closed, 'data', 'postgres')}: initdb: error: could not access directory`)
+      expect(res.stderr).toContain('Set DATA_DIR to another folder, or DATABASE_URL to a PostgreSQL server of yours.')
+      expect(res.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      rmSync(closed, { recursive: true, force: true })
+    }
   })
 
   it('says how to get Redis when none answers', () => {

