@@ -92,16 +92,24 @@ async function phoneSolve (origin: string, maxNumber: number): Promise<{ average
 export async function challengeScenario (opts: BenchOptions, noise: NoiseGuard, baseline: string, app: { origin: string, redisPrefix: string }, appDb: string, pairs: Pair[], difficulty = CHALLENGE_DIFFICULTY): Promise<ChallengeResult> {
   log('action POST with the challenge on vs bare INSERT:')
   await switchOn(appDb, app.redisPrefix)
-  // Enough solutions for every request of every run (each works once); a run that lacks some shows 403s.
-  const needed = Math.min(250_000, (opts.warmupS + opts.durationS) * opts.runs * 2500)
-  log(`  pre-solving ${needed.toLocaleString('en-US')} challenges (difficulty ${difficulty.bench})…`)
-  const solutions = await presolve(app.origin, needed)
+  // Each solution works once. Enough for one run at 4,000 sends/s first; after each measurement (outside it), topped
+  // up to half as many again as the last one used, so a faster hour does not run out (a run that lacks some shows 403s).
+  const perRun = (opts.warmupS + opts.durationS) * 4000
+  log(`  pre-solving ${perRun.toLocaleString('en-US')} challenges (difficulty ${difficulty.bench}), topped up between runs…`)
+  const solutions = await presolve(app.origin, perRun)
+  let mark = 0
+  const topUp = async (): Promise<void> => {
+    const want = Math.max(perRun, Math.ceil((next - mark) * 1.5))
+    mark = next
+    const left = solutions.length - next
+    if (left < want) solutions.push(...await presolve(app.origin, want - left))
+  }
   const plain = actionBody(pairs)
   let next = 0
   // The solution (base64: nothing to escape) goes in by concatenation: the load generator shares the CPUs with the
   // app, so its own work per request is kept to what the baseline's costs.
   const body = (): string => `${plain().slice(0, -1)},"altcha":"${solutions[next++ % solutions.length]!}"}`
-  const quiet = async (): Promise<void> => { await settle(app.origin, appDb, 20_000) }
+  const quiet = async (): Promise<void> => { await settle(app.origin, appDb, 20_000); await topUp() }
   const throughput = await compare({
     name: 'action-challenge',
     opts,
