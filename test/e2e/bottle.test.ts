@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, listen, seedCampaign, signIn, type SeededCampaign } from '../helper.ts'
-import { launchBrowser, seriousViolations } from './browser.ts'
+import { launchBrowser, seriousViolations, signedInContext } from './browser.ts'
 
 describe('the bottle in the browser', () => {
   let t: Awaited<ReturnType<typeof buildTestApp>>
@@ -56,8 +56,7 @@ describe('the bottle in the browser', () => {
 
     // The campaigner approves it from the queue.
     const editor = await signIn(t.deps, 'editor')
-    const admin = await browser.newContext({ bypassCSP: true })
-    await admin.addCookies([{ name: 'bouteille_session', value: editor.cookie.split('=').slice(1).join('='), url: base }])
+    const admin = await signedInContext(browser, base, editor, { bypassCSP: true })
     const queue = await admin.newPage()
     await queue.goto(`${base}/admin/campaigns/${c.id}/bottle?lang=en`)
     expect(await queue.locator(`tr[data-bottle-id="${m.id}"]`).textContent()).toContain(words)

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type Frame, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Frame, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import { startWorker, type RunningWorker } from '../../jobs/main.ts'
 import { buildTestApp, listen } from '../helper.ts'
@@ -24,6 +24,14 @@ export async function seriousViolations (page: Page | Frame): Promise<Array<{ id
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }))
+}
+
+/** A browser context signed in as a team member (their session cookie, from signIn's `name=value`), with the given options. */
+export async function signedInContext (browser: Browser, base: string, who: { cookie: string }, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const at = who.cookie.indexOf('=')
+  const context = await browser.newContext(options)
+  await context.addCookies([{ name: who.cookie.slice(0, at), value: who.cookie.slice(at + 1), url: base }])
+  return context
 }
 
 /** What a browser test drives: the app and its worker, listening on a port, and Chromium. */

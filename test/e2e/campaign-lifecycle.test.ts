@@ -4,9 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { startWorker } from '../../jobs/main.ts'
 import { campaigns } from '../../server/db/schema.ts'
 import { previewToken } from '../../server/domain/campaign-rules.ts'
-import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
 import { seedCampaign, signIn } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { type BrowserStack, browserStack, seriousViolations, signedInContext } from './browser.ts'
 
 describe('campaigns in the browser: the editor and what the public sees per status', () => {
   const stack = browserStack()
@@ -16,10 +15,7 @@ describe('campaigns in the browser: the editor and what the public sees per stat
   beforeAll(() => { ({ t, browser, base } = stack) })
 
   async function editorContext (opts: { bypassCSP?: boolean } = {}): Promise<BrowserContext> {
-    const { cookie } = await signIn(t.deps, 'editor')
-    const context = await browser.newContext({ ...opts, locale: 'en-GB' })
-    await context.addCookies([{ name: SESSION_COOKIE, value: cookie.slice(SESSION_COOKIE.length + 1), url: base }])
-    return context
+    return await signedInContext(browser, base, await signIn(t.deps, 'editor'), { ...opts, locale: 'en-GB' })
   }
 
   it('creates a campaign through the form, and shows the errors first when the input is wrong', async () => {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actBody, seedCampaign, signIn } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { type BrowserStack, browserStack, seriousViolations, signedInContext } from './browser.ts'
 
 describe('the campaign dashboard in the browser', () => {
   const stack = browserStack()
@@ -13,9 +13,7 @@ describe('the campaign dashboard in the browser', () => {
   it('moves its total, its chart and its leaderboard while supporters act, under the strict CSP', async () => {
     const c = await seedCampaign(t.deps, { goal: 8 })
     const viewer = await signIn(t.deps, 'viewer')
-    const [name, value] = viewer.cookie.split('=') as [string, string]
-    const context = await browser.newContext({ locale: 'en-GB' })
-    await context.addCookies([{ name, value, url: base }])
+    const context = await signedInContext(browser, base, viewer, { locale: 'en-GB' })
     const page = await context.newPage()
     const problems: string[] = []
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
@@ -65,9 +63,7 @@ describe('the campaign dashboard in the browser', () => {
   it('moves its "Did you post it?" table live as supporters answer on the thank-you page', async () => {
     const c = await seedCampaign(t.deps)
     const viewer = await signIn(t.deps, 'viewer')
-    const [name, value] = viewer.cookie.split('=') as [string, string]
-    const context = await browser.newContext({ locale: 'en-GB' })
-    await context.addCookies([{ name, value, url: base }])
+    const context = await signedInContext(browser, base, viewer, { locale: 'en-GB' })
     const page = await context.newPage()
     await page.goto(`${base}/admin/campaigns/${c.id}?lang=en`)
     await page.waitForSelector('[data-field="live"][data-state="on"]')
@@ -88,10 +84,8 @@ describe('the campaign dashboard in the browser', () => {
   it('passes axe in French and English, on a phone-sized screen too', async () => {
     const c = await seedCampaign(t.deps, { goal: 100 })
     const viewer = await signIn(t.deps, 'editor')
-    const [name, value] = viewer.cookie.split('=') as [string, string]
     // axe is injected as an inline script: only this context lets it past the admin's CSP.
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 800 } })
-    await context.addCookies([{ name, value, url: base }])
+    const context = await signedInContext(browser, base, viewer, { bypassCSP: true, viewport: { width: 390, height: 800 } })
     const page = await context.newPage()
     for (const lang of ['fr', 'en']) {
       await page.goto(`${base}/admin/campaigns/${c.id}?lang=${lang}`)

@@ -1,10 +1,9 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SESSION_COOKIE } from '../../server/plugins/admin.ts'
 import { insertBottleMessage } from '../delivery-fixtures.ts'
 import { seedCampaign, signIn } from '../helper.ts'
 import { startSmtpSink, type SmtpSink } from '../smtp-sink.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { browserStack, type BrowserStack, seriousViolations, signedInContext } from './browser.ts'
 
 // A campaigner delivers the bottle in the browser: the page is accessible before and after, on a phone too.
 describe('delivering the bottle in the browser', () => {
@@ -21,8 +20,7 @@ describe('delivering the bottle in the browser', () => {
     const c = await seedCampaign(t.deps)
     await insertBottleMessage(t.deps, c.id, c.targets[0]!.id, 'Tenez vos promesses', { featured: true })
     const editor = await signIn(t.deps, 'editor')
-    const context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 390, height: 844 } })
-    await context.addCookies([{ name: SESSION_COOKIE, value: editor.cookie.split('=').slice(1).join('='), url: base }])
+    const context = await signedInContext(browser, base, editor, { bypassCSP: true, locale: 'en-GB', viewport: { width: 390, height: 844 } })
     const page = await context.newPage()
     page.on('dialog', (d) => { d.accept().catch(() => {}) })
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { announcePosts } from '../../jobs/listening.ts'
 import type { NewPost } from '../../server/repos/network-post-repo.ts'
 import { actBody, eventually, seedCampaign, signIn, type SeededCampaign } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { type BrowserStack, browserStack, seriousViolations, signedInContext } from './browser.ts'
 
 describe('"On the networks" on the dashboard, in the browser', () => {
   const stack = browserStack()
@@ -41,10 +41,8 @@ describe('"On the networks" on the dashboard, in the browser', () => {
     expect(sent.status).toBe(201)
     await eventually(async () => (await t.deps.pool.query('SELECT 1 FROM actions WHERE campaign_id = $1 AND tallied', [c.id])).rowCount, 10_000, 'the intent tallied')
     const editor = await signIn(t.deps, 'editor')
-    const [name, value] = editor.cookie.split('=') as [string, string]
 
-    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 390, height: 844 } })
-    await context.addCookies([{ name, value, url: base }])
+    const context = await signedInContext(browser, base, editor, { locale: 'en-GB', viewport: { width: 390, height: 844 } })
     const page = await context.newPage()
     const problems: string[] = []
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
@@ -78,8 +76,7 @@ describe('"On the networks" on the dashboard, in the browser', () => {
     await context.close()
 
     // axe, with posts in the feed, in French and English (axe is injected inline: only this context lets it past the CSP).
-    const audit = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 } })
-    await audit.addCookies([{ name, value, url: base }])
+    const audit = await signedInContext(browser, base, editor, { bypassCSP: true, viewport: { width: 390, height: 844 } })
     const ap = await audit.newPage()
     for (const lang of ['fr', 'en']) {
       await ap.goto(`${base}/admin/campaigns/${c.id}?lang=${lang}#networks`)

@@ -2,7 +2,7 @@ import sharp from 'sharp'
 import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actBody, seedCampaign, signIn } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { type BrowserStack, browserStack, seriousViolations, signedInContext } from './browser.ts'
 
 describe('a partner\'s logo, in the browser', () => {
   const stack = browserStack()
@@ -14,9 +14,7 @@ describe('a partner\'s logo, in the browser', () => {
   it('is chosen on the partner form (accessible, on a phone), shown in the list and on the page supporters open, where nothing moves', async () => {
     const c = await seedCampaign(t.deps, { slug: 'logo-campaign' })
     const editor = await signIn(t.deps, 'editor')
-    const context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 800 } })
-    const [name, value] = editor.cookie.split('=') as [string, string]
-    await context.addCookies([{ name, value, url: base }])
+    const context = await signedInContext(browser, base, editor, { bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 800 } })
     const page = await context.newPage()
     await page.goto(`${base}/admin/campaigns/${c.id}/partners?lang=en`)
     await page.getByLabel('Name', { exact: true }).fill('Climate Coalition')

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { actBody, seedCampaign, signIn, type SeededCampaign } from '../helper.ts'
-import { browserStack, seriousViolations } from './browser.ts'
+import { browserStack, seriousViolations, signedInContext } from './browser.ts'
 
 /**
  * Every public page, crawled in Chromium: no Set-Cookie on any response, no request to another host, no console
@@ -102,8 +102,7 @@ describe('every public page, crawled', () => {
     const owner = await signIn(stack.t.deps, 'owner')
     const closed = await seedCampaign(stack.t.deps, { status: 'closed', closesAt: new Date() })
     await stack.t.deps.pool.query("INSERT INTO actions (campaign_id, target_id, channel, locale, text, key) VALUES ($1, $2, 'x', 'fr', 'mon texte', gen_random_uuid())", [closed.id, closed.targets[0]!.id])
-    const context = await browser.newContext({ bypassCSP: true })
-    await context.addCookies([{ name: 'bouteille_session', value: owner.cookie.split('=').slice(1).join('='), url: base }])
+    const context = await signedInContext(browser, base, owner, { bypassCSP: true })
     const page = await context.newPage()
     for (const path of [`/admin/campaigns/${closed.id}/privacy?lang=en`, '/admin/legal?lang=fr']) {
       await page.goto(`${base}${path}`)

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { seedCampaign, signIn } from '../helper.ts'
-import { browserStack, seriousViolations, type BrowserStack } from './browser.ts'
+import { browserStack, type BrowserStack, seriousViolations, signedInContext } from './browser.ts'
 
 describe('choosing the campaigns a member sees, in the browser', () => {
   const stack = browserStack()
@@ -16,9 +16,7 @@ describe('choosing the campaigns a member sees, in the browser', () => {
     const owner = await signIn(t.deps, 'owner')
     const partner = await signIn(t.deps, 'editor')
     // bypassCSP: axe is injected as a script tag.
-    const context = await browser.newContext({ bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 800 } })
-    const [name, value] = owner.cookie.split('=') as [string, string]
-    await context.addCookies([{ name, value, url: base }])
+    const context = await signedInContext(browser, base, owner, { bypassCSP: true, locale: 'en-GB', viewport: { width: 375, height: 800 } })
     const page = await context.newPage()
     await page.goto(`${base}/admin/team?lang=en`)
     expect(await seriousViolations(page)).toEqual([])
@@ -32,9 +30,7 @@ describe('choosing the campaigns a member sees, in the browser', () => {
     expect(await page.locator('[role="status"], .flash').first().textContent()).toContain('were changed')
     expect(await page.locator('tr', { hasText: partner.user.email }).locator('details.grants summary').textContent()).toContain('coalition-ours')
 
-    const asPartner = await browser.newContext({ locale: 'en-GB' })
-    const [pn, pv] = partner.cookie.split('=') as [string, string]
-    await asPartner.addCookies([{ name: pn, value: pv, url: base }])
+    const asPartner = await signedInContext(browser, base, partner, { locale: 'en-GB' })
     const p2 = await asPartner.newPage()
     await p2.goto(`${base}/admin?lang=en`)
     expect(await p2.locator(`a[href="/admin/campaigns/${mine.id}"]`).count()).toBeGreaterThan(0)
