@@ -66,7 +66,10 @@ export const LEGAL_TEXT_MAX = 20_000
  * and data, recipients, transfers, time limits, security measures), for the one processing Bouteille does.
  * https://eur-lex.europa.eu/eli/reg/2016/679/oj (Art. 30, Art. 9(2)(d), Art. 6(1)(a), (f)), checked 2026-12-04.
  */
-export function processingRecord (legal: LegalSettings, retention: RetentionSettings, publicUrl: string) {
+/** Listening's part of the record, when it runs (LISTENING on): what it keeps of public posts, and for how long. */
+export interface ListeningRecord { networkPostsRetentionDays: number }
+
+export function processingRecord (legal: LegalSettings, retention: RetentionSettings, publicUrl: string, listening: ListeningRecord | null = null) {
   return {
     $schema: 'https://bouteille.example/schemas/record-of-processing-v1',
     regulation: 'Regulation (EU) 2016/679 (GDPR), Article 30(1)',
@@ -103,7 +106,20 @@ export function processingRecord (legal: LegalSettings, retention: RetentionSett
           proofDays: retention.proofDays,
           rule: 'messages not selected deleted unselectedDays after the campaign closes; signatures and dossier files removed signatureDays after the delivery, or proofDays when the campaign keeps its dossiers as proof; a supporter may withdraw a message at any time with the private link given after sending'
         }
-      }
+      },
+      ...(listening
+        ? [{
+            name: 'Listening (public posts on Bluesky and Mastodon)',
+            purposes: ['Count the posts really published with the campaign’s hashtags or to its decision-makers, against the sends begun on the platform', 'Let the team quote some of them in the dossier handed to a decision-maker'],
+            // Art. 14 GDPR: the data are not obtained from the authors; this record and the privacy page are how they are told.
+            legalBasis: 'Art. 6(1)(f) legitimate interest of the campaign in measuring its public reach, on posts their authors made public; minimised to what the team is shown',
+            categoriesOfDataSubjects: ['Authors of public posts on Bluesky and Mastodon carrying the campaign’s hashtags or addressed to its decision-makers'],
+            categoriesOfPersonalData: ['Link and identifier of the post', 'Author’s handle and display name', 'Text, language and time of the post (may reveal a political opinion, Art. 9(1), made manifestly public by the author, Art. 9(2)(e))', 'Hashtags and decision-makers it matched'],
+            recipients: ['The campaign team', 'The decision-makers (posts quoted in a dossier)'],
+            transfersToThirdCountries: 'None by the platform; the posts are read from the networks’ public interfaces',
+            retention: { networkPostsRetentionDays: listening.networkPostsRetentionDays, rule: 'a post deleted on its network is deleted here; every post of a campaign deleted networkPostsRetentionDays after the campaign closes' }
+          }]
+        : [])
     ],
     securityMeasures: [
       'No account, cookie or network address kept for supporters (rate limits use a keyed hash of the address, kept minutes)',

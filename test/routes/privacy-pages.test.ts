@@ -10,7 +10,10 @@ const SETTINGS = {
   RETENTION_UNSELECTED_DAYS: '45',
   RETENTION_SIGNATURE_DAYS: '21',
   RETENTION_FREE_TEXT_DAYS: '1',
-  RETENTION_PROOF_DAYS: '400'
+  RETENTION_PROOF_DAYS: '400',
+  // Listening on: the public posts it keeps are said too (the app itself starts no listener).
+  LISTENING: 'on',
+  NETWORK_POSTS_RETENTION_DAYS: '30'
 }
 
 describe('the privacy and legal pages, and the record of processing', () => {
@@ -40,6 +43,8 @@ describe('the privacy and legal pages, and the record of processing', () => {
     expect(text).toContain('Effacée 21 jours après la remise du dossier (400 jours si la campagne conserve ses dossiers comme preuve de remise).')
     expect(text).toContain('Le texte est effacé 1 jour après l’envoi')
     expect(text).toContain('RGPD art. 9.2.a')
+    expect(text).toContain('Messages publics sur Bluesky et Mastodon.')
+    expect(text).toContain('Un message supprimé sur son réseau est supprimé ici ; tous sont supprimés 30 jours après la clôture de la campagne.')
     expect(text).toMatch(/lien privé .* retirer votre message/)
     expect(res.body).toContain('href="mailto:privacy@oceans.example"')
     expect(res.body).toContain('href="/privacy.json"')
@@ -51,6 +56,8 @@ describe('the privacy and legal pages, and the record of processing', () => {
     expect(text).toContain('Removed 21 days after the dossier is delivered (400 days when the campaign keeps its dossiers as proof of delivery).')
     expect(text).toContain('The text is blanked 1 day after the send')
     expect(text).toContain('GDPR Art. 9(2)(a)')
+    expect(text).toContain('Public posts on Bluesky and Mastodon.')
+    expect(text).toContain('A post deleted on its network is deleted here; all are deleted 30 days after the campaign closes.')
   })
 
   it('names the publisher and the host on the legal notice, in both languages', async () => {
@@ -79,7 +86,10 @@ describe('the privacy and legal pages, and the record of processing', () => {
     expect(r.regulation).toMatch(/Article 30/)
     expect(r.controller).toEqual({ name: SETTINGS.LEGAL_CONTROLLER_NAME, address: SETTINGS.LEGAL_CONTROLLER_ADDRESS, contact: SETTINGS.LEGAL_CONTACT_EMAIL, dataProtectionOfficer: SETTINGS.LEGAL_DPO })
     expect(r.processor.hosting).toBe(SETTINGS.LEGAL_HOST)
-    expect(r.processing).toHaveLength(2)
+    expect(r.processing).toHaveLength(3)
+    expect(r.processing[2].name).toMatch(/Listening/)
+    expect(r.processing[2].categoriesOfDataSubjects).toEqual(['Authors of public posts on Bluesky and Mastodon carrying the campaign’s hashtags or addressed to its decision-makers'])
+    expect(r.processing[2].retention).toMatchObject({ networkPostsRetentionDays: 30 })
     expect(r.processing[1].retention).toMatchObject({ unselectedDays: 45, signatureDays: 21, proofDays: 400 })
     expect(r.processing[0].retention).toMatchObject({ freeTextDays: 1 })
     for (const p of r.processing) for (const k of ['purposes', 'legalBasis', 'categoriesOfDataSubjects', 'categoriesOfPersonalData', 'recipients', 'transfersToThirdCountries']) expect(p[k], k).toBeTruthy()
@@ -120,5 +130,8 @@ describe('the legal pages of an installation whose operator set nothing yet', ()
     expect(text).toContain('deleted 30 days after the campaign closes')
     expect(text).toContain('The text is blanked 90 days after the send')
     expect((await t.app.inject({ url: '/privacy.json' })).json().controller).toEqual({ name: null, address: null, contact: null, dataProtectionOfficer: null })
+    // Listening is off here (the tests' default): no public post is kept, and neither page says one is.
+    expect(text).not.toContain('Public posts on Bluesky and Mastodon')
+    expect((await t.app.inject({ url: '/privacy.json' })).json().processing).toHaveLength(2)
   })
 })

@@ -80,6 +80,7 @@ export async function privacyRoutes (app: FastifyInstance, { deps }: { deps: Dep
       ...reply.pageBase(tr, { title, description: tr.t(`${page}.description`), canonicalUrl: `${config.publicUrl}/${page}` }),
       legal: config.legal,
       retention: config.retention,
+      listening: config.listening ? { networkPostsRetentionDays: config.networkPostsRetentionDays } : null,
       own: paragraphs(own[page])
     })
   }
@@ -87,6 +88,6 @@ export async function privacyRoutes (app: FastifyInstance, { deps }: { deps: Dep
   app.get('/legal', legalPage('legal'))
 
   // The record of processing for the data-protection officer (GDPR Art. 30), from the same settings as the pages.
-  const record = JSON.stringify(processingRecord(config.legal, config.retention, config.publicUrl), null, 2)
+  const record = JSON.stringify(processingRecord(config.legal, config.retention, config.publicUrl, config.listening ? { networkPostsRetentionDays: config.networkPostsRetentionDays } : null), null, 2)
   app.get('/privacy.json', async (_request, reply) => reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(record))
 }
