@@ -1,4 +1,4 @@
-import { matchMastodonStatus, newerId, nextPollAt, normalizeAcct, RECHECK_RESERVE, RECHECKS_PER_INSTANCE, statusText, type MastodonStatus } from '../server/domain/listening.ts'
+import { matchMastodonStatus, newerId, nextPollAt, normalizeAcct, RECHECK_RESERVE, RECHECK_SOURCE, RECHECKS_PER_INSTANCE, statusText, type MastodonStatus } from '../server/domain/listening.ts'
 import { getJson, type JsonAnswer } from '../server/infra/outbound.ts'
 import type { NetworkPostRepo, NewPost, StoredPost } from '../server/repos/network-post-repo.ts'
 import type { ListenedCampaign } from '../server/services/listening-watch.ts'
@@ -17,7 +17,7 @@ const PAGE = 40
  * instance's rate-limit headers, Retry-After and errors (nextPollAt). Stored statuses are asked for again, often while
  * young and daily later (RECHECK_TIERS, GET /api/v1/statuses/:id): an edit updates the text, a 404 or 410 removes the post.
  */
-export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, onError, intervalMs = 60_000, tickMs = 2_000, scheme = 'https', recheckEvery = 30 }: {
+export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, onError, intervalMs = 60_000, tickMs = 2_000, scheme = 'https', recheckIntervalMs = 60_000 }: {
   repo: Pick<NetworkPostRepo, 'applyBatch' | 'claimSource' | 'saveCursor' | 'dueForRecheck' | 'updateText' | 'markChecked'>
   campaigns: () => ListenedCampaign[]
   allowHosts: readonly string[]
@@ -28,13 +28,12 @@ export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, on
   tickMs?: number
   /** 'http' only for instances in OUTBOUND_ALLOW_HOSTS (tests, development) */
   scheme?: 'https' | 'http'
-  /** ticks between two re-check rounds */
-  recheckEvery?: number
+  /** time between the starts of two re-check rounds, across all workers */
+  recheckIntervalMs?: number
 }) {
   const failures = new Map<string, number>()
   let timer: NodeJS.Timeout | null = null
   let running: Promise<void> | null = null
-  let ticks = 0
 
   const base = (instance: string): string => `${scheme === 'http' && allowHosts.includes(instance.split(':')[0]!) ? 'http' : 'https'}://${instance}`
 
@@ -104,6 +103,22 @@ export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, on
    * for this round: what it was not asked stays due and comes first next time.
    */
   async function recheck (): Promise<void> {
+    // One round at a time across the workers (two would ask the same statuses): claimed for 5 minutes at most, then
+    // due again recheckIntervalMs after it began.
+    const started = Date.now()
+    if (!await repo.claimSource(RECHECK_SOURCE, 5 * 60_000)) return
+    let failed: string | null = null
+    try {
+      await recheckRound()
+    } catch (err) {
+      failed = (err as Error).message.slice(0, 300)
+      throw err
+    } finally {
+      await repo.saveCursor({ source: RECHECK_SOURCE, status: failed ? 'error' : 'ok', lastError: failed, nextPollAt: new Date(started + recheckIntervalMs), lastEventAt: failed ? undefined : new Date() })
+    }
+  }
+
+  async function recheckRound (): Promise<void> {
     const byInstance = new Map<string, Array<{ uri: string, sourceId: string }>>()
     for (const p of await repo.dueForRecheck(RECHECKS_PER_INSTANCE)) byInstance.set(p.sourceInstance, [...(byInstance.get(p.sourceInstance) ?? []), p])
     const deletes: string[] = []
@@ -163,7 +178,7 @@ export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, on
         }
       }
     }))
-    if (++ticks % recheckEvery === 0) await recheck().catch((err: Error) => onError('mastodon-recheck', `listening (Mastodon re-check): ${err.message}`))
+    await recheck().catch((err: Error) => onError('mastodon-recheck', `listening (Mastodon re-check): ${err.message}`))
   }
 
   return {
@@ -177,8 +192,8 @@ export function createMastodonPoller ({ repo, campaigns, allowHosts, onPosts, on
       }
       timer = setTimeout(loop, 0)
     },
-    /** Runs one round and waits for it (the re-check included). */
-    async round (): Promise<void> { await tick(); await recheck() },
+    /** Runs one round and waits for it (the re-check included, when its turn has come). */
+    async round (): Promise<void> { await tick() },
     async close (): Promise<void> {
       if (timer) clearTimeout(timer)
       timer = null

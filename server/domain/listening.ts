@@ -262,6 +262,9 @@ export const RECHECK_TIERS: ReadonlyArray<{ youngerThanHours: number | null, eve
  */
 export const RECHECKS_PER_INSTANCE = 30
 
+/** The cursor row that holds the re-check round: claimed like a poll, so one worker at a time asks, once a round. */
+export const RECHECK_SOURCE = 'recheck:mastodon'
+
 /** Below this X-RateLimit-Remaining, a round stops re-checking the instance: the tag polls come first. */
 export const RECHECK_RESERVE = 60
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMastodonPoller, mastodonSource } from '../../jobs/mastodon-poller.ts'
+import { RECHECK_SOURCE } from '../../server/domain/listening.ts'
 import { createListeningWatch } from '../../server/services/listening-watch.ts'
 import { startFakeMastodon } from '../fakes/mastodon.ts'
 import { buildTestDeps, eventually, seedCampaign, type SeededCampaign } from '../helper.ts'
@@ -30,7 +31,7 @@ describe('listening on Mastodon (tag timelines)', () => {
     await two.close()
   })
 
-  function poller (opts: { intervalMs?: number, campaigns?: typeof watch.get } = {}) {
+  function poller (opts: { intervalMs?: number, campaigns?: typeof watch.get, recheckIntervalMs?: number } = {}) {
     const errors: string[] = []
     const p = createMastodonPoller({
       repo: t.deps.networkPostRepo,
@@ -40,12 +41,15 @@ describe('listening on Mastodon (tag timelines)', () => {
       onError: (_k, m) => errors.push(m),
       intervalMs: opts.intervalMs ?? 300,
       tickMs: 100,
+      ...(opts.recheckIntervalMs !== undefined ? { recheckIntervalMs: opts.recheckIntervalMs } : {}),
       scheme: 'http'
     })
     return { p, errors }
   }
   const rows = async () => (await t.deps.pool.query<{ uri: string, author_handle: string, text: string, matched_targets: string[], matched_tags: string[], source_instance: string }>(
     'SELECT uri, author_handle, text, matched_targets, matched_tags, source_instance FROM network_posts WHERE campaign_id = $1 ORDER BY id', [c.id])).rows
+  /** The shared re-check round's turn has come (the pollers of the tests before took it for a minute). */
+  const recheckTurn = () => t.deps.pool.query('UPDATE listening_cursors SET next_poll_at = NULL WHERE source = $1', [RECHECK_SOURCE])
   const tagPolls = (m: typeof one, tag: string) => m.requests.filter((r) => r.path === `/api/v1/timelines/tag/${tag}`)
 
   it('counts the same status seen through two instances once, matches mentions of targets, and reads forward from its cursor', async () => {
@@ -113,7 +117,8 @@ describe('listening on Mastodon (tag timelines)', () => {
   })
 
   it('updates an edited status and removes a deleted one when it re-checks them', async () => {
-    const { p } = poller()
+    // A round may re-check again as soon as the last one ended.
+    const { p } = poller({ recheckIntervalMs: 0 })
     const edited = 'https://climat.social/users/zoe/statuses/1'
     const gone = 'https://elsewhere.example/users/x/statuses/3'
     // The network's change, whichever instance the post was first seen through.
@@ -122,6 +127,7 @@ describe('listening on Mastodon (tag timelines)', () => {
       m.remove(gone)
     }
     await t.deps.pool.query('UPDATE network_posts SET checked_at = NULL')
+    await recheckTurn()
     await p.round()
     const stored = await rows()
     expect(stored.map((r) => r.uri)).not.toContain(gone)
@@ -152,7 +158,8 @@ describe('listening on Mastodon (tag timelines)', () => {
     // Near the limit: one status is asked (the most overdue, the month-old one), then the instance is left for the round.
     one.setRemaining(60)
     // Re-checks only: no tag is polled in these rounds, so every request counted is a re-check.
-    const { p } = poller({ campaigns: () => [] })
+    const { p } = poller({ campaigns: () => [], recheckIntervalMs: 0 })
+    await recheckTurn()
     await p.round()
     expect(asked().slice(before)).toEqual([due1d.id])
     let uris = (await rows()).map((r) => r.uri)
@@ -171,5 +178,25 @@ describe('listening on Mastodon (tag timelines)', () => {
     expect(uris).not.toContain(due6h.uri)
     // Not due yet: not asked, still stored (until their tier comes round).
     expect(uris).toEqual(expect.arrayContaining([fresh6h.uri, fresh1d.uri]))
+  })
+
+  it('asks each due status once when two workers run their re-check round at the same time', async () => {
+    await t.deps.pool.query('UPDATE network_posts SET checked_at = now()')
+    one.setRemaining(300)
+    const ids: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const uri = `https://climat.social/users/twice${i}/statuses/1`
+      const id = one.add({ uri, tags: ['tweetbottle'], content: `<p>${i} #TweetBottle</p>`, acct: `twice${i}@climat.social` })
+      await t.deps.networkPostRepo.applyBatch({ inserts: [{ campaignId: c.id, network: 'mastodon', uri, url: uri, authorHandle: `twice${i}@climat.social`, authorName: '', text: String(i), language: 'en', postedAt: new Date(Date.now() - 3_600_000).toISOString(), matchedTags: ['tweetbottle'], matchedTargets: [], sourceInstance: one.host, sourceId: id }] })
+      ids.push(id)
+    }
+    await t.deps.pool.query('UPDATE network_posts SET checked_at = NULL WHERE uri LIKE $1', ['%/twice%'])
+    const asked = () => one.requests.filter((r) => r.path.startsWith('/api/v1/statuses/')).map((r) => r.path.split('/').pop()!)
+    const before = asked().length
+    const a = poller({ campaigns: () => [], recheckIntervalMs: 0 }).p
+    const b = poller({ campaigns: () => [], recheckIntervalMs: 0 }).p
+    await recheckTurn()
+    await Promise.all([a.round(), b.round()])
+    expect(asked().slice(before).sort()).toEqual([...ids].sort())
   })
 })

@@ -77,6 +77,8 @@ describe('dashboard: on the networks', () => {
     const owner = await signIn(t.deps, 'owner')
     await t.deps.networkPostRepo.saveCursor({ source: 'jetstream', cursor: '1', status: 'reconnecting', lastError: 'socket hang up', lastEventAt: new Date(Date.now() - 600_000) })
     await t.deps.networkPostRepo.saveCursor({ source: 'mastodon:mastodon.example:tweetbottle', status: 'refused', lastError: 'HTTP 403', nextPollAt: new Date(Date.now() + 86_400_000) })
+    // The re-check round, last run 20 minutes ago: no worker has taken its turn since.
+    await t.deps.networkPostRepo.saveCursor({ source: 'recheck:mastodon', status: 'ok', lastError: null, nextPollAt: new Date(Date.now() - 19 * 60_000) })
     const res = await t.app.inject({ url: '/admin/queues', headers: { 'accept-language': 'en', ...owner.headers } })
     expect(res.statusCode).toBe(200)
     const text = pageText(res.body)
@@ -84,6 +86,7 @@ describe('dashboard: on the networks', () => {
     expect(text).toMatch(/Bluesky \(Jetstream\)\s+Reconnecting · stalled\s+600 s/)
     expect(text).toMatch(/Mastodon mastodon\.example, #tweetbottle\s+Refused \(not retried in a loop\)/)
     expect(text).toContain('HTTP 403')
+    expect(text).toMatch(/Mastodon re-checks \(edits and deletions\)\s+Running · stalled/)
     // Listening is off in the tests' environment, and the page says so.
     expect(text).toContain('Listening is off on this installation')
   })

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Deps } from '../../deps.ts'
 import { JOB_ID_RE, QUEUE_STATES, QueuesUnavailable, createQueueHealth } from '../../services/queue-health-service.ts'
 import { formatDateTime, labelOr } from './format.ts'
-import { sourceHealth } from '../../domain/listening.ts'
+import { RECHECK_SOURCE, sourceHealth } from '../../domain/listening.ts'
 import type { Translator } from '../../i18n.ts'
 
 type QueueRequest = FastifyRequest<{ Params: { queue: string } }>
@@ -25,7 +25,9 @@ export async function queueRoutes (app: FastifyInstance, { deps }: { deps: Deps 
         const h = sourceHealth(r, now)
         const [kind, instance, tag] = r.source.split(':')
         return {
-          label: kind === 'mastodon' ? tr.t('admin.listening.queues.mastodon', { instance: instance ?? '', tag: tag ?? '' }) : tr.t('admin.listening.queues.jetstream'),
+          label: kind === 'mastodon'
+            ? tr.t('admin.listening.queues.mastodon', { instance: instance ?? '', tag: tag ?? '' })
+            : r.source === RECHECK_SOURCE ? tr.t('admin.listening.queues.recheck') : tr.t('admin.listening.queues.jetstream'),
           status: labelOr(tr, `admin.listening.queues.status.${r.status}`, r.status),
           stalled: h.stalled,
           lag: h.lagSeconds,
