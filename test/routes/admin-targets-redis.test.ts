@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { targets } from '../../server/db/schema.ts'
-import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn } from '../helper.ts'
+import { buildTestApp, eventually, listen, seedCampaign, type SeededCampaign, type SignedIn, signIn } from '../helper.ts'
 import { redisRelay } from '../redis-relay.ts'
 
 describe('admin: the CSV import when Redis is not answering', () => {
@@ -17,8 +16,7 @@ describe('admin: the CSV import when Redis is not answering', () => {
     t = await buildTestApp({ REDIS_URL: relay.url })
     c = await seedCampaign(t.deps)
     editor = await signIn(t.deps, 'editor')
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+    baseUrl = await listen(t)
   })
   afterAll(async () => {
     // Closing the queues needs Redis back.

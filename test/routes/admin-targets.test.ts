@@ -4,7 +4,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, messages, targetPhotos, targets } from '../../server/db/schema.ts'
 import { CSV_COLUMNS } from '../../server/domain/target-csv.ts'
-import { buildTestApp, eventually, seedCampaign, signIn, type SeededCampaign, type SignedIn, pageText } from '../helper.ts'
+import { buildTestApp, eventually, listen, pageText, seedCampaign, type SeededCampaign, type SignedIn, signIn } from '../helper.ts'
 
 type Fields = Record<string, string>
 
@@ -35,9 +35,7 @@ describe('admin: targets', () => {
     other = await seedCampaign(t.deps)
     editor = await signIn(t.deps, 'editor')
     viewer = await signIn(t.deps, 'viewer')
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    const address = t.app.server.address()
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    baseUrl = await listen(t)
   })
   afterAll(async () => { await t.close() })
 
