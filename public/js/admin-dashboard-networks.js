@@ -69,6 +69,8 @@
     if (feed) feed.replaceChildren.apply(feed, nw.feed.map(post))
     const none = field('netFeedNone')
     if (none) none.hidden = nw.feed.length > 0
+    const all = field('netAll')
+    if (all && s.seeAll) all.textContent = s.seeAll.replace('{count}', numbers.format(nw.total))
   }
 
   root.addEventListener('dashboard-data', function (event) { apply(event.detail) })

@@ -7,6 +7,9 @@ const RECHECK_MINUTES = `CASE ${RECHECK_TIERS.map((t) => t.youngerThanHours === 
   ? `ELSE ${t.everyMinutes}`
   : `WHEN posted_at > now() - interval '${t.youngerThanHours} hours' THEN ${t.everyMinutes}`).join(' ')} END`
 
+/** Which of a campaign's posts a page of the list shows. */
+export interface PostFilter { network?: PostNetwork, targetId?: string, selected?: boolean, before?: number }
+
 /** A matching post to store for one campaign. */
 export interface NewPost {
   campaignId: string
@@ -227,6 +230,29 @@ export function createNetworkPostRepo (pool: pg.Pool) {
     async feed (campaignId: string, limit = 20): Promise<StoredPost[]> {
       const res = await pool.query<PostRow>({ name: 'network-posts-feed', text: `SELECT ${POST_COLUMNS} FROM network_posts WHERE campaign_id = $1 ORDER BY posted_at DESC, id DESC LIMIT $2`, values: [campaignId, limit] })
       return res.rows.map(toPost)
+    },
+
+    /**
+     * A page of the campaign's posts, newest first, filtered by network, by a target they are addressed to and to the
+     * selected ones; `before` is the id of the last post of the page before (keyset on the time posted, then the id).
+     */
+    async list (campaignId: string, f: PostFilter, limit: number): Promise<StoredPost[]> {
+      const res = await pool.query<PostRow>({
+        name: 'network-posts-list',
+        text: `SELECT ${POST_COLUMNS} FROM network_posts
+               WHERE campaign_id = $1 AND ($2::post_network IS NULL OR network = $2) AND ($3::uuid IS NULL OR $3 = ANY(matched_targets))
+                 AND (NOT $4 OR selected_at IS NOT NULL)
+                 AND ($5::bigint IS NULL OR (posted_at, id) < (SELECT b.posted_at, b.id FROM network_posts b WHERE b.id = $5 AND b.campaign_id = $1))
+               ORDER BY posted_at DESC, id DESC LIMIT $6`,
+        values: [campaignId, f.network ?? null, f.targetId ?? null, f.selected ?? false, f.before ?? null, limit]
+      })
+      return res.rows.map(toPost)
+    },
+
+    /** How many posts of the campaign an editor kept for the dossier. */
+    async selectedCount (campaignId: string): Promise<number> {
+      const res = await pool.query<{ n: string }>('SELECT count(*) AS n FROM network_posts WHERE campaign_id = $1 AND selected_at IS NOT NULL', [campaignId])
+      return Number(res.rows[0]?.n ?? 0)
     },
 
     /** The posts an editor kept for the dossier, oldest first. */

@@ -82,6 +82,11 @@ describe('"On the networks" on the dashboard, in the browser', () => {
       await ap.goto(`${base}/admin/campaigns/${c.id}?lang=${lang}#networks`)
       await ap.waitForSelector('[data-field="netFeed"] li')
       expect(await seriousViolations(ap), lang).toEqual([])
+      // Every post, on its own page, filtered and paged: readable on a phone too.
+      await ap.goto(`${base}/admin/campaigns/${c.id}/network-posts?lang=${lang}`)
+      expect(await ap.locator('.dash-post').count(), lang).toBe(3)
+      expect(await seriousViolations(ap), `${lang}, the list`).toEqual([])
+      expect(await ap.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `${lang}, the list`).toBeLessThanOrEqual(0)
     }
     await audit.close()
   })
