@@ -209,6 +209,7 @@ export async function createDeps (config: ResolvedConfig, log: Logger) {
     progressHub,
     milestoneRepo,
     networkPostRepo,
+    targetRepo,
     dashboardService,
     dashboardHub,
     catalog,

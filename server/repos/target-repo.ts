@@ -21,6 +21,11 @@ export function createTargetRepo (db: Db) {
       return tx.select().from(targets).where(eq(targets.campaignId, campaignId)).orderBy(asc(targets.position), asc(targets.name))
     },
 
+    /** Every target's id and name, in display order (filters and labels on the admin's lists). */
+    async names (campaignId: string): Promise<Array<{ id: string, name: string }>> {
+      return db.select({ id: targets.id, name: targets.name }).from(targets).where(eq(targets.campaignId, campaignId)).orderBy(asc(targets.position), asc(targets.name))
+    },
+
     /** A target, only if it belongs to the campaign. */
     async find (campaignId: string, targetId: string, tx: Tx = db): Promise<TargetRow | null> {
       const [row] = await tx.select().from(targets).where(and(eq(targets.campaignId, campaignId), eq(targets.id, targetId)))

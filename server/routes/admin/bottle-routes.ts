@@ -71,7 +71,7 @@ export async function bottleRoutes (app: FastifyInstance, { deps }: { deps: Deps
       review: counts.held + counts.pending, held: counts.held, pending: counts.pending, approved: counts.approved, featured: counts.featured, rejected: counts.rejected, all: counts.all
     }
     // Targets of the campaign, active or not: messages may be addressed to one deactivated since.
-    const targets = await deps.db.query.targets.findMany({ where: (t, { eq }) => eq(t.campaignId, c.id), columns: { id: true, name: true }, orderBy: (t, { asc }) => [asc(t.position), asc(t.name)] })
+    const targets = await deps.targetRepo.names(c.id)
     reply.code(opts.status ?? 200)
     return reply.adminView('admin/bottle.eta', {
       tabs: campaignTabs(tr, c, 'bottle'),

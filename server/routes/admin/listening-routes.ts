@@ -57,7 +57,7 @@ export async function listeningRoutes (app: FastifyInstance, { deps }: { deps: D
       deps.networkPostRepo.list(c.id, filter, POSTS_PAGE + 1),
       deps.networkPostRepo.counts(c.id),
       deps.networkPostRepo.selectedCount(c.id),
-      deps.db.query.targets.findMany({ where: (t, { eq }) => eq(t.campaignId, c.id), columns: { id: true, name: true }, orderBy: (t, { asc }) => [asc(t.position), asc(t.name)] })
+      deps.targetRepo.names(c.id)
     ])
     const posts = rows.slice(0, POSTS_PAGE)
     const names = new Map(targets.map((t) => [t.id, t.name]))

@@ -5,7 +5,7 @@ import { HANDLE_NETWORKS, displayHandle } from '../../domain/handles.ts'
 import { CSV_COLUMNS, CSV_MAX_BYTES, CSV_MAX_ROWS, targetsCsvStream, type CsvResult, type FileError, type RowError } from '../../domain/target-csv.ts'
 import { countryCodes, countryFromInput, isCountryCode, validateTarget, type FieldError, type TargetFields, type TargetValues } from '../../domain/target-rules.ts'
 import type { CampaignData } from '../../repos/campaign-repo.ts'
-import { createTargetRepo, type TargetRow } from '../../repos/target-repo.ts'
+import type { TargetRow } from '../../repos/target-repo.ts'
 import { roleAtLeast, type SessionUser } from '../../services/auth-service.ts'
 import { IMAGE_MAX_BYTES } from '../../services/image-upload.ts'
 import { ROLE_LOCALES, createTargetService } from '../../services/target-service.ts'
@@ -26,7 +26,7 @@ const IMPORT_ID_RE = /^[A-Za-z0-9_-]{22}$/
 
 /** Targets (decision-makers): list, add, edit, (de)activate, photo, CSV import and export. */
 export async function targetRoutes (app: FastifyInstance, { deps }: { deps: Deps }): Promise<void> {
-  const repo = createTargetRepo(deps.db)
+  const repo = deps.targetRepo
   const service = createTargetService({
     db: deps.db,
     repo,
